@@ -1,0 +1,1 @@
+"""Composition root: settings, the Bolt app factory, the CLI, the HTTP server."""

@@ -1,0 +1,163 @@
+"""`delivery-bot`: the command line.
+
+Exit codes: 0 done; 1 the work failed (a refused demo load, an old schema, a bad
+reply); 2 the command line or a setting is wrong (one line on stderr says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliFailure(Exception):
+    """The command could not do its work; the message is the one-line reason."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="delivery-bot", description="Delivery status in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="load the demo portfolio and print /delivery status")
+    demo.add_argument("--force", action="store_true", help="replace this workspace's data even if it is not demo data")
+    demo.add_argument("--quiet", action="store_true", help="load without printing the status answer")
+
+    ask = sub.add_parser("ask", help="run /delivery <text> locally and print the reply")
+    ask.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="who is asking (default U0LOCAL)")
+    ask.add_argument("text", nargs="*", help="what you would type after /delivery")
+
+    for name, help_text in (("serve", "serve HTTP mode for Slack"), ("run", "Socket Mode if SLACK_APP_TOKEN is set, else HTTP")):
+        server = sub.add_parser(name, help=help_text)
+        server.add_argument("--port", type=int, default=None, help="listen port (default PORT or 3000)")
+        server.add_argument("--host", default="0.0.0.0", help="listen address (default 0.0.0.0)")
+        server.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+        server.add_argument("--threads", type=int, default=8)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+    db_sub.add_parser("current", help="print the schema revision")
+    return parser
+
+
+def _engine(settings: Settings):
+    from store.db import make_engine
+
+    return make_engine(settings.database_url)
+
+
+def _schema_ready(engine, *, apply: bool) -> None:
+    from store.db import is_sqlite
+    from store.schema import SchemaOutOfDate, ensure_schema
+
+    try:
+        # The embedded SQLite default upgrades itself; a shared database is upgraded
+        # once, on purpose, by `db upgrade` at deploy time.
+        ensure_schema(engine, apply=apply or is_sqlite(engine))
+    except SchemaOutOfDate as problem:
+        raise CliFailure(str(problem)) from None
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from store.clock import SystemClock
+    from store.demo import DemoRefused, load_demo
+
+    engine = _engine(settings)
+    _schema_ready(engine, apply=True)
+    try:
+        with Session(engine) as session, session.begin():
+            loaded = load_demo(
+                session, team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone,
+                force=args.force,
+            )
+    except DemoRefused as problem:
+        raise CliFailure(str(problem)) from None
+    print(f"Loaded the demo portfolio into {engine.url.render_as_string()} ({loaded.rows} rows).", file=sys.stderr)
+    if args.quiet:
+        return 0
+    return _print_answer(settings, "status", None, engine)
+
+
+def _print_answer(settings: Settings, text: str, user: str | None, engine) -> int:
+    from bot.local import LOCAL_USER, ask
+    from bot.terminal import render_message
+    from handlers.commands.parse import UsageError, parse_command
+
+    reply = ask(settings, text, user_id=user or LOCAL_USER, engine=engine)
+    if reply.status != 200:
+        raise CliFailure(f"the app answered HTTP {reply.status}")
+    sys.stdout.write(render_message(reply.blocks, reply.text))
+    try:
+        parse_command(text)
+    except UsageError as problem:
+        print(f"delivery-bot: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    _schema_ready(engine, apply=False)
+    return _print_answer(settings, " ".join(args.text), args.user, engine)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    _schema_ready(_engine(settings), apply=False)
+    serve(settings, host=args.host, port=args.port or settings.port, workers=args.workers, threads=args.threads)
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.slack_app_token is None:
+        return cmd_serve(settings, args)
+    from bot.socket_mode import run_socket_mode
+
+    _schema_ready(_engine(settings), apply=False)
+    run_socket_mode(settings)
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from store.schema import schema_state, upgrade
+
+    engine = _engine(settings)
+    state = upgrade(engine) if args.db_command == "upgrade" else schema_state(engine)
+    note = "up to date" if state.up_to_date else f"behind {state.head}: run `delivery-bot db upgrade`"
+    print(f"schema {state.current or 'empty'} ({note})")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "WARNING" if args.command in ("demo", "ask") else "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        settings = load_settings()
+        return COMMANDS[args.command](settings, args)
+    except SettingsError as problem:
+        print(f"delivery-bot: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliFailure as problem:
+        print(f"delivery-bot: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Run HTTP mode under gunicorn, a production WSGI server.
+
+The Bolt app and its database engine are made in each worker after the fork, so
+no connection or thread is shared across processes.
+"""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from bot.app import create_app, slack_credentials
+from bot.settings import Settings
+from bot.web import create_wsgi_app
+from store.db import make_engine
+
+
+class DeliveryServer(BaseApplication):
+    def __init__(self, settings: Settings, *, host: str, port: int, workers: int, threads: int):
+        self.settings = settings
+        self.options = {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 30,
+            "graceful_timeout": 20,
+            "accesslog": "-",
+            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+            "errorlog": "-",
+            "proc_name": "delivery-bot",
+        }
+        # Fail before forking when the credentials are missing.
+        self.credentials = slack_credentials(settings, purpose="HTTP mode")
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        engine = make_engine(self.settings.database_url)
+        return create_wsgi_app(create_app(self.settings, self.credentials, engine=engine), engine)
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+    DeliveryServer(settings, host=host, port=port, workers=workers, threads=threads).run()

@@ -1,0 +1,19 @@
+"""Socket Mode: no public URL needed, the default way to try the bot in a workspace."""
+
+from __future__ import annotations
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import SlackCredentials, create_app
+from bot.settings import Settings
+
+
+def run_socket_mode(settings: Settings) -> None:
+    settings.require("slack_app_token", purpose="Socket Mode")
+    settings.require("slack_bot_token", purpose="Socket Mode")
+    # Socket Mode requests come over Slack's websocket, not HTTP: Bolt skips the signature
+    # check for them, so the signing secret is optional here.
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    credentials = SlackCredentials(bot_token=settings.slack_bot_token.get_secret_value(), signing_secret=secret)
+    app = create_app(settings, credentials)
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()

@@ -1,0 +1,11 @@
+"""Slack surfaces: slash commands, events, actions, views. Thin listeners over the store."""
+
+from slack_bolt import App
+
+from handlers import commands, errors, events
+
+
+def register_all(app: App) -> None:
+    errors.register(app)
+    commands.register(app)
+    events.register(app)

@@ -1,0 +1,26 @@
+"""Usage: what `/delivery` understands, and what to type after a mistake."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import HeaderBlock
+
+from handlers.blocks.common import Reply, context, escape, mrkdwn_section
+
+COMMANDS = (
+    ("/delivery status", "the portfolio: health, phases, deliverables, tickets, milestones this week"),
+    ("/delivery help", "this list"),
+)
+
+
+def usage_message(problem: str | None = None) -> Reply:
+    lines = "\n".join(f"`{command}` — {what}" for command, what in COMMANDS)
+    blocks = []
+    if problem:
+        blocks.append(mrkdwn_section(f":warning: {escape(problem)}"))
+    blocks += [
+        HeaderBlock(text="Delivery bot"),
+        mrkdwn_section(lines),
+        context("Answers are only visible to you."),
+    ]
+    text = f"{problem} Try /delivery status." if problem else "Delivery bot: /delivery status, /delivery help"
+    return Reply(text=text, blocks=blocks)

@@ -1,0 +1,9 @@
+"""Events API listeners."""
+
+from slack_bolt import App
+
+from handlers.events.app_home import publish_home
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(publish_home)

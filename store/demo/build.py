@@ -1,0 +1,336 @@
+"""Turn the demo spec into rows, with dates placed relative to `now`.
+
+Everything "this week" lands between Monday 00:00 and `now` (for what has happened)
+or later this week (for what is planned), in the organisation's time zone, so the
+figures hold whenever the demo is loaded, early Monday included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from store.clock import current_week, local_today
+from store.demo import spec
+from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus, Surface, TaskStatus
+from store.models import (
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Service,
+    StatusChange,
+    Task,
+    Ticket,
+)
+
+KEY_PREFIX = "demo-"
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+# Below this much elapsed week, this week's quick tickets are placed as carried over.
+QUICK_TICKETS_NEED = timedelta(hours=12)
+
+
+def demo_key(*parts: object) -> str:
+    return KEY_PREFIX + "-".join(str(p) for p in parts)
+
+
+@dataclass
+class DemoRows:
+    people: dict[str, Person] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    rows: list[object] = field(default_factory=list)
+    # Audit rows point at objects by id, which exists only once the rows are flushed.
+    audit: list[tuple[StatusChange, Deliverable]] = field(default_factory=list)
+
+    def add(self, row: object) -> None:
+        self.rows.append(row)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    now: datetime
+    tz: ZoneInfo
+
+    @property
+    def today(self) -> date:
+        return local_today(self.now, self.tz)
+
+    @property
+    def week(self):
+        return current_week(self.now, self.tz)
+
+    @property
+    def elapsed(self) -> timedelta:
+        return self.now - self.week.start
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
+
+    def this_week(self, offset_days: int) -> date:
+        """Today plus an offset, kept inside this week."""
+        return min(self.today + timedelta(days=offset_days), self.week.last_day)
+
+
+def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
+    t = Timeline(now, tz)
+    out = DemoRows()
+    _people(out, team_id)
+    _services(out, team_id, t)
+    for service_spec in spec.SERVICES:
+        _milestones_and_deliverables(out, team_id, t, service_spec)
+    _blocked(out, team_id, t)
+    _customer_sessions(out, team_id, t)
+    _internal_meetings(out, team_id, t)
+    _tickets(out, team_id, t)
+    _tasks(out, team_id, t)
+    return out
+
+
+def _people(out: DemoRows, team_id: str) -> None:
+    for p in spec.PEOPLE:
+        person = Person(
+            team_id=team_id,
+            key=demo_key("person", p.key),
+            name=p.name,
+            email=p.email,
+            slack_user_id=p.slack_user_id,
+            role=p.role,
+            weekly_capacity_hours=p.capacity_hours,
+            max_concurrent_services=p.max_services,
+        )
+        out.people[p.key] = person
+        out.add(person)
+
+
+def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
+    for s in spec.SERVICES:
+        customer = Customer(team_id=team_id, key=demo_key("customer", s.key), name=s.customer)
+        service = Service(
+            team_id=team_id,
+            key=demo_key("service", s.key),
+            customer=customer,
+            name=s.name,
+            status=s.status,
+            phase=s.phase,
+            owner=out.people[s.owner],
+            members=[out.people[m] for m in s.members],
+            action_note=s.action_note,
+            created_at=t.now - 90 * DAY,
+        )
+        out.customers[s.key] = customer
+        out.services[s.key] = service
+        out.add(customer)
+        out.add(service)
+
+
+def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: spec.ServiceSpec) -> None:
+    service = out.services[s.key]
+    owner = out.people[s.owner]
+    kickoff = Milestone(
+        team_id=team_id, key=demo_key("milestone", s.key, "kickoff"), name="Kickoff",
+        due_on=t.today - 60 * DAY, done_on=t.today - 59 * DAY,
+    )
+    kickoff.service = service
+    out.add(kickoff)
+    next_milestone = None
+    if s.milestone_this_week:
+        name, offset = s.milestone_this_week
+        next_milestone = Milestone(
+            team_id=team_id, key=demo_key("milestone", s.key, "this-week"), name=name, due_on=t.this_week(offset)
+        )
+    elif s.status == ServiceStatus.ACTIVE:
+        next_milestone = Milestone(
+            team_id=team_id, key=demo_key("milestone", s.key, "next"), name="Phase review",
+            due_on=t.today + (21 + len(s.key)) * DAY,
+        )
+    if next_milestone is not None:
+        next_milestone.service = service
+        out.add(next_milestone)
+
+    plan = s.deliverables
+    linked_done, linked_open = plan.milestone_done, plan.milestone_open
+    statuses = (
+        [DeliverableStatus.COMPLETE] * plan.done
+        + [DeliverableStatus.ACCEPTED] * plan.accepted
+        + [DeliverableStatus.IN_PROGRESS] * plan.in_progress
+        + [DeliverableStatus.NOT_STARTED] * plan.not_started
+    )
+    late_left = plan.late
+    for number, status in enumerate(statuses, start=1):
+        milestone = None
+        if status.is_done:
+            due = t.today - (10 + number) * DAY
+            if linked_done:
+                milestone, linked_done = next_milestone, linked_done - 1
+        elif status == DeliverableStatus.IN_PROGRESS and late_left:
+            # Late work stays off the milestone, so lateness alone never moves health.
+            due, late_left = t.today - (1 + late_left) * DAY, late_left - 1
+        elif linked_open:
+            milestone, linked_open = next_milestone, linked_open - 1
+            due = milestone.due_on
+        else:
+            due = t.today + (14 + number) * DAY
+        deliverable = Deliverable(
+            team_id=team_id,
+            key=demo_key("deliverable", s.key, number),
+            name=f"{s.name} deliverable {number}",
+            owner=owner,
+            status=status,
+            due_on=due,
+            completed_at=t.now - (8 + number) * DAY if status.is_done else None,
+            accepted_at=t.now - (7 + number) * DAY if status == DeliverableStatus.ACCEPTED else None,
+        )
+        deliverable.service = service
+        deliverable.milestone = milestone
+        out.add(deliverable)
+    if late_left:
+        raise ValueError(f"demo spec for {s.key}: {late_left} late deliverables have no in-progress row to use")
+
+
+def _blocked(out: DemoRows, team_id: str, t: Timeline) -> None:
+    for number, b in enumerate(spec.BLOCKED, start=1):
+        owner = out.services[b.service].owner
+        since = t.now - b.days * DAY
+        deliverable = Deliverable(
+            team_id=team_id,
+            key=demo_key("deliverable", b.service, "blocked", number),
+            name=b.name,
+            owner=owner,
+            status=DeliverableStatus.BLOCKED,
+            due_on=t.today - b.overdue_days * DAY,
+            blocked_reason=b.reason,
+            blocked_since=since,
+        )
+        deliverable.service = out.services[b.service]
+        out.add(deliverable)
+        out.audit.append((_change(team_id, deliverable, owner, since, DeliverableStatus.IN_PROGRESS, b.reason),
+                          deliverable))
+
+
+def _change(team_id, deliverable, person, when, from_status, reason) -> StatusChange:
+    change = StatusChange(
+        team_id=team_id,
+        object_type="deliverable",
+        object_id=0,
+        field="status",
+        from_value=from_status.value,
+        to_value=deliverable.status.value,
+        reason=reason,
+        changed_by_slack_user_id=person.slack_user_id,
+        surface=Surface.SLACK,
+        changed_at=when,
+    )
+    change.changed_by = person
+    return change
+
+
+def _appointment(team_id, key, person, kind, title, starts_at, minutes, service=None) -> Appointment:
+    appointment = Appointment(
+        team_id=team_id, key=key, kind=kind, title=title, starts_at=starts_at, duration_minutes=minutes
+    )
+    appointment.person = person
+    if service is not None:
+        appointment.service = service
+        appointment.customer = service.customer
+    return appointment
+
+
+def _customer_sessions(out: DemoRows, team_id: str, t: Timeline) -> None:
+    planned = [s for s in spec.SERVICES for _ in range(s.sessions_this_week)]
+    for number, s in enumerate(planned):
+        service = out.services[s.key]
+        day = t.week.first_day + (number % 5) * DAY
+        minutes = spec.SHORT_SESSION_MINUTES if number >= len(planned) - spec.SHORT_SESSIONS else spec.SESSION_MINUTES
+        out.add(_appointment(
+            team_id, demo_key("session", s.key, number), service.owner, AppointmentKind.CUSTOMER_SESSION,
+            f"{s.customer} working session", t.at(day, 9 + number % 7), minutes, service,
+        ))
+    for s in spec.SERVICES:
+        service = out.services[s.key]
+        # History sits before this week (at least 8 days back), so it never counts as "this week".
+        for n in range(s.sessions_recent):
+            out.add(_appointment(
+                team_id, demo_key("session", s.key, "recent", n), service.owner, AppointmentKind.CUSTOMER_SESSION,
+                f"{s.customer} check-in", t.now - (8 + n) * DAY, 60, service,
+            ))
+        for n in range(s.sessions_prior):
+            out.add(_appointment(
+                team_id, demo_key("session", s.key, "prior", n), service.owner, AppointmentKind.CUSTOMER_SESSION,
+                f"{s.customer} check-in", t.now - (15 + 2 * n) * DAY, 60, service,
+            ))
+
+
+def _internal_meetings(out: DemoRows, team_id: str, t: Timeline) -> None:
+    for number, (title, who, weekday, hour, minutes) in enumerate(spec.INTERNAL_MEETINGS):
+        day = t.week.first_day + weekday * DAY
+        out.add(_appointment(
+            team_id, demo_key("meeting", number), out.people[who], AppointmentKind.INTERNAL, title,
+            t.at(day, hour), minutes,
+        ))
+
+
+def _ticket(out: DemoRows, team_id: str, label: str, number: int, opened: datetime,
+            resolved: datetime | None, due: datetime) -> None:
+    active = [s for s in spec.SERVICES if s.status == ServiceStatus.ACTIVE and s.key != "beta"]
+    s = active[number % len(active)]
+    service = out.services[s.key]
+    ticket = Ticket(
+        team_id=team_id,
+        key=demo_key("ticket", label, number),
+        title=spec.TICKET_TOPICS[number % len(spec.TICKET_TOPICS)],
+        type=spec.TICKET_TYPES[number % len(spec.TICKET_TYPES)],
+        priority=spec.TICKET_PRIORITIES[number % len(spec.TICKET_PRIORITIES)],
+        opened_at=opened,
+        due_at=due,
+        resolved_at=resolved,
+    )
+    ticket.customer = service.customer
+    ticket.service = service
+    ticket.owner = service.owner
+    out.add(ticket)
+
+
+def _tickets(out: DemoRows, team_id: str, t: Timeline) -> None:
+    start, span = t.week.start, t.elapsed
+    sla = 24 * HOUR
+    quick_fits = span >= QUICK_TICKETS_NEED
+    for i, hours in enumerate(spec.THIS_WEEK_QUICK):
+        duration = hours * HOUR
+        if quick_fits:
+            opened = start + (span - duration) * (i + 1) / (len(spec.THIS_WEEK_QUICK) + 1)
+        else:
+            # Too early in the week to open and resolve it here: it was opened last week,
+            # and a fresh open ticket takes its place among this week's openings.
+            opened = start + span * (i + 1) / (len(spec.THIS_WEEK_QUICK) + 2) - duration
+            _ticket(out, team_id, "early", i, start + span * (i + 1) / (len(spec.THIS_WEEK_QUICK) + 2),
+                    None, t.now + 2 * DAY)
+        _ticket(out, team_id, "quick", i, opened, opened + duration, opened + sla)
+    for i, hours in enumerate(spec.THIS_WEEK_CARRIED):
+        duration = hours * HOUR
+        resolved = start + min(duration / 2, span * (i + 1) / (len(spec.THIS_WEEK_CARRIED) + 1))
+        _ticket(out, team_id, "carried", i, resolved - duration, resolved, resolved - duration + sla)
+    for i in range(spec.OPEN_THIS_WEEK):
+        opened = start + span * (i + 1) / (spec.OPEN_THIS_WEEK + 1)
+        _ticket(out, team_id, "open", i, opened, None, t.now + (1 + i) * DAY)
+    last = t.week.previous(t.tz)
+    for i, hours in enumerate(spec.LAST_WEEK_QUICK):
+        opened = last.start + (i % 5) * DAY + 9 * HOUR
+        _ticket(out, team_id, "lastweek", i, opened, opened + hours * HOUR, opened + sla)
+    for i, hours in enumerate(spec.LAST_WEEK_CARRIED):
+        resolved = last.start + hours * HOUR / 2
+        _ticket(out, team_id, "lastweek-carried", i, resolved - hours * HOUR, resolved,
+                resolved - hours * HOUR + sla)
+
+
+def _tasks(out: DemoRows, team_id: str, t: Timeline) -> None:
+    for number, (who, title, offset) in enumerate(spec.TASKS):
+        task = Task(
+            team_id=team_id, key=demo_key("task", number), title=title, due_on=t.this_week(offset),
+            status=TaskStatus.OPEN,
+        )
+        task.owner = out.people[who]
+        out.add(task)

@@ -1,0 +1,81 @@
+"""Load or refresh the demo portfolio in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from store.demo.build import KEY_PREFIX, build
+from store.models import (
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Project,
+    Service,
+    StatusChange,
+    Task,
+    Ticket,
+    service_members,
+)
+
+# Children before parents, so foreign keys hold at every step.
+KEYED_TABLES = (Task, Ticket, Appointment, Deliverable, Milestone, Project, Service, Person, Customer)
+
+
+class DemoRefused(Exception):
+    """The database holds data that is not the demo's; the message says how to go on."""
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    team_id: str
+    rows: int
+    replaced: int
+
+
+def foreign_rows(session: Session) -> int:
+    """Rows in any workspace that the demo did not write."""
+    return sum(
+        session.scalar(select(func.count()).select_from(model).where(~model.key.startswith(KEY_PREFIX)))
+        for model in KEYED_TABLES
+    )
+
+
+def _clear_workspace(session: Session, team_id: str) -> int:
+    removed = session.execute(delete(StatusChange).where(StatusChange.team_id == team_id)).rowcount
+    team_services = select(Service.id).where(Service.team_id == team_id)
+    session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))
+    for model in KEYED_TABLES:
+        removed += session.execute(delete(model).where(model.team_id == team_id)).rowcount
+    return removed
+
+
+def load_demo(session: Session, *, team_id: str, now: datetime, tz: ZoneInfo, force: bool = False) -> DemoLoaded:
+    """Replace workspace `team_id`'s data with the demo portfolio, dated around `now`.
+
+    Refuses when the database holds anything the demo did not write, unless `force`;
+    forced, it replaces that workspace's data and leaves other workspaces alone.
+    The caller commits: everything happens in the caller's one transaction.
+    """
+    if not force:
+        others = foreign_rows(session)
+        if others:
+            raise DemoRefused(
+                f"the database holds {others} rows that are not demo data; "
+                "use --force to replace this workspace's data with the demo"
+            )
+    replaced = _clear_workspace(session, team_id)
+    demo = build(team_id, now, tz)
+    session.add_all(demo.rows)
+    session.flush()
+    for change, deliverable in demo.audit:
+        change.object_id = deliverable.id
+        session.add(change)
+    session.flush()
+    return DemoLoaded(team_id=team_id, rows=len(demo.rows) + len(demo.audit), replaced=replaced)

@@ -1,0 +1,196 @@
+"""The demo portfolio as data: people, customers and services, and what happens to them.
+
+Only facts go here (who owns what, which deliverable is blocked and why, how many
+sessions took place). Health, counts and shares are never written down: they come out
+of the rules and queries, like for any other portfolio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from store.enums import Phase, Role, ServiceStatus
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    key: str
+    name: str
+    slack_user_id: str
+    role: Role
+    capacity_hours: int
+    max_services: int
+
+    @property
+    def email(self) -> str:
+        return f"{self.key}@acme.example"
+
+
+@dataclass(frozen=True)
+class DeliverablePlan:
+    """How many deliverables a service has in each state.
+
+    `late` of the in-progress ones are past their due date. `milestone_*` counts
+    the deliverables linked to the service's milestone this week (if it has one):
+    how many of them are done, and how many are not.
+    """
+
+    done: int
+    accepted: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    late: int = 0
+    milestone_done: int = 0
+    milestone_open: int = 0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    key: str
+    customer: str
+    name: str
+    phase: Phase
+    owner: str
+    deliverables: DeliverablePlan
+    status: ServiceStatus = ServiceStatus.ACTIVE
+    members: tuple[str, ...] = ()
+    action_note: str | None = None
+    # Name and day offset (from today, capped at Sunday) of a milestone due this week.
+    milestone_this_week: tuple[str, int] | None = None
+    sessions_this_week: int = 0
+    # Customer sessions in the last 14 days (before this week) and in the 14 days before.
+    sessions_recent: int = 2
+    sessions_prior: int = 2
+
+
+@dataclass(frozen=True)
+class BlockedSpec:
+    service: str
+    name: str
+    reason: str
+    days: int
+    overdue_days: int
+
+
+PEOPLE = (
+    PersonSpec("ryan", "Ryan Ortiz", "U0RYAN", Role.LEAD, 40, 4),
+    PersonSpec("bill", "Bill Nguyen", "U0BILL", Role.MEMBER, 40, 4),
+    PersonSpec("chris", "Chris Patel", "U0CHRIS", Role.LEAD, 40, 4),
+    PersonSpec("dana", "Dana Whitfield", "U0DANA", Role.OPS, 40, 2),
+    PersonSpec("priya", "Priya Raman", "U0PRIYA", Role.LEAD, 40, 5),
+    PersonSpec("marcus", "Marcus Bell", "U0MARCUS", Role.MEMBER, 40, 5),
+    PersonSpec("elena", "Elena Sousa", "U0ELENA", Role.MEMBER, 32, 4),
+)
+
+_STEADY = DeliverablePlan(done=3, accepted=1, in_progress=1, not_started=1, late=1)
+_STEADY_ON_TIME = DeliverablePlan(done=3, accepted=1, in_progress=1, not_started=1)
+
+SERVICES = (
+    ServiceSpec(
+        "delta", "Delta Corp", "Integration Rollout", Phase.BUILD, "ryan",
+        DeliverablePlan(done=4, accepted=1, in_progress=2),
+        action_note="Escalation meeting scheduled",
+        sessions_this_week=2,
+    ),
+    ServiceSpec(
+        "precision", "Precision Components", "ERP Go-Live", Phase.BUILD, "ryan",
+        DeliverablePlan(done=9, accepted=3, in_progress=3, milestone_done=5, milestone_open=1),
+        milestone_this_week=("Go-Live Readiness", 2),
+        sessions_this_week=2,
+    ),
+    ServiceSpec("summit", "Summit Bank", "Payments Integration", Phase.BUILD, "ryan", _STEADY, sessions_this_week=2),
+    ServiceSpec("orion", "Orion Logistics", "Fleet Tracking Build", Phase.BUILD, "ryan", _STEADY,
+                sessions_this_week=2),
+    ServiceSpec("northwind", "Northwind Traders", "Customer Portal Build", Phase.BUILD, "bill", _STEADY,
+                sessions_this_week=2),
+    ServiceSpec("atlas", "Atlas Manufacturing", "MES Build", Phase.BUILD, "chris", _STEADY, sessions_this_week=2),
+    ServiceSpec(
+        "gamma", "Gamma LLC", "Platform Discovery", Phase.DISCOVERY, "chris",
+        DeliverablePlan(done=2, in_progress=3, not_started=1, late=1, milestone_done=1, milestone_open=3),
+        members=("bill",),
+        action_note="Resource reallocation in progress",
+        milestone_this_week=("Discovery Wrap-up", 1),
+        sessions_this_week=2,
+    ),
+    ServiceSpec("helix", "Helix Health", "Data Discovery", Phase.DISCOVERY, "chris", _STEADY, sessions_this_week=2),
+    ServiceSpec(
+        "beta", "Beta Corp", "Admin Training Program", Phase.TRAINING, "priya",
+        DeliverablePlan(done=4, in_progress=1, not_started=1, milestone_done=3, milestone_open=1),
+        action_note="Customer Org notified",
+        milestone_this_week=("Training Complete", 3),
+        sessions_recent=1,
+        sessions_prior=6,
+    ),
+    ServiceSpec("cascade", "Cascade Retail", "Store Staff Training", Phase.TRAINING, "priya", _STEADY,
+                sessions_this_week=2),
+    ServiceSpec("evergreen", "Evergreen Energy", "Field Team Training", Phase.TRAINING, "priya", _STEADY,
+                sessions_this_week=1),
+    ServiceSpec("ironclad", "Ironclad Insurance", "Claims Team Training", Phase.TRAINING, "marcus", _STEADY,
+                sessions_this_week=1),
+    ServiceSpec("juniper", "Juniper Media", "Workflow Optimization", Phase.OPTIMIZATION, "marcus", _STEADY,
+                sessions_this_week=1),
+    ServiceSpec("keystone", "Keystone Foods", "Supply Chain Optimization", Phase.OPTIMIZATION, "elena",
+                DeliverablePlan(done=2, accepted=1, in_progress=1, not_started=1), sessions_this_week=1),
+    ServiceSpec("quartz", "Quartz Analytics", "Reporting Rollout", Phase.BUILD, "elena", _STEADY_ON_TIME,
+                status=ServiceStatus.PAUSED, sessions_recent=0, sessions_prior=0),
+    ServiceSpec("redwood", "Redwood Partners", "CRM Migration", Phase.OPTIMIZATION, "bill",
+                DeliverablePlan(done=4, accepted=2), status=ServiceStatus.COMPLETE,
+                sessions_recent=0, sessions_prior=0),
+    ServiceSpec("lumen", "Lumen Telecom", "Support Optimization", Phase.OPTIMIZATION, "elena", _STEADY_ON_TIME,
+                sessions_this_week=1),
+)
+
+BLOCKED = (
+    BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
+                overdue_days=2),
+)
+
+# Internal coordination this week: (title, person, weekday 0=Monday, hour, minutes).
+INTERNAL_MEETINGS = (
+    ("Delivery planning", "dana", 0, 10, 120),
+    ("Resourcing review", "dana", 1, 14, 120),
+    ("Delta Corp escalation prep", "ryan", 1, 9, 120),
+    ("Build team sync", "chris", 2, 11, 120),
+    ("Training curriculum review", "priya", 2, 15, 120),
+    ("Optimization retro", "marcus", 3, 10, 120),
+    ("Ops standup", "dana", 3, 9, 60),
+    ("Ops standup", "dana", 4, 9, 60),
+)
+
+# Customer sessions this week last 90 minutes, except the last few, which last 60.
+SESSION_MINUTES = 90
+SHORT_SESSIONS = 3
+SHORT_SESSION_MINUTES = 60
+
+# Ticket resolution times in hours.
+#   resolved this week, opened this week     resolved this week, opened last week
+THIS_WEEK_QUICK = (2, 3, 3, 4, 4, 5, 5, 6)
+THIS_WEEK_CARRIED = (6, 7, 8, 8, 9, 10, 10)
+OPEN_THIS_WEEK = 4
+#   opened and resolved last week           resolved last week, opened the week before
+LAST_WEEK_QUICK = (4, 6, 7, 8, 8, 9, 10)
+LAST_WEEK_CARRIED = (7, 8, 8, 9, 10, 10)
+
+TICKET_TYPES = ("request", "issue", "request", "question")
+TICKET_PRIORITIES = ("normal", "high", "normal", "low")
+TICKET_TOPICS = (
+    "Access request for new users",
+    "Report export times out",
+    "Change to approval workflow",
+    "Question about invoice fields",
+    "Sandbox refresh",
+    "Login loop after password reset",
+    "Add custom field to intake form",
+    "Dashboard shows stale numbers",
+)
+
+TASKS = (
+    ("ryan", "Prepare Delta Corp escalation agenda", 0),
+    ("ryan", "Review Precision go-live checklist", 1),
+    ("bill", "Hand over Gamma discovery notes", 1),
+    ("chris", "Draft Gamma discovery summary", 2),
+    ("priya", "Send Beta Corp engagement recap", 0),
+    ("marcus", "Update Ironclad training schedule", 3),
+    ("elena", "Keystone optimization report", 4),
+    ("dana", "Confirm Bill's reallocation to Gamma", 0),
+)

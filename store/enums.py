@@ -1,0 +1,74 @@
+"""The vocabulary of the portfolio. Values are what the database stores."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ServiceStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETE = "complete"
+
+
+class Phase(StrEnum):
+    DISCOVERY = "discovery"
+    BUILD = "build"
+    TRAINING = "training"
+    OPTIMIZATION = "optimization"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Health(StrEnum):
+    ON_TRACK = "on_track"
+    NEEDS_ATTENTION = "needs_attention"
+    AT_RISK = "at_risk"
+
+    @property
+    def label(self) -> str:
+        return {"on_track": "On Track", "needs_attention": "Needs Attention", "at_risk": "At Risk"}[self.value]
+
+    @property
+    def severity(self) -> int:
+        return {"on_track": 0, "needs_attention": 1, "at_risk": 2}[self.value]
+
+
+class DeliverableStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    COMPLETE = "complete"
+    ACCEPTED = "accepted"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_done(self) -> bool:
+        return self in (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
+
+
+class AppointmentKind(StrEnum):
+    CUSTOMER_SESSION = "customer_session"
+    INTERNAL = "internal"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    LEAD = "lead"
+    OPS = "ops"
+
+
+class Surface(StrEnum):
+    SLACK = "slack"
+    CLI = "cli"
+    IMPORT = "import"

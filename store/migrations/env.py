@@ -1,0 +1,24 @@
+"""Alembic environment: runs on the connection `store.schema` hands it."""
+
+from alembic import context
+
+from store.models import Base
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `delivery-bot db upgrade`")
+run_migrations_online()

@@ -1,0 +1,304 @@
+"""SQLAlchemy models for every object of the portfolio.
+
+Every row that belongs to a Slack workspace carries that workspace's `team_id`,
+so one deployment can serve several workspaces without a data migration.
+Timestamps are timezone-aware and stored in UTC; calendar dates (due dates) are dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.enums import (
+    AppointmentKind,
+    DeliverableStatus,
+    Health,
+    Phase,
+    Role,
+    ServiceStatus,
+    Surface,
+    TaskStatus,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zone type, so values are stored as naive UTC there.
+    Naive values are refused: a naive datetime is a bug waiting for a time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware datetimes only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_type: type[StrEnum]) -> Enum:
+    return Enum(
+        enum_type,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        name=enum_type.__name__.lower(),
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def team_column() -> Mapped[str]:
+    return mapped_column(String(32), index=True)
+
+
+service_members = Table(
+    "service_members",
+    Base.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("team_id", "key"), UniqueConstraint("team_id", "name"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+
+    services: Mapped[list[Service]] = relationship(back_populates="customer")
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("team_id", "key"), UniqueConstraint("team_id", "slack_user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    slack_tz: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
+    weekly_capacity_hours: Mapped[float] = mapped_column(Numeric(5, 1), default=40)
+    max_concurrent_services: Mapped[int] = mapped_column(Integer, default=4)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("team_id", "key"), Index("ix_services_team_status", "team_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[ServiceStatus] = mapped_column(enum_column(ServiceStatus), default=ServiceStatus.ACTIVE)
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.DISCOVERY)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    # The latest action a person took about this service's health ("escalation meeting scheduled").
+    action_note: Mapped[str | None] = mapped_column(Text)
+    health_override: Mapped[Health | None] = mapped_column(enum_column(Health))
+    health_override_reason: Mapped[str | None] = mapped_column(Text)
+    health_override_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    health_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship(back_populates="services")
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
+    members: Mapped[list[Person]] = relationship(secondary=service_members)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.DISCOVERY)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("team_id", "key"), Index("ix_milestones_team_due", "team_id", "due_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+    service: Mapped[Service] = relationship()
+
+
+class Deliverable(Base):
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_deliverables_service_status", "service_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    status: Mapped[DeliverableStatus] = mapped_column(
+        enum_column(DeliverableStatus), default=DeliverableStatus.NOT_STARTED
+    )
+    due_on: Mapped[date | None] = mapped_column(Date)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    blocked_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    service: Mapped[Service] = relationship()
+    milestone: Mapped[Milestone | None] = relationship()
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_appointments_team_starts", "team_id", "starts_at"),
+        Index("ix_appointments_service_starts", "service_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[AppointmentKind] = mapped_column(enum_column(AppointmentKind))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship()
+    service: Mapped[Service | None] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_tickets_team_opened", "team_id", "opened_at"),
+        Index("ix_tickets_team_resolved", "team_id", "resolved_at"),
+        Index("ix_tickets_team_open_due", "team_id", "resolved_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship()
+    service: Mapped[Service | None] = relationship()
+    owner: Mapped[Person | None] = relationship()
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    deliverable_id: Mapped[int | None] = mapped_column(ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.OPEN)
+
+    owner: Mapped[Person | None] = relationship()
+
+
+class StatusChange(Base):
+    """The audit trail: who changed what, from, to, why, when, through which surface."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_object", "team_id", "object_type", "object_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(32))
+    from_value: Mapped[str | None] = mapped_column(String(64))
+    to_value: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    changed_by_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    surface: Mapped[Surface] = mapped_column(enum_column(Surface))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    changed_by: Mapped[Person | None] = relationship()

@@ -1,0 +1,159 @@
+"""Gather health signals for many services at once and assess them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
+from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket
+from store.readmodels import FindingView, PersonRef, ServiceHealthView
+from store.rules.health import (
+    BlockedDeliverable,
+    HealthSignals,
+    HealthThresholds,
+    MilestoneProgress,
+    Override,
+    assess,
+)
+
+DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
+
+
+def _active_services(team_id: str):
+    return select(Service.id).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+
+
+def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresholds):
+    cutoff = now - timedelta(days=limits.blocked_days)
+    rows = session.execute(
+        select(Deliverable.service_id, Deliverable.name, Deliverable.blocked_since).where(
+            Deliverable.team_id == team_id,
+            Deliverable.status == DeliverableStatus.BLOCKED,
+            Deliverable.blocked_since <= cutoff,
+            Deliverable.service_id.in_(_active_services(team_id)),
+        )
+    )
+    found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
+    for service_id, name, since in rows:
+        found[service_id].append(BlockedDeliverable(name=name, since=since))
+    return found
+
+
+def _open_milestones(session: Session, team_id: str, today: date, limits: HealthThresholds):
+    done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
+    rows = session.execute(
+        select(Milestone.service_id, Milestone.name, Milestone.due_on, func.count(Deliverable.id), done)
+        .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
+        .where(
+            Milestone.team_id == team_id,
+            Milestone.done_on.is_(None),
+            Milestone.due_on <= today + timedelta(days=limits.milestone_window_days),
+            Milestone.service_id.in_(_active_services(team_id)),
+        )
+        .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
+    )
+    overdue: dict[int, list[MilestoneProgress]] = defaultdict(list)
+    upcoming: dict[int, list[MilestoneProgress]] = defaultdict(list)
+    for service_id, name, due_on, total, done_count in rows:
+        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(total))
+        (overdue if due_on < today else upcoming)[service_id].append(progress)
+    return overdue, upcoming
+
+
+def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThresholds):
+    window = timedelta(days=limits.engagement_window_days)
+    recent_start, prior_start = now - window, now - 2 * window
+    recent = func.sum(case((Appointment.starts_at > recent_start, 1), else_=0))
+    prior = func.sum(case((Appointment.starts_at <= recent_start, 1), else_=0))
+    rows = session.execute(
+        select(Appointment.service_id, recent, prior)
+        .where(
+            Appointment.team_id == team_id,
+            Appointment.kind == AppointmentKind.CUSTOMER_SESSION,
+            Appointment.starts_at > prior_start,
+            Appointment.starts_at <= now,
+            Appointment.service_id.is_not(None),
+        )
+        .group_by(Appointment.service_id)
+    )
+    return {service_id: (int(r or 0), int(p or 0)) for service_id, r, p in rows}
+
+
+def _overdue_tickets(session: Session, team_id: str, now: datetime):
+    rows = session.execute(
+        select(Ticket.service_id, func.count())
+        .where(
+            Ticket.team_id == team_id,
+            Ticket.resolved_at.is_(None),
+            Ticket.due_at < now,
+            Ticket.service_id.is_not(None),
+        )
+        .group_by(Ticket.service_id)
+    )
+    return dict(rows.all())
+
+
+def gather_signals(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds
+) -> dict[int, HealthSignals]:
+    """Signals of every active service of the workspace, in four statements."""
+    blocked = _blocked(session, team_id, now, limits)
+    overdue, upcoming = _open_milestones(session, team_id, today, limits)
+    sessions = _sessions(session, team_id, now, limits)
+    tickets = _overdue_tickets(session, team_id, now)
+    service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets)
+    return {
+        service_id: HealthSignals(
+            blocked=blocked.get(service_id, []),
+            overdue_milestones=overdue.get(service_id, []),
+            upcoming_milestones=upcoming.get(service_id, []),
+            sessions_recent=sessions.get(service_id, (0, 0))[0],
+            sessions_prior=sessions.get(service_id, (0, 0))[1],
+            overdue_tickets=tickets.get(service_id, 0),
+        )
+        for service_id in service_ids
+    }
+
+
+def active_service_health(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds
+) -> list[ServiceHealthView]:
+    """Every active service with its assessed health, in five statements."""
+    signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
+    rows = session.execute(
+        select(Service, Customer.name, Person.name, Person.slack_user_id)
+        .join(Customer, Customer.id == Service.customer_id)
+        .outerjoin(Person, Person.id == Service.owner_id)
+        .where(and_(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE))
+        .order_by(Customer.name, Service.name)
+    )
+    views = []
+    for service, customer_name, owner_name, owner_slack in rows:
+        override = (
+            Override(service.health_override, service.health_override_reason, service.health_override_expires_at)
+            if service.health_override is not None
+            else None
+        )
+        assessment = assess(
+            signals.get(service.id, HealthSignals()), now=now, today=today, limits=limits, override=override
+        )
+        views.append(
+            ServiceHealthView(
+                service_id=service.id,
+                service_name=service.name,
+                customer_name=customer_name,
+                phase=service.phase,
+                owner=PersonRef(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
+                action_note=service.action_note,
+                health=assessment.shown,
+                computed_health=assessment.computed,
+                findings=[FindingView(health=f.health, rule=f.rule, reason=f.reason) for f in assessment.findings],
+                override_reason=assessment.override.reason if assessment.override else None,
+                override_expires_at=assessment.override.expires_at if assessment.override else None,
+            )
+        )
+    return views

@@ -1,0 +1,83 @@
+"""The portfolio answer behind `/delivery status`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from store.clock import current_week, local_today
+from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
+from store.models import Customer, Deliverable, Milestone, Service, Ticket
+from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.readmodels import DeliverableTally, MilestoneView, PortfolioStatus
+from store.rules.health import HealthThresholds
+
+
+def deliverable_tally(session: Session, team_id: str, *, today) -> DeliverableTally:
+    late = func.sum(case((Deliverable.due_on < today, 1), else_=0))
+    rows = session.execute(
+        select(Deliverable.status, func.count(), late)
+        .join(Service, Service.id == Deliverable.service_id)
+        .where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+        .group_by(Deliverable.status)
+    )
+    counts: dict[str, int] = {"late": 0}
+    for status, count, late_count in rows:
+        counts[DeliverableStatus(status).value] = int(count)
+        if status not in DONE_STATUSES:
+            counts["late"] += int(late_count or 0)
+    return DeliverableTally(**counts)
+
+
+def overdue_ticket_count(session: Session, team_id: str, *, now: datetime) -> int:
+    return session.scalar(
+        select(func.count()).where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at < now)
+    )
+
+
+def milestones_due(session: Session, team_id: str, *, first_day, last_day) -> list[MilestoneView]:
+    rows = session.execute(
+        select(Milestone.name, Milestone.due_on, Milestone.done_on, Service.name, Customer.name)
+        .join(Service, Service.id == Milestone.service_id)
+        .join(Customer, Customer.id == Service.customer_id)
+        .where(
+            Milestone.team_id == team_id,
+            Service.status == ServiceStatus.ACTIVE,
+            Milestone.due_on.between(first_day, last_day),
+        )
+        .order_by(Milestone.due_on, Customer.name, Milestone.name)
+    )
+    return [
+        MilestoneView(name=name, due_on=due, done_on=done, service_name=service, customer_name=customer)
+        for name, due, done, service, customer in rows
+    ]
+
+
+def portfolio_status(
+    session: Session, team_id: str, *, now: datetime, tz: ZoneInfo, limits: HealthThresholds
+) -> PortfolioStatus:
+    today = local_today(now, tz)
+    week = current_week(now, tz)
+    services = active_service_health(session, team_id, now=now, today=today, limits=limits)
+    health_counts = {health: 0 for health in Health}
+    phase_counts = {phase: 0 for phase in Phase}
+    for service in services:
+        health_counts[service.health] += 1
+        phase_counts[service.phase] += 1
+    needing_attention = sorted(
+        (s for s in services if s.health != Health.ON_TRACK),
+        key=lambda s: (-s.health.severity, s.customer_name, s.service_name),
+    )
+    return PortfolioStatus(
+        as_of=now,
+        active_services=len(services),
+        health_counts=health_counts,
+        phase_counts=phase_counts,
+        deliverables=deliverable_tally(session, team_id, today=today),
+        overdue_tickets=overdue_ticket_count(session, team_id, now=now),
+        milestones_this_week=milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day),
+        needing_attention=needing_attention,
+    )

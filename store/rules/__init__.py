@@ -1,0 +1,1 @@
+"""Business rules as pure functions over typed signals: health, capacity, KPIs."""

@@ -1,0 +1,178 @@
+"""Explainable service health.
+
+Rules turn a service's signals into findings; each finding carries the health it
+implies and a plain-words reason. Computed health is the worst finding (On Track when
+there is none). Shown health is an active override, else the computed health; the
+reasons are listed either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from store.enums import Health
+
+
+@dataclass(frozen=True)
+class HealthThresholds:
+    blocked_days: int = 3
+    milestone_window_days: int = 7
+    milestone_min_done_share: float = 0.5
+    engagement_window_days: int = 14
+    engagement_min_ratio: float = 0.5
+    overdue_tickets_max: int = 2
+
+
+@dataclass(frozen=True)
+class BlockedDeliverable:
+    name: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class MilestoneProgress:
+    name: str
+    due_on: date
+    deliverables_done: int
+    deliverables_total: int
+
+
+@dataclass(frozen=True)
+class HealthSignals:
+    """What the rules look at for one service; gathered by `store.queries.health_signals`."""
+
+    blocked: list[BlockedDeliverable] = field(default_factory=list)
+    overdue_milestones: list[MilestoneProgress] = field(default_factory=list)
+    upcoming_milestones: list[MilestoneProgress] = field(default_factory=list)
+    sessions_recent: int = 0
+    sessions_prior: int = 0
+    overdue_tickets: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    health: Health
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Override:
+    health: Health
+    reason: str | None
+    expires_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
+
+
+@dataclass(frozen=True)
+class Assessment:
+    computed: Health
+    findings: list[Finding]
+    override: Override | None
+
+    @property
+    def shown(self) -> Health:
+        return self.override.health if self.override else self.computed
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole days elapsed, never negative."""
+    return max(0, (later - earlier) // timedelta(days=1))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def blocked_findings(signals: HealthSignals, now: datetime, limits: HealthThresholds) -> list[Finding]:
+    stuck = [b for b in signals.blocked if days_between(b.since, now) >= limits.blocked_days]
+    if not stuck:
+        return []
+    longest = min(stuck, key=lambda b: (b.since, b.name))
+    reason = f"Deliverable '{longest.name}' blocked {_plural(days_between(longest.since, now), 'day')}"
+    if len(stuck) > 1:
+        reason += f" (and {len(stuck) - 1} more blocked {limits.blocked_days}+ days)"
+    return [Finding(Health.AT_RISK, "blocked_deliverable", reason)]
+
+
+def overdue_milestone_findings(signals: HealthSignals, today: date) -> list[Finding]:
+    return [
+        Finding(
+            Health.AT_RISK,
+            "overdue_milestone",
+            f"Milestone '{m.name}' overdue by {_plural((today - m.due_on).days, 'day')}",
+        )
+        for m in sorted(signals.overdue_milestones, key=lambda m: (m.due_on, m.name))
+    ]
+
+
+def timeline_pressure_findings(signals: HealthSignals, today: date, limits: HealthThresholds) -> list[Finding]:
+    findings = []
+    horizon = today + timedelta(days=limits.milestone_window_days)
+    for m in sorted(signals.upcoming_milestones, key=lambda m: (m.due_on, m.name)):
+        if not today <= m.due_on <= horizon or m.deliverables_total == 0:
+            continue
+        if m.deliverables_done / m.deliverables_total < limits.milestone_min_done_share:
+            days = (m.due_on - today).days
+            when = "today" if days == 0 else f"in {_plural(days, 'day')}"
+            findings.append(
+                Finding(
+                    Health.NEEDS_ATTENTION,
+                    "timeline_pressure",
+                    f"Timeline pressure: '{m.name}' due {when} with "
+                    f"{m.deliverables_done} of {m.deliverables_total} deliverables complete",
+                )
+            )
+    return findings
+
+
+def engagement_findings(signals: HealthSignals, limits: HealthThresholds) -> list[Finding]:
+    if signals.sessions_prior == 0:
+        return []
+    if signals.sessions_recent < signals.sessions_prior * limits.engagement_min_ratio:
+        days = limits.engagement_window_days
+        return [
+            Finding(
+                Health.NEEDS_ATTENTION,
+                "engagement_declining",
+                f"Engagement declining: {_plural(signals.sessions_recent, 'customer session')} in the last "
+                f"{days} days, {signals.sessions_prior} in the {days} before",
+            )
+        ]
+    return []
+
+
+def overdue_ticket_findings(signals: HealthSignals, limits: HealthThresholds) -> list[Finding]:
+    if signals.overdue_tickets > limits.overdue_tickets_max:
+        return [
+            Finding(
+                Health.NEEDS_ATTENTION,
+                "overdue_tickets",
+                f"{_plural(signals.overdue_tickets, 'overdue ticket')} (more than {limits.overdue_tickets_max})",
+            )
+        ]
+    return []
+
+
+def assess(
+    signals: HealthSignals,
+    *,
+    now: datetime,
+    today: date,
+    limits: HealthThresholds,
+    override: Override | None = None,
+) -> Assessment:
+    findings = [
+        *blocked_findings(signals, now, limits),
+        *overdue_milestone_findings(signals, today),
+        *timeline_pressure_findings(signals, today, limits),
+        *engagement_findings(signals, limits),
+        *overdue_ticket_findings(signals, limits),
+    ]
+    findings.sort(key=lambda f: -f.health.severity)
+    computed = findings[0].health if findings else Health.ON_TRACK
+    active_override = override if override is not None and override.active(now) else None
+    return Assessment(computed=computed, findings=findings, override=active_override)

@@ -1,0 +1,76 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests read the server URL from DELIVERY_TEST_POSTGRES_URL and skip with a
+reason when it is unset. Each test gets its own PostgreSQL schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from store.db import make_engine, make_sessionmaker, normalise_url
+from store.schema import upgrade
+from support import POSTGRES_ENV, WEDNESDAY, load_demo_at, postgres_url
+
+pytest_plugins = ["fake_slack"]
+DATABASE_KINDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def temporary_database(kind: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of `kind`, removed afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'delivery.db'}"
+        return
+    server = postgres_url()
+    if server is None:
+        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests need a server URL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(server))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(normalise_url(server)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database_url(request, tmp_path):
+    with temporary_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def demo_engine(engine):
+    load_demo_at(engine, WEDNESDAY)
+    return engine
+
+
+@pytest.fixture
+def postgres_database_url(tmp_path):
+    with temporary_database("postgresql", tmp_path) as url:
+        yield url

@@ -1,0 +1,558 @@
+"""A local fake of Slack's Web API for tests: records calls, answers like Slack.
+
+`FakeSlack` runs a small threaded HTTP server on 127.0.0.1. Point the app at it
+with `SLACK_API_URL=fake.api_url` (slack_sdk's `WebClient(base_url=...)`), then
+assert on `fake.calls` / `fake.wait_for(...)`. It is a test double: stdlib
+`ThreadingHTTPServer` in a daemon thread, no product code depends on it.
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.api_url)
+        client.chat_postMessage(channel="C0OPS", text="hi")
+        assert fake.calls_to("chat.postMessage")[0].params["text"] == "hi"
+
+Failures are programmable (`fail_next`, `rate_limit_next`), and
+`response_url(name)` gives an URL that records what the app posts to a
+slash command's or a click's `response_url`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+RESPONSE_URL_METHOD = "response_url"
+
+TEAM_ID = "T0ACME"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+APP_ID = "A0DELIVERY"
+
+AUTH_TEST = {
+    "ok": True,
+    "url": "https://acme.slack.com/",
+    "team": "Acme",
+    "user": "delivery",
+    "team_id": TEAM_ID,
+    "user_id": BOT_USER_ID,
+    "bot_id": BOT_ID,
+    "is_enterprise_install": False,
+}
+
+# Slack accepts these as JSON strings in form bodies and as objects in JSON
+# bodies; decoding them here lets tests assert on one shape either way.
+_JSON_VALUED_PARAMS = frozenset({"blocks", "attachments", "view", "metadata"})
+
+# The first ts handed out is 1700000000.000100, then .000200, ...
+_TS_BASE_SECONDS = 1_700_000_000
+_TS_STEP_MICROS = 100
+
+Json = dict[str, Any]
+
+
+class Headers(dict[str, str]):
+    """Request headers with case-insensitive lookup (keys stored lower-case)."""
+
+    def __init__(self, items: Iterator[tuple[str, str]] | list[tuple[str, str]] = ()) -> None:
+        super().__init__((key.lower(), value) for key, value in items)
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(key.lower(), default)
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request the fake received and what it answered."""
+
+    method: str  # "chat.postMessage", or RESPONSE_URL_METHOD for response_url posts
+    params: Json  # query string, form or JSON body, merged
+    headers: Headers
+    body: bytes
+    status: int
+    response: Json
+    name: str | None = None  # the response_url name; None for Web API calls
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token, or the `token` param Slack also accepts."""
+        auth = self.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[len("bearer ") :].strip()
+        token = self.params.get("token")
+        return token if isinstance(token, str) else None
+
+
+@dataclass
+class _Rule:
+    """A programmed answer for the next `times` matching calls."""
+
+    method: str
+    status: int
+    response: Json
+    times: int
+    channel: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, method: str, params: Json) -> bool:
+        if self.times <= 0 or self.method != method:
+            return False
+        return self.channel is None or params.get("channel") == self.channel
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: Json
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """Fake Slack Web API server; a context manager (`with FakeSlack() as fake:`)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._calls: list[SlackCall] = []
+        self._rules: list[_Rule] = []
+        self._overrides: dict[str, Json] = {}
+        self._counter = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[str, Callable[[Json], Json]] = {
+            "auth.test": lambda params: dict(AUTH_TEST),
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "views.publish": self._views_publish,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "conversations.open": self._conversations_open,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+        }
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True  # a hung client must not block stop()
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        # A short poll interval keeps stop() fast in every test's teardown.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port; safe to call twice."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return self._server.server_address[1]
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for slack_sdk (`SLACK_API_URL`), with the trailing slash it expects."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "cmd1") -> str:
+        """A response_url whose posts are recorded as `response_url` calls named `name`."""
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # -- recorded calls ------------------------------------------------------
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        """A snapshot of every call so far, in arrival order."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str, *, name: str | None = None) -> list[SlackCall]:
+        """Calls to `method`; for response_url calls, optionally only those named `name`."""
+        return [c for c in self.calls if c.method == method and (name is None or c.name == name)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[SlackCall]:
+        """Block until `count` calls to `method` arrived; return them.
+
+        Raises AssertionError (listing what did arrive) after `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                matching = [c for c in self._calls if c.method == method]
+                if len(matching) >= count:
+                    return matching
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [c.method for c in self._calls]
+                    raise AssertionError(
+                        f"expected {count} call(s) to {method} within {timeout}s, got {len(matching)}; calls: {seen}"
+                    )
+                self._cond.wait(remaining)
+
+    def reset(self) -> None:
+        """Forget calls, programmed failures and overrides; restart ts/ids."""
+        with self._cond:
+            self._calls.clear()
+            self._rules.clear()
+            self._overrides.clear()
+            self._counter = 0
+
+    # -- programming answers -------------------------------------------------
+
+    def fail_next(self, method: str, error: str, *, channel: str | None = None, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` (for `channel`, if given) with `error`.
+
+        Web API errors are HTTP 200 with `{"ok": false}` as Slack does; for
+        `response_url` it is HTTP 404 with the error, like an expired URL.
+        """
+        status = HTTPStatus.NOT_FOUND if method == RESPONSE_URL_METHOD else HTTPStatus.OK
+        self._add_rule(_Rule(method, int(status), {"ok": False, "error": error}, times, channel))
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with HTTP 429 and `Retry-After`."""
+        rule = _Rule(
+            method,
+            int(HTTPStatus.TOO_MANY_REQUESTS),
+            {"ok": False, "error": "ratelimited"},
+            times,
+            headers={"Retry-After": str(retry_after)},
+        )
+        self._add_rule(rule)
+
+    def set_response(self, method: str, response: Json) -> None:
+        """Answer every call to `method` with `response` (HTTP 200) until `reset()`.
+
+        For canned data the built-in answers lack, e.g. `users.list` members.
+        """
+        with self._cond:
+            self._overrides[method] = response
+
+    def _add_rule(self, rule: _Rule) -> None:
+        if rule.times < 1:
+            raise ValueError("times must be at least 1")
+        with self._cond:
+            self._rules.append(rule)
+
+    # -- request handling (called from server threads) -----------------------
+
+    def _handle(self, path: str, headers: Headers, body: bytes) -> _Reply:
+        parts = urlsplit(path)
+        method, name = _route(parts.path)
+        try:
+            params = _parse_params(parts.query, headers.get("content-type", ""), body)
+        except ValueError:
+            # Slack answers a body it cannot parse with invalid_json; so does the fake.
+            params, reply = {}, _Reply(200, _error("invalid_json"))
+        else:
+            reply = self._answer(method, params, headers)
+        # Unknown paths are recorded under the path itself, so a wrong base URL shows up in `calls`.
+        self._record(SlackCall(method or parts.path, params, headers, body, reply.status, reply.body, name))
+        return reply
+
+    def _answer(self, method: str | None, params: Json, headers: Headers) -> _Reply:
+        if method is None:
+            return _Reply(int(HTTPStatus.NOT_FOUND), _error("not_found"))
+        if method == RESPONSE_URL_METHOD:
+            # response_url needs no token: the URL itself is the credential.
+            return self._programmed(method, params) or _Reply(200, {"ok": True})
+        return self._answer_api(method, params, headers)
+
+    def _answer_api(self, method: str, params: Json, headers: Headers) -> _Reply:
+        if method not in self._handlers and method not in self._overrides:
+            return _Reply(200, {"ok": False, "error": "unknown_method"})
+        auth_error = _auth_error(headers, params)
+        if auth_error:
+            return _Reply(200, {"ok": False, "error": auth_error})
+        programmed = self._programmed(method, params)
+        if programmed:
+            return programmed
+        with self._cond:
+            override = self._overrides.get(method)
+        if override is not None:
+            return _Reply(200, json.loads(json.dumps(override)))  # a copy per call
+        return _Reply(200, self._handlers[method](params))
+
+    def _programmed(self, method: str, params: Json) -> _Reply | None:
+        """Consume the first programmed rule matching this call, if any."""
+        with self._cond:
+            for rule in self._rules:
+                if rule.matches(method, params):
+                    rule.times -= 1
+                    if rule.times == 0:
+                        self._rules.remove(rule)
+                    return _Reply(rule.status, dict(rule.response), dict(rule.headers))
+        return None
+
+    def _record(self, call: SlackCall) -> None:
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+
+    def _next(self) -> int:
+        with self._cond:
+            self._counter += 1
+            return self._counter
+
+    def _next_ts(self) -> str:
+        micros = self._next() * _TS_STEP_MICROS
+        return f"{_TS_BASE_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    # -- Web API methods -----------------------------------------------------
+
+    def _chat_post_message(self, params: Json) -> Json:
+        channel = _channel_id(params.get("channel"))
+        if not channel:
+            return _error("channel_not_found")
+        if not any(params.get(k) for k in ("text", "blocks", "attachments")):
+            return _error("no_text")
+        ts = self._next_ts()
+        return {"ok": True, "channel": channel, "ts": ts, "message": _message(params, ts)}
+
+    def _chat_update(self, params: Json) -> Json:
+        channel = _channel_id(params.get("channel"))
+        if not channel:
+            return _error("channel_not_found")
+        ts = params.get("ts")
+        if not ts:
+            return _error("message_not_found")
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": params.get("text", ""),
+            "message": _message(params, ts),
+        }
+
+    def _chat_post_ephemeral(self, params: Json) -> Json:
+        if not params.get("channel"):
+            return _error("channel_not_found")
+        if not params.get("user"):
+            return _error("user_not_found")
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _views_publish(self, params: Json) -> Json:
+        if not params.get("user_id"):
+            return _error("invalid_arguments")
+        return self._view_answer(params, view_type="home")
+
+    def _views_open(self, params: Json) -> Json:
+        if not params.get("trigger_id"):
+            return _error("invalid_arguments")
+        return self._view_answer(params, view_type="modal")
+
+    def _views_update(self, params: Json) -> Json:
+        view_id = params.get("view_id")
+        if not view_id and not params.get("external_id"):
+            return _error("not_found")
+        return self._view_answer(params, view_type="modal", view_id=view_id)
+
+    def _view_answer(self, params: Json, *, view_type: str, view_id: str | None = None) -> Json:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return _error("invalid_arguments")
+        view_id = view_id or f"V{self._next():08d}"
+        answered = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": view.get("type", view_type),
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": params.get("external_id", view.get("external_id", "")),
+            "state": {"values": {}},
+            "hash": f"{_TS_BASE_SECONDS}.{view_id.lower()}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+        }
+        for key in ("title", "submit", "close"):
+            if key in view:
+                answered[key] = view[key]
+        return {"ok": True, "view": answered}
+
+    def _conversations_open(self, params: Json) -> Json:
+        users = params.get("users") or ""
+        user_ids = users if isinstance(users, list) else [u for u in str(users).split(",") if u]
+        if not user_ids:
+            return _error("users_list_not_supplied")
+        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": _dm_channel(user_ids[0])}}
+
+    def _users_info(self, params: Json) -> Json:
+        user_id = params.get("user")
+        if not user_id:
+            return _error("user_not_found")
+        return {"ok": True, "user": _user(str(user_id))}
+
+    def _users_list(self, params: Json) -> Json:
+        return {"ok": True, "members": [], "cache_ts": _TS_BASE_SECONDS, "response_metadata": {"next_cursor": ""}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Turns HTTP requests into `FakeSlack._handle` calls."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as Slack's edge speaks it
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        reply = fake._handle(self.path, Headers(list(self.headers.items())), body)
+        payload = json.dumps(reply.body).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in reply.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging; the recorded calls are the log."""
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A started FakeSlack, stopped after the test. Import it into a test module or conftest."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _route(path: str) -> tuple[str | None, str | None]:
+    """(method, response_url name) for a request path; method None for unknown paths."""
+    segments = path.strip("/").split("/")
+    if len(segments) == 2 and segments[0] == "api" and segments[1]:
+        return segments[1], None
+    if len(segments) == 2 and segments[0] == "response" and segments[1]:
+        return RESPONSE_URL_METHOD, segments[1]
+    return None, None
+
+
+def _parse_params(query: str, content_type: str, body: bytes) -> Json:
+    """Merge query-string and body params the way Slack reads them."""
+    params: Json = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = content_type.split(";")[0].strip().lower()
+    if body and media_type == "application/json":
+        decoded = json.loads(body.decode("utf-8"))
+        if isinstance(decoded, dict):
+            params.update(decoded)
+    elif body and media_type == "application/x-www-form-urlencoded":
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    for key in _JSON_VALUED_PARAMS & params.keys():
+        if isinstance(params[key], str):
+            params[key] = _maybe_json(params[key])
+    return params
+
+
+def _maybe_json(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _auth_error(headers: Headers, params: Json) -> str | None:
+    """Slack's answer to a missing (`not_authed`) or wrong (`invalid_auth`) token."""
+    auth = headers.get("authorization", "")
+    token = auth[len("bearer ") :].strip() if auth.lower().startswith("bearer ") else params.get("token")
+    if not token:
+        return "not_authed"
+    if not str(token).startswith("xoxb-"):
+        return "invalid_auth"
+    return None
+
+
+def _error(error: str) -> Json:
+    return {"ok": False, "error": error}
+
+
+def _dm_channel(user_id: str) -> str:
+    """A stable DM id per user: U0RYAN -> D0RYANBOT, as in the shared app_home_opened payload."""
+    return f"D{user_id[1:]}BOT"
+
+
+def _channel_id(channel: Any) -> str | None:
+    """Posting to a user id lands in the bot's DM with them, as on Slack."""
+    if not channel:
+        return None
+    channel = str(channel)
+    return _dm_channel(channel) if channel[0] in "UW" else channel
+
+
+def _message(params: Json, ts: str) -> Json:
+    message: Json = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "text": params.get("text", ""),
+        "ts": ts,
+    }
+    for key in ("blocks", "attachments", "metadata", "thread_ts"):
+        if key in params:
+            message[key] = params[key]
+    return message
+
+
+def _user(user_id: str) -> Json:
+    handle = user_id[2:].lower() if user_id.startswith("U0") else user_id.lower()
+    real_name = handle.capitalize()
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": handle,
+        "real_name": real_name,
+        "deleted": False,
+        "is_bot": False,
+        "tz": "UTC",
+        "profile": {
+            "real_name": real_name,
+            "display_name": handle,
+            "email": f"{handle}@acme.example",
+        },
+    }

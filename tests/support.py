@@ -1,0 +1,26 @@
+"""Constants and helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from store.demo import load_demo
+
+POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
+TEAM = "T0ACME"
+UTC = ZoneInfo("UTC")
+# A Wednesday afternoon: the demo's week is half gone.
+WEDNESDAY = datetime(2026, 11, 18, 15, 0, tzinfo=timezone.utc)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM, force: bool = False):
+    with Session(engine) as session, session.begin():
+        return load_demo(session, team_id=team_id, now=now, tz=tz, force=force)

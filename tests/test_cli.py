@@ -1,0 +1,99 @@
+"""The command line as a user runs it: a subprocess in a fresh working directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+HEADLINE = "15 active services. 12 on track, 2 need attention, 1 at risk."
+
+
+def run_cli(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DELIVERY_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env={**base, **(env or {})},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_demo_creates_sqlite_and_prints_status(tmp_path):
+    result = run_cli("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "delivery.db").exists()
+    assert result.stdout.startswith(HEADLINE)
+    for expected in ("Delta Corp", "blocked 5 days", "89% on schedule", "Go-Live Readiness"):
+        assert expected in result.stdout
+
+
+def test_demo_twice_refreshes_and_ask_reads_it(tmp_path):
+    assert run_cli("demo", "--quiet", cwd=tmp_path).returncode == 0
+    assert run_cli("demo", "--quiet", cwd=tmp_path).returncode == 0
+    result = run_cli("ask", "status", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(HEADLINE)
+
+
+def test_demo_on_postgres(database_url, tmp_path):
+    result = run_cli("demo", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(HEADLINE)
+
+
+def test_ask_unknown_subcommand_prints_usage_and_exits_2(tmp_path):
+    run_cli("demo", "--quiet", cwd=tmp_path)
+    result = run_cli("ask", "frobnicate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "/delivery status" in result.stdout
+    assert result.stderr.strip().splitlines() == ["delivery-bot: I don't know '/delivery frobnicate'."]
+
+
+def test_ask_without_value_for_user_is_a_usage_error(tmp_path):
+    result = run_cli("ask", "--user", cwd=tmp_path)
+    assert result.returncode == 2
+
+
+def test_malformed_setting_stops_with_one_line_naming_it(tmp_path):
+    result = run_cli("ask", "status", cwd=tmp_path, env={"DELIVERY_TIMEZONE": "Mars/Base"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "delivery-bot: DELIVERY_TIMEZONE: 'Mars/Base' is not an IANA time zone (for example Europe/London)"
+    ]
+
+
+def test_serve_without_signing_secret_says_which_setting(tmp_path):
+    result = run_cli("serve", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_demo_refuses_foreign_data_unless_forced(tmp_path):
+    from sqlalchemy.orm import Session
+
+    from store.db import make_engine
+    from store.models import Customer
+    from store.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'delivery.db'}")
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        session.add(Customer(team_id="T0ACME", key="real-1", name="Real Customer"))
+    engine.dispose()
+    refused = run_cli("demo", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "--force" in refused.stderr and refused.stdout == ""
+    assert run_cli("demo", "--force", "--quiet", cwd=tmp_path).returncode == 0
+
+
+def test_ask_on_a_new_sqlite_file_applies_migrations_itself(tmp_path):
+    result = run_cli("ask", "help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ask_on_an_empty_postgres_database_says_to_run_db_upgrade(postgres_database_url, tmp_path):
+    database_url = postgres_database_url
+    result = run_cli("ask", "status", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    assert result.returncode == 1
+    assert "run `delivery-bot db upgrade`" in result.stderr
+    upgraded = run_cli("db", "upgrade", cwd=tmp_path, env={"DATABASE_URL": database_url})
+    assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
