@@ -97,6 +97,8 @@ def _print_answer(settings: Settings, text: str, user: str | None, engine) -> in
     if reply.status != 200:
         raise CliFailure(f"the app answered HTTP {reply.status}")
     sys.stdout.write(render_message(reply.blocks, reply.text))
+    if reply.failed:
+        raise CliFailure("the command failed; the log above has the details")
     try:
         parse_command(text)
     except UsageError as problem:

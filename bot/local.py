@@ -7,19 +7,22 @@ differ: a throwaway signing secret and a token that is never sent anywhere.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import logging
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 from urllib.parse import urlencode
 
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.app import SlackCredentials, create_app
 from bot.settings import Settings
+from handlers.errors import ERRORS_LOGGER
 from store.clock import Clock
 
 LOCAL_USER = "U0LOCAL"
@@ -32,6 +35,29 @@ class LocalReply:
     status: int
     text: str
     blocks: list[dict]
+    # True when a listener failed and the reply is the error handler's apology.
+    failed: bool = False
+
+
+class _ErrorRecorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.failed = True
+
+
+@contextmanager
+def _listener_errors() -> Iterator[_ErrorRecorder]:
+    """Notice the app's error handler at work, so the CLI can exit non-zero."""
+    recorder = _ErrorRecorder()
+    logger = logging.getLogger(ERRORS_LOGGER)
+    logger.addHandler(recorder)
+    try:
+        yield recorder
+    finally:
+        logger.removeHandler(recorder)
 
 
 def slash_command_form(*, text: str, user_id: str, team_id: str) -> bytes:
@@ -56,11 +82,10 @@ def slash_command_form(*, text: str, user_id: str, team_id: str) -> bytes:
 
 def signed_headers(secret: str, body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
     return {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": f"v0={digest}",
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
     }
 
 
@@ -72,6 +97,9 @@ def ask(settings: Settings, text: str, *, user_id: str = LOCAL_USER, engine: Eng
         engine=engine, clock=clock,
     )
     body = slash_command_form(text=text, user_id=user_id, team_id=settings.delivery_team_id)
-    response = app.dispatch(BoltRequest(body=body.decode(), headers=signed_headers(secret, body)))
+    with _listener_errors() as errors:
+        response = app.dispatch(BoltRequest(body=body.decode(), headers=signed_headers(secret, body)))
     payload = json.loads(response.body) if response.body else {}
-    return LocalReply(status=response.status, text=payload.get("text", ""), blocks=payload.get("blocks", []))
+    return LocalReply(
+        status=response.status, text=payload.get("text", ""), blocks=payload.get("blocks", []), failed=errors.failed
+    )

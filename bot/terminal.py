@@ -202,6 +202,12 @@ def _fields(fields: Any, width: int) -> list[str]:
     left_cells = cells[0::2]
     longest = max(_display_width(line) for cell in left_cells for line in cell.split("\n"))
     column = min(longest, width // 2)
+    if not _fits_two_columns(cells, column, width):
+        # Wrapped cells side by side read worse than the same cells one under the other.
+        stacked: list[str] = []
+        for cell in cells:
+            stacked += ([""] if stacked else []) + _wrap(cell, width)
+        return stacked
     rows: list[str] = []
     for index in range(0, len(cells), 2):
         left = _wrap(cells[index], column)
@@ -209,6 +215,15 @@ def _fields(fields: Any, width: int) -> list[str]:
         pairs = zip_longest(left, right, fillvalue="")
         rows.extend((_pad(one, column) + "  " + two).rstrip() for one, two in pairs)
     return rows
+
+
+def _fits_two_columns(cells: list[str], column: int, width: int) -> bool:
+    right_width = width - column - 2
+    return all(
+        _display_width(line) <= (column if index % 2 == 0 else right_width)
+        for index, cell in enumerate(cells)
+        for line in cell.split("\n")
+    )
 
 
 def _context(block: dict, width: int) -> list[str]:

@@ -8,7 +8,8 @@ import uuid
 
 from slack_bolt import App, BoltResponse
 
-log = logging.getLogger("delivery.errors")
+ERRORS_LOGGER = "delivery.errors"
+log = logging.getLogger(ERRORS_LOGGER)
 
 
 def friendly_text(reference: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -36,11 +37,16 @@ def _config() -> Config:
     return config
 
 
+@cache
+def head_revision() -> str:
+    """The newest revision this code knows; read from the migration scripts once."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
 def schema_state(engine: Engine) -> SchemaState:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    return SchemaState(current=current, head=head)
+    return SchemaState(current=current, head=head_revision())
 
 
 def upgrade(engine: Engine) -> SchemaState:

@@ -178,12 +178,10 @@ def test_multiline_fields_line_up():
     assert render(block).splitlines() == ["Summary", "Owner:  Status:", "@al     On track"]
 
 
-def test_field_column_is_capped_at_half_width():
+def test_fields_that_would_wrap_in_two_columns_are_stacked():
     block = SectionBlock(fields=[md("word " * 12), md("right")])
     lines = render(block, width=40).splitlines()
-    # The left column is 20 wide (40 // 2), then the two-space gutter.
-    assert lines[0] == "word word word word   right"
-    assert all(len(line) <= 40 for line in lines)
+    assert lines == ["word word word word word word word word", "word word word word", "", "right"]
 
 
 def test_context_joins_elements_with_dot_and_indents():

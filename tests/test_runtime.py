@@ -1,0 +1,80 @@
+"""Runtime wiring: database pragmas, the health check, and how `run` picks its mode."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from sqlalchemy import text
+
+from bot import cli
+from bot.settings import load_settings
+from bot.web import health
+from store.db import make_engine
+
+
+def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_postgres_urls_use_psycopg3(database_url):
+    engine = make_engine(database_url)
+    assert engine.dialect.name in ("sqlite", "postgresql")
+    if engine.dialect.name == "postgresql":
+        assert engine.dialect.driver == "psycopg"
+
+
+def test_health_reports_ok_on_a_migrated_database(engine):
+    status, document = health(engine)
+    assert status == 200
+    assert document["database"] == "reachable" and document["schema_up_to_date"] is True
+
+
+def test_health_reports_503_when_the_database_is_unreachable():
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/nothing", connect_args={"connect_timeout": 1})
+    status, document = health(engine)
+    assert status == 503
+    assert document["database"] == "unreachable"
+
+
+def server_args() -> argparse.Namespace:
+    return argparse.Namespace(port=None, host="127.0.0.1", workers=1, threads=2)
+
+
+def test_run_uses_socket_mode_when_an_app_token_is_set(monkeypatch, fake_slack, tmp_path):
+    started = {}
+
+    class RecordingHandler:
+        def __init__(self, app, app_token):
+            started.update(app=app, token=app_token)
+
+        def start(self):
+            started["started"] = True
+
+    monkeypatch.setattr("bot.socket_mode.SocketModeHandler", RecordingHandler)
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_app_token="xapp-1-test", slack_bot_token="xoxb-test",
+        slack_api_url=fake_slack.api_url,
+    )
+    assert cli.cmd_run(settings, server_args()) == 0
+    assert started["token"] == "xapp-1-test" and started["started"]
+    assert started["app"].client.base_url == fake_slack.api_url
+    assert fake_slack.calls_to("auth.test"), "the app checked its token against SLACK_API_URL"
+
+
+def test_run_serves_http_without_an_app_token(monkeypatch, tmp_path):
+    served = {}
+    monkeypatch.setattr("bot.server.serve", lambda settings, **options: served.update(options))
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_bot_token="xoxb-test",
+                             slack_signing_secret="s")
+    assert cli.cmd_run(settings, server_args()) == 0
+    assert served == {"host": "127.0.0.1", "port": 3000, "workers": 1, "threads": 2}
+
+
+def test_socket_mode_needs_a_bot_token(tmp_path):
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_app_token="xapp-1-test")
+    with pytest.raises(cli.SettingsError, match="SLACK_BOT_TOKEN is not set"):
+        cli.cmd_run(settings, server_args())
