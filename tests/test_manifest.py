@@ -66,7 +66,11 @@ def test_long_description_says_what_the_bot_does(manifest: dict[str, Any]) -> No
 def test_slash_command(command: dict[str, Any]) -> None:
     assert command["command"] == "/delivery"
     assert 1 <= len(command["description"]) <= 2000
-    assert command["usage_hint"] == "[status | capacity | at-risk | tickets | mine | help]"
+    # The hint offers exactly the subcommands the bot understands.
+    from handlers.commands.parse import Subcommand
+
+    offered = {word.strip() for word in command["usage_hint"].strip("[]").split("|")}
+    assert offered == {subcommand.value for subcommand in Subcommand}
     assert 1 <= len(command["usage_hint"]) <= 1000
     assert command["should_escape"] is False
 
