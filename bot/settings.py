@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.rules.health import HealthThresholds
+
 DEFAULT_TEAM_ID = "T0ACME"
 
 
@@ -30,6 +32,13 @@ class Settings(BaseSettings):
     delivery_timezone: str = "UTC"
     # The workspace whose data a single-workspace deployment serves.
     delivery_team_id: str = DEFAULT_TEAM_ID
+    # Health rule thresholds (docs/metrics.md).
+    delivery_blocked_days: int = Field(default=3, ge=1)
+    delivery_milestone_window_days: int = Field(default=7, ge=1)
+    delivery_milestone_min_done_share: float = Field(default=0.5, gt=0, le=1)
+    delivery_engagement_window_days: int = Field(default=14, ge=1)
+    delivery_engagement_min_ratio: float = Field(default=0.5, gt=0, le=1)
+    delivery_overdue_tickets_max: int = Field(default=2, ge=0)
 
     @field_validator("delivery_timezone")
     @classmethod
@@ -71,6 +80,17 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.delivery_timezone)
+
+    @property
+    def health_thresholds(self) -> HealthThresholds:
+        return HealthThresholds(
+            blocked_days=self.delivery_blocked_days,
+            milestone_window_days=self.delivery_milestone_window_days,
+            milestone_min_done_share=self.delivery_milestone_min_done_share,
+            engagement_window_days=self.delivery_engagement_window_days,
+            engagement_min_ratio=self.delivery_engagement_min_ratio,
+            overdue_tickets_max=self.delivery_overdue_tickets_max,
+        )
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from handlers import commands, errors, events
+from handlers import actions, commands, errors, events
 
 
 def register_all(app: App) -> None:
     errors.register(app)
     commands.register(app)
     events.register(app)
+    actions.register(app)

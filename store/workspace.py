@@ -1,6 +1,6 @@
 """One workspace's view of the store: what handlers call.
 
-Each method is one short-lived session (and for changes, one transaction). Bolt may
+Each call is one short-lived session (and for changes, one transaction). Bolt may
 keep running a listener after it has acknowledged, so sessions are scoped to the
 operation rather than to the HTTP request.
 """
@@ -8,14 +8,18 @@ operation rather than to the HTTP request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.clock import Clock
+from store.context import QueryContext
 from store.queries.portfolio import portfolio_status
 from store.readmodels import PortfolioStatus
 from store.rules.health import HealthThresholds
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,6 +30,13 @@ class Workspace:
     tz: ZoneInfo
     limits: HealthThresholds = field(default_factory=HealthThresholds)
 
-    def portfolio_status(self) -> PortfolioStatus:
+    def context(self) -> QueryContext:
+        return QueryContext(team_id=self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits)
+
+    def read(self, query: Callable[..., T], /, **arguments) -> T:
+        """Run a `store.queries` function `query(session, context, **arguments)` in its own session."""
         with self.sessions() as session:
-            return portfolio_status(session, self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits)
+            return query(session, self.context(), **arguments)
+
+    def portfolio_status(self) -> PortfolioStatus:
+        return self.read(portfolio_status)

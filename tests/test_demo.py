@@ -12,7 +12,7 @@ from store.demo import DemoRefused
 from store.enums import AppointmentKind, Health, Phase
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.portfolio import portfolio_status
-from store.rules.health import HealthThresholds
+from store.context import QueryContext
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,7 +27,7 @@ MOMENTS = [
 
 def status(engine, now, tz):
     with Session(engine) as session:
-        return portfolio_status(session, TEAM, now=now, tz=tz, limits=HealthThresholds())
+        return portfolio_status(session, QueryContext(team_id=TEAM, now=now, tz=tz))
 
 
 @pytest.mark.parametrize("now, tz", MOMENTS)

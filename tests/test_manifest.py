@@ -69,7 +69,7 @@ def test_slash_command(command: dict[str, Any]) -> None:
     # The hint offers exactly the subcommands the bot understands.
     from handlers.commands.parse import Subcommand
 
-    offered = {word.strip() for word in command["usage_hint"].strip("[]").split("|")}
+    offered = {option.split()[0] for option in command["usage_hint"].strip("[]").split("|")}
     assert offered == {subcommand.value for subcommand in Subcommand}
     assert 1 <= len(command["usage_hint"]) <= 1000
     assert command["should_escape"] is False

@@ -8,6 +8,12 @@ from handlers.blocks.common import Reply, context, escape, mrkdwn_section
 
 COMMANDS = (
     ("/delivery status", "the portfolio: health, phases, deliverables, tickets, milestones this week"),
+    ("/delivery status <service or customer>", "one service's card (also `/delivery service <name>`)"),
+    ("/delivery capacity", "who is overloaded and who has room; utilization this week"),
+    ("/delivery at-risk", "services at risk or needing attention, blocked work, overdue tickets"),
+    ("/delivery tickets [by customer|type|owner]", "this week's ticket flow, overdue tickets, SLA"),
+    ("/delivery milestones [this week|next week|overdue]", "milestones in that window"),
+    ("/delivery mine", "your services, deliverables, tickets, tasks and appointments"),
     ("/delivery help", "this list"),
 )
 

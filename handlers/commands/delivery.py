@@ -1,7 +1,7 @@
 """`/delivery`: parse, ask the store, render, answer in the acknowledgement.
 
 Answering in the ack keeps the reply inside Slack's 3-second window without a
-second HTTP round trip; every answer here is a few indexed queries.
+second HTTP round trip; every answer here is a fixed, small number of indexed queries.
 """
 
 from __future__ import annotations
@@ -9,22 +9,27 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext
 
 from handlers.blocks.common import Reply
-from handlers.blocks.portfolio import portfolio_status_message
+from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
+from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import Subcommand, UsageError, parse_command
 from store.workspace import Workspace
 
 
-def answer(workspace: Workspace, text: str) -> Reply:
+def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool = True) -> Reply:
     try:
         command = parse_command(text)
     except UsageError as problem:
         return usage_message(str(problem))
-    if command.subcommand == Subcommand.STATUS:
-        return portfolio_status_message(workspace.portfolio_status(), workspace.tz)
-    return usage_message()
+    answer = ANSWERS.get(command.subcommand)
+    if answer is None:
+        return usage_message(f"`/delivery {command.subcommand.value}` is not available yet.")
+    reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id))
+    if shareable and command.subcommand != Subcommand.HELP:
+        reply = with_share_button(reply, command.text)
+    return reply
 
 
 def delivery_command(ack: Ack, command: dict, context: BoltContext) -> None:
-    reply = answer(context["workspace"], command.get("text", ""))
+    reply = reply_for(context["workspace"], command.get("text", ""), command["user_id"])
     ack(response_type="ephemeral", text=reply.text, blocks=reply.block_dicts())

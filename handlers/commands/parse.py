@@ -14,20 +14,89 @@ from pydantic import BaseModel, ConfigDict
 class Subcommand(StrEnum):
     HELP = "help"
     STATUS = "status"
+    SERVICE = "service"
+    CAPACITY = "capacity"
+    AT_RISK = "at-risk"
+    TICKETS = "tickets"
+    MILESTONES = "milestones"
+    MINE = "mine"
+
+
+class TicketBreakdown(StrEnum):
+    CUSTOMER = "customer"
+    TYPE = "type"
+    OWNER = "owner"
+
+
+class MilestoneWindow(StrEnum):
+    THIS_WEEK = "this week"
+    NEXT_WEEK = "next week"
+    OVERDUE = "overdue"
 
 
 HELP_WORDS = {"", "help", "-h", "--help", "?"}
+ALIASES = {"atrisk": Subcommand.AT_RISK, "risk": Subcommand.AT_RISK, "ticket": Subcommand.TICKETS,
+           "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE}
 
 
 class DeliveryCommand(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     subcommand: Subcommand
-    argument: str = ""
+    name: str | None = None
+    breakdown: TicketBreakdown = TicketBreakdown.CUSTOMER
+    window: MilestoneWindow = MilestoneWindow.THIS_WEEK
+
+    @property
+    def text(self) -> str:
+        """The canonical text that runs this command again."""
+        if self.subcommand == Subcommand.SERVICE:
+            return f"status {self.name}"
+        if self.subcommand == Subcommand.TICKETS:
+            return f"tickets by {self.breakdown.value}"
+        if self.subcommand == Subcommand.MILESTONES:
+            return f"milestones {self.window.value}"
+        return self.subcommand.value
 
 
 class UsageError(ValueError):
-    """The text is not a command we know; the message says what was wrong."""
+    """The text is not a command we know; the message says what was wrong and what to type."""
+
+
+def _no_argument(subcommand: Subcommand, argument: str) -> DeliveryCommand:
+    if argument:
+        raise UsageError(f"`/delivery {subcommand.value}` takes nothing after it (you typed '{argument}').")
+    return DeliveryCommand(subcommand=subcommand)
+
+
+def _tickets(argument: str) -> DeliveryCommand:
+    words = argument.lower().split()
+    if not words:
+        return DeliveryCommand(subcommand=Subcommand.TICKETS)
+    if words[0] == "by":
+        words = words[1:]
+    choices = {b.value: b for b in TicketBreakdown}
+    if len(words) == 1 and words[0] in choices:
+        return DeliveryCommand(subcommand=Subcommand.TICKETS, breakdown=choices[words[0]])
+    raise UsageError(f"I can break tickets down by customer, type or owner, not '{argument}'. "
+                     "Try `/delivery tickets by owner`.")
+
+
+def _milestones(argument: str) -> DeliveryCommand:
+    wanted = " ".join(argument.lower().split())
+    if not wanted:
+        return DeliveryCommand(subcommand=Subcommand.MILESTONES)
+    for window in MilestoneWindow:
+        if wanted == window.value or wanted == window.value.replace(" ", "-"):
+            return DeliveryCommand(subcommand=Subcommand.MILESTONES, window=window)
+    raise UsageError(f"I can show milestones this week, next week or overdue, not '{argument}'. "
+                     "Try `/delivery milestones next week`.")
+
+
+def _service(argument: str) -> DeliveryCommand:
+    if not argument:
+        raise UsageError("Which service? Type `/delivery service <name>`, for example `/delivery service Delta`.")
+    return DeliveryCommand(subcommand=Subcommand.SERVICE, name=argument)
 
 
 def parse_command(text: str) -> DeliveryCommand:
@@ -36,11 +105,15 @@ def parse_command(text: str) -> DeliveryCommand:
     argument = words[1].strip() if len(words) > 1 else ""
     if head in HELP_WORDS:
         return DeliveryCommand(subcommand=Subcommand.HELP)
-    if head == Subcommand.STATUS:
-        if argument:
-            raise UsageError(
-                f"I can't show a single service yet ('{argument}'). "
-                "`/delivery status` on its own shows the whole portfolio."
-            )
-        return DeliveryCommand(subcommand=Subcommand.STATUS)
-    raise UsageError(f"I don't know '/delivery {text.strip()}'.")
+    subcommand = ALIASES.get(head) or next((s for s in Subcommand if s.value == head), None)
+    if subcommand is None:
+        raise UsageError(f"I don't know '/delivery {text.strip()}'.")
+    if subcommand == Subcommand.STATUS:
+        return _service(argument) if argument else DeliveryCommand(subcommand=Subcommand.STATUS)
+    if subcommand == Subcommand.SERVICE:
+        return _service(argument)
+    if subcommand == Subcommand.TICKETS:
+        return _tickets(argument)
+    if subcommand == Subcommand.MILESTONES:
+        return _milestones(argument)
+    return _no_argument(subcommand, argument)

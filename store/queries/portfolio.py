@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from store.clock import current_week, local_today
+from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Service, Ticket
 from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.readmodels import DeliverableTally, MilestoneView, PortfolioStatus
-from store.rules.health import HealthThresholds
 
 
 def deliverable_tally(session: Session, team_id: str, *, today) -> DeliverableTally:
@@ -56,12 +54,9 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day) -> li
     ]
 
 
-def portfolio_status(
-    session: Session, team_id: str, *, now: datetime, tz: ZoneInfo, limits: HealthThresholds
-) -> PortfolioStatus:
-    today = local_today(now, tz)
-    week = current_week(now, tz)
-    services = active_service_health(session, team_id, now=now, today=today, limits=limits)
+def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
+    team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
+    services = active_service_health(session, team_id, now=now, today=today, limits=ctx.limits)
     health_counts = {health: 0 for health in Health}
     phase_counts = {phase: 0 for phase in Phase}
     for service in services:

@@ -1,0 +1,23 @@
+"""Every action_id and block_id the app sends, and the typed values its buttons carry."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ActionId(StrEnum):
+    SHARE_REPLY = "share_reply"
+
+
+class BlockId(StrEnum):
+    REPLY_ACTIONS = "reply_actions"
+
+
+class ShareValue(BaseModel):
+    """A "Share in channel" button: the command text whose answer to post for everyone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str

@@ -1,0 +1,26 @@
+"""What every query needs to know besides the session: whose data, and when is now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from store.clock import Week, current_week, local_today
+from store.rules.health import HealthThresholds
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    team_id: str
+    now: datetime
+    tz: ZoneInfo
+    limits: HealthThresholds = field(default_factory=HealthThresholds)
+
+    @property
+    def today(self) -> date:
+        return local_today(self.now, self.tz)
+
+    @property
+    def week(self) -> Week:
+        return current_week(self.now, self.tz)

@@ -1,0 +1,99 @@
+"""The one place that defines every figure the bot shows.
+
+Queries compute these figures; this module says what each one means: formula,
+denominator, time window. `docs/metrics.md` explains them for people and a test keeps
+it in step with this list; `delivery-bot ask --explain` prints the ones an answer uses.
+Weeks run Monday 00:00 to the next Monday 00:00 in the organisation's time zone;
+"today" is the organisation's date; "active" means a service with status Active.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    formula: str
+    window: str
+    denominator: str | None = None
+
+
+_ALL = (
+    # Portfolio
+    Metric("active_services", "Active services", "count of services with status Active", "now"),
+    Metric("services_by_health", "On track / need attention / at risk",
+           "active services counted by shown health", "now"),
+    Metric("services_by_phase", "By phase", "active services counted by phase", "now"),
+    Metric("deliverables_by_status", "Deliverables complete / in progress / blocked / not started",
+           "deliverables of active services counted by status; complete counts Complete and Accepted", "now"),
+    Metric("on_schedule_share", "On schedule",
+           "deliverables of active services that are not late, where late = not Complete/Accepted and due "
+           "before today", "today", "all deliverables of active services"),
+    Metric("overdue_tickets", "Overdue tickets", "tickets not resolved whose SLA due time is before now", "now"),
+    Metric("milestones_this_week", "Milestones this week",
+           "milestones of active services due Monday to Sunday of this week", "this week"),
+    # Health
+    Metric("days_blocked", "Days blocked", "whole 24-hour days since the deliverable was blocked", "now"),
+    Metric("shown_health", "Health",
+           "a lead's override while it has not expired, else the worst finding of the health rules "
+           "(On Track when none)", "now"),
+    Metric("health_since", "In this state for",
+           "time since the earliest moment the shown health's rules held: blocked since + threshold, day after "
+           "a missed due date, window start before a pressured milestone, or the override's start", "now"),
+    # Capacity
+    Metric("service_load", "Load",
+           "active services the person owns or is a team member of, over their maximum concurrent services",
+           "now", "max concurrent services"),
+    Metric("load_state", "Capacity state",
+           "overloaded above 100% load, at capacity at 100%, scheduled from 75%, available below 75%", "now"),
+    Metric("utilization", "Utilization",
+           "hours of the person's appointments starting this week over their weekly capacity hours",
+           "this week", "weekly capacity hours"),
+    Metric("billable_share", "Billable",
+           "hours of the person's customer sessions this week over their weekly capacity hours; target band "
+           "70-80%", "this week", "weekly capacity hours"),
+    Metric("appointments_this_week", "Appointments this week",
+           "appointments starting this week: customer sessions, internal coordination, and their total hours",
+           "this week"),
+    Metric("person_open_tickets", "Open tickets", "tickets owned by the person and not resolved", "now"),
+    Metric("person_blocked_deliverables", "Blocked deliverables",
+           "deliverables of active services owned by the person with status Blocked", "now"),
+    # Tickets
+    Metric("tickets_opened", "Opened", "tickets opened this week (up to now)", "this week"),
+    Metric("tickets_resolved", "Resolved", "tickets resolved this week (up to now)", "this week"),
+    Metric("avg_resolution_hours", "Average resolution",
+           "mean of resolved time minus opened time, in hours, over tickets resolved this week", "this week",
+           "tickets resolved this week"),
+    Metric("tickets_change", "Change against last week",
+           "this week's figure minus the same figure for the whole of last week", "this week and last week"),
+    Metric("overdue_ticket_age", "Overdue by", "now minus the ticket's SLA due time", "now"),
+    Metric("sla_compliance", "SLA compliance",
+           "tickets resolved this week by their due time, over tickets resolved this week plus open tickets "
+           "whose due time passed this week (still-open breaches count as misses)", "this week",
+           "resolved this week + open breaches this week"),
+    Metric("ticket_breakdown", "Breakdown",
+           "per customer, type or owner: open now, opened this week, resolved this week", "this week"),
+    # Milestones and personal
+    Metric("milestone_window", "Milestones",
+           "milestones of active services due in the window (this week, next week), or not done and due before "
+           "today (overdue)", "the chosen window"),
+    Metric("my_work", "Mine",
+           "my active services (owner or team member), deliverables I own by status, my overdue tickets, my open "
+           "tasks due by Sunday, my appointments today", "now, this week, today"),
+)
+
+METRICS: dict[str, Metric] = {metric.key: metric for metric in _ALL}
+
+
+def explain(keys: list[str]) -> str:
+    lines = []
+    for key in keys:
+        metric = METRICS[key]
+        line = f"{metric.label}: {metric.formula}"
+        if metric.denominator:
+            line += f" (denominator: {metric.denominator})"
+        lines.append(f"{line} [{metric.window}]")
+    return "\n".join(lines)
