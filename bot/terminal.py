@@ -23,7 +23,8 @@ EMOJI = {
     "white_check_mark": "✅", "warning": "⚠️", "calendar": "📅", "ticket": "🎫",
     "package": "📦", "busts_in_silhouette": "👥", "chart_with_upwards_trend": "📈",
     "bar_chart": "📊", "hourglass_flowing_sand": "⏳", "no_entry": "⛔", "mag": "🔍",
-    "information_source": "ℹ️", "point_right": "👉", "memo": "📝",
+    "information_source": "ℹ️", "point_right": "👉", "memo": "📝", "white_circle": "⚪",
+    "large_orange_circle": "🟠",
 }  # fmt: skip
 
 CONTEXT_INDENT = "  "

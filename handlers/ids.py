@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 class ActionId(StrEnum):
     SHARE_REPLY = "share_reply"
+    # Suffixed with ":<service id>": action_ids must be unique within a block.
+    OPEN_SERVICE = "open_service"
 
 
 class BlockId(StrEnum):
     REPLY_ACTIONS = "reply_actions"
+    SERVICE_CHOICES = "service_choices"
 
 
 class ShareValue(BaseModel):
@@ -21,3 +24,11 @@ class ShareValue(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str
+
+
+class OpenServiceValue(BaseModel):
+    """A choice among several matching services: open this one's card."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_id: int

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from store.enums import Health, Phase
+from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, ServiceStatus
 
 
 class ReadModel(BaseModel):
@@ -22,6 +22,7 @@ class FindingView(ReadModel):
     health: Health
     rule: str
     reason: str
+    since: datetime | None = None
 
 
 class ServiceHealthView(ReadModel):
@@ -36,6 +37,7 @@ class ServiceHealthView(ReadModel):
     findings: list[FindingView]
     override_reason: str | None = None
     override_expires_at: datetime | None = None
+    health_since: datetime | None = None
 
     @property
     def is_overridden(self) -> bool:
@@ -81,3 +83,115 @@ class PortfolioStatus(ReadModel):
     overdue_tickets: int
     milestones_this_week: list[MilestoneView]
     needing_attention: list[ServiceHealthView]
+
+
+class ServiceRef(ReadModel):
+    service_id: int
+    service_name: str
+    customer_name: str
+    status: ServiceStatus
+
+    @property
+    def label(self) -> str:
+        return f"{self.customer_name} · {self.service_name}"
+
+
+class MilestoneProgressView(ReadModel):
+    name: str
+    due_on: date
+    done_on: date | None
+    deliverables_done: int
+    deliverables_total: int
+
+
+class DeliverableLine(ReadModel):
+    deliverable_id: int
+    name: str
+    status: DeliverableStatus
+    owner: PersonRef | None
+    due_on: date | None
+    blocked_reason: str | None = None
+    blocked_since: datetime | None = None
+    late: bool = False
+
+
+class TicketLine(ReadModel):
+    ticket_id: int
+    title: str
+    priority: str
+    owner: PersonRef | None
+    customer_name: str
+    due_at: datetime
+    overdue: bool
+
+
+class AppointmentLine(ReadModel):
+    title: str
+    kind: AppointmentKind
+    starts_at: datetime
+    duration_minutes: int
+    person: PersonRef
+
+
+class ServiceCard(ReadModel):
+    as_of: datetime
+    ref: ServiceRef
+    phase: Phase
+    health: ServiceHealthView | None  # None for paused and complete services
+    owner: PersonRef | None
+    team: list[PersonRef]
+    action_note: str | None
+    milestones: list[MilestoneProgressView]
+    tally: DeliverableTally
+    deliverables: list[DeliverableLine]
+    open_tickets: list[TicketLine]
+    open_ticket_count: int
+    next_appointments: list[AppointmentLine]
+
+
+class ServiceLookup(ReadModel):
+    """What `/delivery status <name>` found: one card, choices, or the closest names."""
+
+    query: str
+    card: ServiceCard | None = None
+    choices: list[ServiceRef] = []
+    suggestions: list[str] = []
+
+
+class MilestoneItem(ReadModel):
+    name: str
+    due_on: date
+    done_on: date | None
+    service: ServiceRef
+    owner: PersonRef | None
+    deliverables_done: int
+    deliverables_total: int
+
+
+class MilestoneListing(ReadModel):
+    window: str
+    first_day: date | None
+    last_day: date | None
+    items: list[MilestoneItem]
+    total: int
+
+
+class TaskLine(ReadModel):
+    title: str
+    due_on: date | None
+    service_label: str | None
+
+
+class MyWork(ReadModel):
+    """`/delivery mine` and the App Home dashboard for one Slack user."""
+
+    as_of: datetime
+    slack_user_id: str
+    person: PersonRef | None
+    services: list[ServiceHealthView] = []
+    deliverables: DeliverableTally = DeliverableTally()
+    open_deliverables: list[DeliverableLine] = []
+    overdue_tickets: list[TicketLine] = []
+    overdue_ticket_count: int = 0
+    tasks_due: list[TaskLine] = []
+    appointments_today: list[AppointmentLine] = []

@@ -17,9 +17,12 @@ from sqlalchemy.engine import make_url
 
 from store.db import make_engine, make_sessionmaker, normalise_url
 from store.schema import upgrade
+from datetime import datetime, timezone
+
+from fake_slack import FakeSlack, fake_slack  # noqa: F401 (the fixture, for tests that want their own)
+from served_app import served
 from support import POSTGRES_ENV, WEDNESDAY, load_demo_at, postgres_url
 
-pytest_plugins = ["fake_slack"]
 DATABASE_KINDS = ["sqlite", "postgresql"]
 
 
@@ -74,3 +77,22 @@ def demo_engine(engine):
 def postgres_database_url(tmp_path):
     with temporary_database("postgresql", tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def slack():
+    """A fake Slack Web API shared by a module's tests; reset it between tests."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def app_url(request, slack, tmp_path_factory):
+    """`delivery-bot serve` over the demo portfolio (loaded now), on each database."""
+    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as database_url:
+        engine = make_engine(database_url)
+        upgrade(engine)
+        load_demo_at(engine, datetime.now(timezone.utc))
+        engine.dispose()
+        with served(database_url, slack.api_url) as base:
+            yield base

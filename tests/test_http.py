@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
-
 import pytest
 import requests
 
-from conftest import DATABASE_KINDS, temporary_database
-from fake_slack import FakeSlack
-from served_app import SIGNING_SECRET, served
+from served_app import SIGNING_SECRET
 from slack_signing import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -21,29 +17,8 @@ from slack_signing import (
     signed_headers,
     slash_command_body,
 )
-from store.db import make_engine
-from store.schema import upgrade
-from support import load_demo_at
 
 HEADLINE = "15 active services. 12 on track, 2 need attention, 1 at risk."
-
-
-@pytest.fixture(scope="module")
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module", params=DATABASE_KINDS)
-def app_url(request, slack, tmp_path_factory):
-    """The served app over the demo portfolio, on each database."""
-    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as database_url:
-        engine = make_engine(database_url)
-        upgrade(engine)
-        load_demo_at(engine, datetime.now(timezone.utc))
-        engine.dispose()
-        with served(database_url, slack.api_url) as base:
-            yield base
 
 
 @pytest.fixture(autouse=True)

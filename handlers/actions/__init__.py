@@ -1,10 +1,14 @@
 """Block actions: button and menu clicks."""
 
+import re
+
 from slack_bolt import App
 
+from handlers.actions.open_service import open_service
 from handlers.actions.share import share_reply
 from handlers.ids import ActionId
 
 
 def register(app: App) -> None:
     app.action(ActionId.SHARE_REPLY.value)(share_reply)
+    app.action(re.compile(rf"^{ActionId.OPEN_SERVICE.value}:\d+$"))(open_service)

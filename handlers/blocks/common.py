@@ -21,6 +21,8 @@ class Reply:
 
     text: str
     blocks: list[Block]
+    # Answers worth posting for everyone get a "Share in channel" button.
+    shareable: bool = True
 
     def block_dicts(self) -> list[dict]:
         return [block.to_dict() for block in self.blocks]

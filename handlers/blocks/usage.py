@@ -19,7 +19,8 @@ COMMANDS = (
 
 
 def usage_message(problem: str | None = None) -> Reply:
-    lines = "\n".join(f"`{command}` — {what}" for command, what in COMMANDS)
+    # Literal angle brackets would read as links in mrkdwn.
+    lines = "\n".join(f"`{escape(command)}` — {escape(what)}" for command, what in COMMANDS)
     blocks = []
     if problem:
         blocks.append(mrkdwn_section(f":warning: {escape(problem)}"))
@@ -29,4 +30,4 @@ def usage_message(problem: str | None = None) -> Reply:
         context("Answers are only visible to you."),
     ]
     text = f"{problem} Try /delivery status." if problem else "Delivery bot: /delivery status, /delivery help"
-    return Reply(text=text, blocks=blocks)
+    return Reply(text=text, blocks=blocks, shareable=False)

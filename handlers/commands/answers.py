@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
-from handlers.blocks.common import Reply
 from handlers.blocks.portfolio import portfolio_status_message
 from handlers.blocks.usage import usage_message
-from handlers.commands.parse import DeliveryCommand, Subcommand
-from store.workspace import Workspace
+from handlers.commands.answers_base import Answer, CommandRequest
+from handlers.commands.parse import Subcommand
+from handlers.commands.capacity import capacity_answer
+from handlers.commands.milestones import milestones_answer
+from handlers.commands.mine import mine_answer
+from handlers.commands.service import service_answer
+from handlers.commands.tickets import tickets_answer
+from handlers.blocks.common import Reply
 
-
-@dataclass(frozen=True)
-class CommandRequest:
-    workspace: Workspace
-    command: DeliveryCommand
-    user_id: str
-
-
-Answer = Callable[[CommandRequest], Reply]
+__all__ = ["ANSWERS", "Answer", "CommandRequest"]
 
 
 def status_answer(request: CommandRequest) -> Reply:
@@ -29,4 +23,9 @@ def status_answer(request: CommandRequest) -> Reply:
 ANSWERS: dict[Subcommand, Answer] = {
     Subcommand.HELP: lambda _request: usage_message(),
     Subcommand.STATUS: status_answer,
+    Subcommand.SERVICE: service_answer,
+    Subcommand.MILESTONES: milestones_answer,
+    Subcommand.CAPACITY: capacity_answer,
+    Subcommand.TICKETS: tickets_answer,
+    Subcommand.MINE: mine_answer,
 }

@@ -12,7 +12,7 @@ from handlers.blocks.common import Reply
 from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
 from handlers.commands.answers import ANSWERS, CommandRequest
-from handlers.commands.parse import Subcommand, UsageError, parse_command
+from handlers.commands.parse import UsageError, parse_command
 from store.workspace import Workspace
 
 
@@ -25,7 +25,7 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
     if answer is None:
         return usage_message(f"`/delivery {command.subcommand.value}` is not available yet.")
     reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id))
-    if shareable and command.subcommand != Subcommand.HELP:
+    if shareable and reply.shareable:
         reply = with_share_button(reply, command.text)
     return reply
 

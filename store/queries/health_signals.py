@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Collection
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -23,18 +24,19 @@ from store.rules.health import (
 DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
 
 
-def _active_services(team_id: str):
-    return select(Service.id).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+def _active_services(team_id: str, only: Collection[int] | None = None):
+    query = select(Service.id).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+    return query if only is None else query.where(Service.id.in_(only))
 
 
-def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresholds):
+def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
     cutoff = now - timedelta(days=limits.blocked_days)
     rows = session.execute(
         select(Deliverable.service_id, Deliverable.name, Deliverable.blocked_since).where(
             Deliverable.team_id == team_id,
             Deliverable.status == DeliverableStatus.BLOCKED,
             Deliverable.blocked_since <= cutoff,
-            Deliverable.service_id.in_(_active_services(team_id)),
+            Deliverable.service_id.in_(_active_services(team_id, only)),
         )
     )
     found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
@@ -43,7 +45,7 @@ def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresh
     return found
 
 
-def _open_milestones(session: Session, team_id: str, today: date, limits: HealthThresholds):
+def _open_milestones(session: Session, team_id: str, today: date, limits: HealthThresholds, only):
     done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
     rows = session.execute(
         select(Milestone.service_id, Milestone.name, Milestone.due_on, func.count(Deliverable.id), done)
@@ -52,7 +54,7 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
             Milestone.team_id == team_id,
             Milestone.done_on.is_(None),
             Milestone.due_on <= today + timedelta(days=limits.milestone_window_days),
-            Milestone.service_id.in_(_active_services(team_id)),
+            Milestone.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
     )
@@ -64,7 +66,7 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
     return overdue, upcoming
 
 
-def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThresholds):
+def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
     window = timedelta(days=limits.engagement_window_days)
     recent_start, prior_start = now - window, now - 2 * window
     recent = func.sum(case((Appointment.starts_at > recent_start, 1), else_=0))
@@ -76,21 +78,21 @@ def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThres
             Appointment.kind == AppointmentKind.CUSTOMER_SESSION,
             Appointment.starts_at > prior_start,
             Appointment.starts_at <= now,
-            Appointment.service_id.is_not(None),
+            Appointment.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Appointment.service_id)
     )
     return {service_id: (int(r or 0), int(p or 0)) for service_id, r, p in rows}
 
 
-def _overdue_tickets(session: Session, team_id: str, now: datetime):
+def _overdue_tickets(session: Session, team_id: str, now: datetime, only):
     rows = session.execute(
         select(Ticket.service_id, func.count())
         .where(
             Ticket.team_id == team_id,
             Ticket.resolved_at.is_(None),
             Ticket.due_at < now,
-            Ticket.service_id.is_not(None),
+            Ticket.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Ticket.service_id)
     )
@@ -98,13 +100,14 @@ def _overdue_tickets(session: Session, team_id: str, now: datetime):
 
 
 def gather_signals(
-    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    only: Collection[int] | None = None,
 ) -> dict[int, HealthSignals]:
-    """Signals of every active service of the workspace, in four statements."""
-    blocked = _blocked(session, team_id, now, limits)
-    overdue, upcoming = _open_milestones(session, team_id, today, limits)
-    sessions = _sessions(session, team_id, now, limits)
-    tickets = _overdue_tickets(session, team_id, now)
+    """Signals of the workspace's active services (or of `only` those), in four statements."""
+    blocked = _blocked(session, team_id, now, limits, only)
+    overdue, upcoming = _open_milestones(session, team_id, today, limits, only)
+    sessions = _sessions(session, team_id, now, limits, only)
+    tickets = _overdue_tickets(session, team_id, now, only)
     service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets)
     return {
         service_id: HealthSignals(
@@ -120,17 +123,19 @@ def gather_signals(
 
 
 def active_service_health(
-    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    only: Collection[int] | None = None,
 ) -> list[ServiceHealthView]:
-    """Every active service with its assessed health, in five statements."""
-    signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
-    rows = session.execute(
+    """Active services (all, or `only` those) with their assessed health, in five statements."""
+    signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
+    query = (
         select(Service, Customer.name, Person.name, Person.slack_user_id)
         .join(Customer, Customer.id == Service.customer_id)
         .outerjoin(Person, Person.id == Service.owner_id)
         .where(and_(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE))
         .order_by(Customer.name, Service.name)
     )
+    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
     views = []
     for service, customer_name, owner_name, owner_slack in rows:
         override = (
@@ -151,7 +156,11 @@ def active_service_health(
                 action_note=service.action_note,
                 health=assessment.shown,
                 computed_health=assessment.computed,
-                findings=[FindingView(health=f.health, rule=f.rule, reason=f.reason) for f in assessment.findings],
+                findings=[
+                    FindingView(health=f.health, rule=f.rule, reason=f.reason, since=f.since)
+                    for f in assessment.findings
+                ],
+                health_since=assessment.since,
                 override_reason=assessment.override.reason if assessment.override else None,
                 override_expires_at=assessment.override.expires_at if assessment.override else None,
             )

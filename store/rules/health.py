@@ -55,6 +55,8 @@ class Finding:
     health: Health
     rule: str
     reason: str
+    # When the rule started to hold, where the signals tell (None when they cannot).
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,23 @@ class Assessment:
     def shown(self) -> Health:
         return self.override.health if self.override else self.computed
 
+    @property
+    def since(self) -> datetime | None:
+        """Since when the shown health's rules have held: the earliest of its findings."""
+        if self.override is not None:
+            return None
+        moments = [f.since for f in self.findings if f.health == self.shown and f.since is not None]
+        return min(moments) if moments else None
+
 
 def days_between(earlier: datetime, later: datetime) -> int:
     """Whole days elapsed, never negative."""
     return max(0, (later - earlier) // timedelta(days=1))
+
+
+def _days_ago(now: datetime, today: date, day: date) -> datetime:
+    """`now` moved back by the calendar days between `day` and today."""
+    return now - timedelta(days=(today - day).days)
 
 
 def _plural(count: int, word: str) -> str:
@@ -95,21 +110,25 @@ def blocked_findings(signals: HealthSignals, now: datetime, limits: HealthThresh
     reason = f"Deliverable '{longest.name}' blocked {_plural(days_between(longest.since, now), 'day')}"
     if len(stuck) > 1:
         reason += f" (and {len(stuck) - 1} more blocked {limits.blocked_days}+ days)"
-    return [Finding(Health.AT_RISK, "blocked_deliverable", reason)]
+    since = longest.since + timedelta(days=limits.blocked_days)
+    return [Finding(Health.AT_RISK, "blocked_deliverable", reason, since)]
 
 
-def overdue_milestone_findings(signals: HealthSignals, today: date) -> list[Finding]:
+def overdue_milestone_findings(signals: HealthSignals, now: datetime, today: date) -> list[Finding]:
     return [
         Finding(
             Health.AT_RISK,
             "overdue_milestone",
             f"Milestone '{m.name}' overdue by {_plural((today - m.due_on).days, 'day')}",
+            _days_ago(now, today, m.due_on + timedelta(days=1)),
         )
         for m in sorted(signals.overdue_milestones, key=lambda m: (m.due_on, m.name))
     ]
 
 
-def timeline_pressure_findings(signals: HealthSignals, today: date, limits: HealthThresholds) -> list[Finding]:
+def timeline_pressure_findings(
+    signals: HealthSignals, now: datetime, today: date, limits: HealthThresholds
+) -> list[Finding]:
     findings = []
     horizon = today + timedelta(days=limits.milestone_window_days)
     for m in sorted(signals.upcoming_milestones, key=lambda m: (m.due_on, m.name)):
@@ -124,6 +143,7 @@ def timeline_pressure_findings(signals: HealthSignals, today: date, limits: Heal
                     "timeline_pressure",
                     f"Timeline pressure: '{m.name}' due {when} with "
                     f"{m.deliverables_done} of {m.deliverables_total} deliverables complete",
+                    _days_ago(now, today, m.due_on - timedelta(days=limits.milestone_window_days)),
                 )
             )
     return findings
@@ -167,8 +187,8 @@ def assess(
 ) -> Assessment:
     findings = [
         *blocked_findings(signals, now, limits),
-        *overdue_milestone_findings(signals, today),
-        *timeline_pressure_findings(signals, today, limits),
+        *overdue_milestone_findings(signals, now, today),
+        *timeline_pressure_findings(signals, now, today, limits),
         *engagement_findings(signals, limits),
         *overdue_ticket_findings(signals, limits),
     ]

@@ -1,0 +1,91 @@
+"""`/delivery mine` and the personal part of App Home."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block, HeaderBlock
+
+from store.readmodels import MyWork
+
+from handlers.blocks.common import Reply, context, date_token, escape, mrkdwn_section, plural, time_token
+from handlers.blocks.deliverables import deliverable_row, tally_line
+from handlers.blocks.health import HEALTH_EMOJI
+
+
+def not_linked_blocks(work: MyWork) -> list[Block]:
+    return [
+        mrkdwn_section(
+            f":information_source: You (`{work.slack_user_id}`) are not linked to anyone in the delivery "
+            "portfolio yet, so there is nothing to show as yours. Ask an ops person to add your Slack user ID "
+            "(or your email) to the people list; everything else, like `/delivery status`, works already."
+        )
+    ]
+
+
+def _services(work: MyWork) -> str:
+    if not work.services:
+        return "*My services*\nNone active"
+    rows = [f"{HEALTH_EMOJI[s.health]} {escape(s.customer_name)} · {escape(s.service_name)}" for s in work.services]
+    return "*My services*\n" + "\n".join(rows[:20]) + (f"\nand {len(rows) - 20} more" if len(rows) > 20 else "")
+
+
+def _deliverables(work: MyWork, tz: ZoneInfo) -> str:
+    lines = [f"*My deliverables*: {tally_line(work.deliverables)}"]
+    lines += [deliverable_row(d, now=work.as_of, tz=tz, show_owner=False) for d in work.open_deliverables]
+    hidden = work.deliverables.total - work.deliverables.done - len(work.open_deliverables)
+    if hidden > 0:
+        lines.append(f"and {hidden} more open")
+    return "\n".join(lines)
+
+
+def _tickets(work: MyWork) -> str:
+    if not work.overdue_tickets:
+        return "*My overdue tickets*\nNone"
+    rows = [f":warning: {escape(t.title)} · {escape(t.customer_name)} · was due {time_token(t.due_at)}"
+            for t in work.overdue_tickets]
+    hidden = work.overdue_ticket_count - len(rows)
+    return "*My overdue tickets*\n" + "\n".join(rows) + (f"\nand {hidden} more" if hidden > 0 else "")
+
+
+def _tasks(work: MyWork, tz: ZoneInfo) -> str:
+    if not work.tasks_due:
+        return "*My tasks due this week*\nNone"
+    rows = [
+        f"• {escape(t.title)}" + (f" · {date_token(t.due_on, tz)}" if t.due_on else "")
+        + (f" · {escape(t.service_label)}" if t.service_label else "")
+        for t in work.tasks_due
+    ]
+    return "*My tasks due this week*\n" + "\n".join(rows)
+
+
+def _appointments(work: MyWork) -> str:
+    if not work.appointments_today:
+        return "*My appointments today*\nNone"
+    rows = [f"• {time_token(a.starts_at, '{time}')} {escape(a.title)} ({a.duration_minutes} min)"
+            for a in work.appointments_today]
+    return "*My appointments today*\n" + "\n".join(rows)
+
+
+def my_work_blocks(work: MyWork, tz: ZoneInfo) -> list[Block]:
+    if work.person is None:
+        return not_linked_blocks(work)
+    return [
+        mrkdwn_section(_services(work)),
+        mrkdwn_section(_deliverables(work, tz)),
+        mrkdwn_section(_tickets(work)),
+        mrkdwn_section(_tasks(work, tz)),
+        mrkdwn_section(_appointments(work)),
+    ]
+
+
+def mine_message(work: MyWork, tz: ZoneInfo) -> Reply:
+    title = f"{work.person.name}'s work" if work.person else "Your work"
+    blocks = [HeaderBlock(text=title[:150]), *my_work_blocks(work, tz),
+              context("`/delivery status` for the whole portfolio")]
+    if work.person is None:
+        return Reply(text="You are not linked to anyone in the delivery portfolio yet.", blocks=blocks,
+                     shareable=False)
+    summary = (f"{plural(len(work.services), 'active service')}, {work.deliverables.blocked} blocked, "
+               f"{plural(work.overdue_ticket_count, 'overdue ticket')}, {plural(len(work.tasks_due), 'task')} due")
+    return Reply(text=f"{title}: {summary}.", blocks=blocks)

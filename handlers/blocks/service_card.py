@@ -1,0 +1,152 @@
+"""The service card of `/delivery status <name>`, and the replies when a name is unclear."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock
+
+from store.enums import AppointmentKind, DeliverableStatus
+from store.readmodels import ServiceCard, ServiceLookup
+
+from handlers.blocks.common import (
+    MAX_SECTION_TEXT,
+    Reply,
+    clip,
+    context,
+    date_token,
+    escape,
+    fields_section,
+    mrkdwn_section,
+    plural,
+    time_token,
+)
+from handlers.blocks.deliverables import deliverable_row, tally_line
+from handlers.blocks.health import HEALTH_EMOJI
+from handlers.ids import ActionId, BlockId, OpenServiceValue
+
+GROUPS = (
+    ("Blocked", (DeliverableStatus.BLOCKED,)),
+    ("In progress", (DeliverableStatus.IN_PROGRESS,)),
+    ("Not started", (DeliverableStatus.NOT_STARTED,)),
+    ("Complete", (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)),
+)
+MAX_ROWS_PER_GROUP = 15
+
+
+def _lines_within(lines: list[str], title: str, limit: int = MAX_SECTION_TEXT) -> str:
+    """A titled list that fits one section, ending in 'and N more' when it does not."""
+    text = f"*{title}*"
+    for shown, line in enumerate(lines):
+        remaining = len(lines) - shown
+        candidate = f"{text}\n{line}"
+        if shown >= MAX_ROWS_PER_GROUP or len(candidate) > limit - 40:
+            return f"{text}\nand {remaining} more"
+        text = candidate
+    return text
+
+
+def _health_text(card: ServiceCard) -> str:
+    view = card.health
+    if view is None:
+        return f"*{card.ref.status.value.capitalize()}*: health is tracked for active services only"
+    lines = [f"{HEALTH_EMOJI[view.health]} *{view.health.label}*"]
+    lines += [f"• {escape(f.reason)}" for f in view.findings]
+    if view.override_reason is not None:
+        until = f" until {time_token(view.override_expires_at)}" if view.override_expires_at else ""
+        lines.append(f"_Set by a lead{until}: {escape(view.override_reason)} "
+                     f"(rules say {view.computed_health.label})_")
+    if card.action_note:
+        lines.append(f"Action: {escape(card.action_note)}")
+    return "\n".join(lines)
+
+
+def _milestones_text(card: ServiceCard, tz: ZoneInfo) -> str:
+    rows = []
+    for m in card.milestones:
+        mark = ":white_check_mark: " if m.done_on else ""
+        progress = f" · {m.deliverables_done} of {m.deliverables_total} deliverables" if m.deliverables_total else ""
+        rows.append(f"{mark}{escape(m.name)} · {date_token(m.due_on, tz)}{progress}")
+    return _lines_within(rows, "Milestones") if rows else "*Milestones*\nNone yet"
+
+
+def _tickets_text(card: ServiceCard) -> str:
+    rows = [
+        f"{':warning: ' if t.overdue else ''}{escape(t.title)} · {t.priority} · "
+        f"{escape(t.owner.name) if t.owner else 'unassigned'} · due {time_token(t.due_at)}"
+        for t in card.open_tickets
+    ]
+    hidden = card.open_ticket_count - len(rows)
+    if hidden > 0:
+        rows.append(f"and {hidden} more")
+    return _lines_within(rows, f"Open tickets ({card.open_ticket_count})") if rows else "*Open tickets*\nNone"
+
+
+def _appointments_text(card: ServiceCard) -> str:
+    rows = [
+        f"{time_token(a.starts_at)} · {escape(a.title)} · {escape(a.person.name)} · {a.duration_minutes} min"
+        + (" · internal" if a.kind == AppointmentKind.INTERNAL else "")
+        for a in card.next_appointments
+    ]
+    return _lines_within(rows, "Next appointments") if rows else "*Next appointments*\nNone scheduled"
+
+
+def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
+    now = card.as_of
+    team = ", ".join(escape(p.name) for p in card.team) or "—"
+    blocks = [
+        HeaderBlock(text=clip(card.ref.label, 150)),
+        mrkdwn_section(_health_text(card)),
+        fields_section([
+            f"*Status*\n{card.ref.status.value.capitalize()}",
+            f"*Phase*\n{card.phase.label}",
+            f"*Owner*\n{escape(card.owner.name) if card.owner else 'nobody'}",
+            f"*Team*\n{team}",
+        ]),
+        mrkdwn_section(_milestones_text(card, tz)),
+        mrkdwn_section(f"*Deliverables*: {tally_line(card.tally)}"),
+    ]
+    for title, statuses in GROUPS:
+        rows = [deliverable_row(d, now=now, tz=tz) for d in card.deliverables if d.status in statuses]
+        if rows:
+            blocks.append(mrkdwn_section(_lines_within(rows, title)))
+    blocks += [
+        mrkdwn_section(_tickets_text(card)),
+        mrkdwn_section(_appointments_text(card)),
+        context("`/delivery status` for the whole portfolio · `/delivery help` for more"),
+    ]
+    health = card.health.health.label if card.health else card.ref.status.value.capitalize()
+    return Reply(text=f"{card.ref.label}: {health}. Deliverables {tally_line(card.tally)}.", blocks=blocks)
+
+
+def choices_message(lookup: ServiceLookup) -> Reply:
+    query = escape(lookup.query)
+    buttons = [
+        ButtonElement(
+            text=clip(ref.label, 75),
+            action_id=f"{ActionId.OPEN_SERVICE.value}:{ref.service_id}",
+            value=OpenServiceValue(service_id=ref.service_id).model_dump_json(),
+        )
+        for ref in lookup.choices
+    ]
+    lines = "\n".join(f"• {escape(ref.label)} ({ref.status.value})" for ref in lookup.choices)
+    return Reply(
+        shareable=False,
+        text=f"Several services match '{lookup.query}'.",
+        blocks=[
+            mrkdwn_section(f"Several services match '{query}'. Which one?\n{lines}"),
+            ActionsBlock(block_id=BlockId.SERVICE_CHOICES, elements=buttons[:25]),
+            context("Or type more of the name: `/delivery status &lt;service or customer&gt;`"),
+        ],
+    )
+
+
+def no_match_message(lookup: ServiceLookup) -> Reply:
+    closest = ", ".join(escape(s) for s in lookup.suggestions)
+    hint = f" Closest: {closest}." if closest else ""
+    text = f"No service matches '{escape(lookup.query)}'.{hint}"
+    return Reply(
+        shareable=False,
+        text=f"No service matches '{lookup.query}'.",
+        blocks=[mrkdwn_section(f":mag: {text}"), context("`/delivery status` lists the services that need attention")],
+    )

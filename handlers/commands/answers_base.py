@@ -1,0 +1,20 @@
+"""What every answer receives: the workspace, the parsed command, and who asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from handlers.blocks.common import Reply
+from handlers.commands.parse import DeliveryCommand
+from store.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    workspace: Workspace
+    command: DeliveryCommand
+    user_id: str
+
+
+Answer = Callable[[CommandRequest], Reply]

@@ -1,0 +1,133 @@
+"""`/delivery mine` and the App Home: one person's work, in a fixed number of statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.clock import local_midnight
+from store.context import QueryContext
+from store.enums import DeliverableStatus, ServiceStatus, TaskStatus
+from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
+from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.readmodels import (
+    AppointmentLine,
+    DeliverableLine,
+    DeliverableTally,
+    MyWork,
+    PersonRef,
+    TaskLine,
+    TicketLine,
+)
+
+MAX_LINES = 15
+OPEN_ORDER = case(
+    (Deliverable.status == DeliverableStatus.BLOCKED, 0),
+    (Deliverable.status == DeliverableStatus.IN_PROGRESS, 1),
+    else_=2,
+)
+
+
+def _my_service_ids(session: Session, ctx: QueryContext, person_id: int) -> list[int]:
+    member_of = select(service_members.c.service_id).where(service_members.c.person_id == person_id)
+    return list(session.scalars(
+        select(Service.id).where(
+            Service.team_id == ctx.team_id,
+            Service.status == ServiceStatus.ACTIVE,
+            or_(Service.owner_id == person_id, Service.id.in_(member_of)),
+        )
+    ))
+
+
+def _my_deliverables(session: Session, ctx: QueryContext, person: Person):
+    mine = (Deliverable.owner_id == person.id, Service.status == ServiceStatus.ACTIVE)
+    counts = dict(session.execute(
+        select(Deliverable.status, func.count()).join(Service).where(*mine).group_by(Deliverable.status)
+    ).all())
+    late_total = session.scalar(
+        select(func.count()).select_from(Deliverable).join(Service)
+        .where(*mine, Deliverable.status.not_in(DONE_STATUSES), Deliverable.due_on < ctx.today)
+    )
+    tally = DeliverableTally(**{DeliverableStatus(s).value: n for s, n in counts.items()}, late=late_total or 0)
+    rows = session.scalars(
+        select(Deliverable).join(Service).where(*mine, Deliverable.status.not_in(DONE_STATUSES))
+        .order_by(OPEN_ORDER, Deliverable.due_on, Deliverable.name).limit(MAX_LINES)
+    )
+    me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
+    lines = [
+        DeliverableLine(
+            deliverable_id=d.id, name=d.name, status=d.status, owner=me, due_on=d.due_on,
+            blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
+            late=d.due_on is not None and d.due_on < ctx.today,
+        )
+        for d in rows
+    ]
+    return tally, lines
+
+
+def _my_overdue_tickets(session: Session, ctx: QueryContext, person: Person):
+    overdue = (Ticket.owner_id == person.id, Ticket.resolved_at.is_(None), Ticket.due_at < ctx.now)
+    total = session.scalar(select(func.count()).where(*overdue))
+    rows = session.execute(
+        select(Ticket, Customer.name).join(Customer, Customer.id == Ticket.customer_id)
+        .where(*overdue).order_by(Ticket.due_at).limit(MAX_LINES)
+    )
+    me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
+    return [
+        TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=me, customer_name=c,
+                   due_at=t.due_at, overdue=True)
+        for t, c in rows
+    ], total
+
+
+def _my_tasks(session: Session, ctx: QueryContext, person: Person) -> list[TaskLine]:
+    rows = session.execute(
+        select(Task.title, Task.due_on, Customer.name, Service.name)
+        .outerjoin(Service, Service.id == Task.service_id)
+        .outerjoin(Customer, Customer.id == Service.customer_id)
+        .where(Task.owner_id == person.id, Task.status == TaskStatus.OPEN, Task.due_on <= ctx.week.last_day)
+        .order_by(Task.due_on, Task.title).limit(MAX_LINES)
+    )
+    return [
+        TaskLine(title=t, due_on=d, service_label=f"{c} · {s}" if s else None) for t, d, c, s in rows
+    ]
+
+
+def _my_appointments_today(session: Session, ctx: QueryContext, person: Person) -> list[AppointmentLine]:
+    start = local_midnight(ctx.today, ctx.tz)
+    end = local_midnight(ctx.today + timedelta(days=1), ctx.tz)
+    rows = session.scalars(
+        select(Appointment).where(Appointment.person_id == person.id, Appointment.starts_at >= start,
+                                  Appointment.starts_at < end).order_by(Appointment.starts_at).limit(MAX_LINES)
+    )
+    me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
+    return [
+        AppointmentLine(title=a.title, kind=a.kind, starts_at=a.starts_at, duration_minutes=a.duration_minutes,
+                        person=me)
+        for a in rows
+    ]
+
+
+def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWork:
+    person = session.scalars(
+        select(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
+    ).first()
+    if person is None:
+        return MyWork(as_of=ctx.now, slack_user_id=slack_user_id, person=None)
+    service_ids = _my_service_ids(session, ctx, person.id)
+    services = active_service_health(
+        session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits, only=service_ids
+    )
+    tally, open_lines = _my_deliverables(session, ctx, person)
+    tickets, ticket_total = _my_overdue_tickets(session, ctx, person)
+    return MyWork(
+        as_of=ctx.now, slack_user_id=slack_user_id,
+        person=PersonRef(name=person.name, slack_user_id=person.slack_user_id),
+        services=sorted(services, key=lambda s: (-s.health.severity, s.customer_name)),
+        deliverables=tally, open_deliverables=open_lines,
+        overdue_tickets=tickets, overdue_ticket_count=ticket_total,
+        tasks_due=_my_tasks(session, ctx, person),
+        appointments_today=_my_appointments_today(session, ctx, person),
+    )

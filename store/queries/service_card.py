@@ -1,0 +1,164 @@
+"""One service's card, found by a name that may be partial or misspelled."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from store.context import QueryContext
+from store.enums import DeliverableStatus, ServiceStatus
+from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket, service_members
+from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.readmodels import (
+    AppointmentLine,
+    DeliverableLine,
+    DeliverableTally,
+    MilestoneProgressView,
+    PersonRef,
+    ServiceCard,
+    ServiceLookup,
+    ServiceRef,
+    TicketLine,
+)
+from store.rules.matching import Candidate, MatchKind, match
+
+MAX_OPEN_TICKETS = 10
+MAX_APPOINTMENTS = 5
+
+
+def _person(name: str | None, slack_user_id: str | None) -> PersonRef | None:
+    return PersonRef(name=name, slack_user_id=slack_user_id) if name else None
+
+
+def service_refs(session: Session, ctx: QueryContext, only: int | None = None) -> dict[int, ServiceRef]:
+    query = (
+        select(Service.id, Service.name, Customer.name, Service.status)
+        .join(Customer, Customer.id == Service.customer_id)
+        .where(Service.team_id == ctx.team_id)
+        .order_by(Customer.name, Service.name)
+    )
+    rows = session.execute(query if only is None else query.where(Service.id == only))
+    return {
+        sid: ServiceRef(service_id=sid, service_name=name, customer_name=customer, status=status)
+        for sid, name, customer, status in rows
+    }
+
+
+def lookup_service(session: Session, ctx: QueryContext, *, name: str) -> ServiceLookup:
+    refs = service_refs(session, ctx)
+    candidates = [
+        Candidate(id=ref.service_id, names=(ref.service_name, ref.customer_name, f"{ref.customer_name} {ref.service_name}"),
+                  label=ref.label)
+        for ref in refs.values()
+    ]
+    found = match(name, candidates)
+    if found.kind == MatchKind.ONE:
+        return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.ids[0], ref=refs[found.ids[0]]))
+    return ServiceLookup(query=name, choices=[refs[i] for i in found.ids], suggestions=found.suggestions)
+
+
+def _team(session: Session, service_id: int) -> list[PersonRef]:
+    rows = session.execute(
+        select(Person.name, Person.slack_user_id)
+        .join(service_members, service_members.c.person_id == Person.id)
+        .where(service_members.c.service_id == service_id)
+        .order_by(Person.name)
+    )
+    return [PersonRef(name=n, slack_user_id=u) for n, u in rows]
+
+
+def _milestones(session: Session, service_id: int) -> list[MilestoneProgressView]:
+    done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
+    rows = session.execute(
+        select(Milestone.name, Milestone.due_on, Milestone.done_on, func.count(Deliverable.id), done)
+        .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
+        .where(Milestone.service_id == service_id)
+        .group_by(Milestone.id, Milestone.name, Milestone.due_on, Milestone.done_on)
+        .order_by(Milestone.due_on, Milestone.name)
+    )
+    return [
+        MilestoneProgressView(name=n, due_on=due, done_on=d, deliverables_done=int(k or 0), deliverables_total=int(t))
+        for n, due, d, t, k in rows
+    ]
+
+
+def _deliverables(session: Session, ctx: QueryContext, service_id: int) -> list[DeliverableLine]:
+    rows = session.execute(
+        select(Deliverable, Person.name, Person.slack_user_id)
+        .outerjoin(Person, Person.id == Deliverable.owner_id)
+        .where(Deliverable.service_id == service_id)
+        .order_by(Deliverable.due_on, Deliverable.name)
+    )
+    today = ctx.today
+    return [
+        DeliverableLine(
+            deliverable_id=d.id, name=d.name, status=d.status, owner=_person(owner, slack), due_on=d.due_on,
+            blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
+            late=not d.status.is_done and d.due_on is not None and d.due_on < today,
+        )
+        for d, owner, slack in rows
+    ]
+
+
+def _tally(lines: list[DeliverableLine]) -> DeliverableTally:
+    counts = {status.value: 0 for status in DeliverableStatus}
+    for line in lines:
+        counts[line.status.value] += 1
+    return DeliverableTally(**counts, late=sum(line.late for line in lines))
+
+
+def _open_tickets(session: Session, ctx: QueryContext, service_id: int) -> tuple[list[TicketLine], int]:
+    open_now = (Ticket.service_id == service_id, Ticket.resolved_at.is_(None))
+    total = session.scalar(select(func.count()).where(*open_now))
+    rows = session.execute(
+        select(Ticket, Person.name, Person.slack_user_id, Customer.name)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(Person, Person.id == Ticket.owner_id)
+        .where(*open_now)
+        .order_by(Ticket.due_at)
+        .limit(MAX_OPEN_TICKETS)
+    )
+    lines = [
+        TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=_person(o, s), customer_name=c,
+                   due_at=t.due_at, overdue=t.due_at < ctx.now)
+        for t, o, s, c in rows
+    ]
+    return lines, total
+
+
+def _next_appointments(session: Session, ctx: QueryContext, service_id: int) -> list[AppointmentLine]:
+    rows = session.execute(
+        select(Appointment, Person.name, Person.slack_user_id)
+        .join(Person, Person.id == Appointment.person_id)
+        .where(Appointment.service_id == service_id, Appointment.starts_at >= ctx.now)
+        .order_by(Appointment.starts_at)
+        .limit(MAX_APPOINTMENTS)
+    )
+    return [
+        AppointmentLine(title=a.title, kind=a.kind, starts_at=a.starts_at, duration_minutes=a.duration_minutes,
+                        person=PersonRef(name=n, slack_user_id=s))
+        for a, n, s in rows
+    ]
+
+
+def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: ServiceRef | None = None) -> ServiceCard:
+    service = session.get(Service, service_id)
+    if service is None or service.team_id != ctx.team_id:
+        raise LookupError(f"no service {service_id} in this workspace")
+    ref = ref or service_refs(session, ctx, only=service_id)[service_id]
+    owner = session.get(Person, service.owner_id) if service.owner_id else None
+    health = None
+    if service.status == ServiceStatus.ACTIVE:
+        (health,) = active_service_health(
+            session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits, only=[service_id]
+        )
+    deliverables = _deliverables(session, ctx, service_id)
+    tickets, ticket_count = _open_tickets(session, ctx, service_id)
+    return ServiceCard(
+        as_of=ctx.now, ref=ref, phase=service.phase, health=health,
+        owner=_person(owner.name, owner.slack_user_id) if owner else None,
+        team=_team(session, service_id), action_note=service.action_note,
+        milestones=_milestones(session, service_id), tally=_tally(deliverables), deliverables=deliverables,
+        open_tickets=tickets, open_ticket_count=ticket_count,
+        next_appointments=_next_appointments(session, ctx, service_id),
+    )

@@ -1,0 +1,101 @@
+"""Capacity rules: how loaded a person is, and where their billable time sits.
+
+Pure functions over plain numbers, so the definitions in `store.metrics`
+(service_load, load_state, utilization, billable_share) can be checked without
+a database and read in one place. Queries gather the numbers; these decide.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from fractions import Fraction
+
+# Load from which a person counts as "scheduled" (near capacity); exact, so 3 of 4 is exactly 75%.
+SCHEDULED_FROM = Fraction(3, 4)
+# The billable share the organisation aims for, inclusive at both ends.
+BILLABLE_TARGET_LOW = 0.70
+BILLABLE_TARGET_HIGH = 0.80
+# Shares are ratios of floats; this many decimals decide which side of a band edge they sit on.
+_BAND_PRECISION = 9
+
+
+class LoadState(StrEnum):
+    OVERLOADED = "overloaded"
+    AT_CAPACITY = "at_capacity"
+    SCHEDULED = "scheduled"
+    AVAILABLE = "available"
+
+    @property
+    def label(self) -> str:
+        return {
+            "overloaded": "Overloaded",
+            "at_capacity": "At capacity",
+            "scheduled": "Scheduled",
+            "available": "Available",
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        """Position in the capacity answer: the people who need action come first."""
+        return list(LoadState).index(self)
+
+
+class BillableBand(StrEnum):
+    BELOW = "below"
+    WITHIN = "within"
+    ABOVE = "above"
+
+
+def load_state(active: int, max_services: int) -> LoadState:
+    """The capacity state of someone with `active` services and room for `max_services`.
+
+    Compared as exact fractions so that a load on the 75% edge never falls just short
+    through floating point. A maximum of zero (or a nonsensical negative one) means no
+    room: any service at all is an overload.
+    """
+    if max_services <= 0:
+        return LoadState.OVERLOADED if active > 0 else LoadState.AVAILABLE
+    if active > max_services:
+        return LoadState.OVERLOADED
+    if active == max_services:
+        return LoadState.AT_CAPACITY
+    if Fraction(active, max_services) >= SCHEDULED_FROM:
+        return LoadState.SCHEDULED
+    return LoadState.AVAILABLE
+
+
+def service_load(active: int, max_services: int) -> float | None:
+    """Active services over maximum concurrent services; None when there is no maximum to divide by."""
+    return active / max_services if max_services > 0 else None
+
+
+def spare_services(active: int, max_services: int) -> int:
+    """How many more services someone can take on before reaching capacity."""
+    return max(0, max_services - active)
+
+
+def share_of_capacity(hours: float, capacity_hours: float) -> float | None:
+    """Hours over weekly capacity hours (utilization, billable share); None without capacity hours."""
+    return hours / capacity_hours if capacity_hours > 0 else None
+
+
+def billable_band(share: float) -> BillableBand:
+    """Where a billable share sits against the 70-80% target band (both ends count as within)."""
+    share = round(share, _BAND_PRECISION)
+    if share < BILLABLE_TARGET_LOW:
+        return BillableBand.BELOW
+    if share > BILLABLE_TARGET_HIGH:
+        return BillableBand.ABOVE
+    return BillableBand.WITHIN
+
+
+def capacity_sort_key(state: LoadState, active: int, max_services: int, name: str) -> tuple:
+    """Overloaded first, then at capacity, scheduled, available; within a state, most loaded first, then by name.
+
+    Someone with services and no maximum has an unbounded load, so sorts first among
+    the overloaded; someone with neither sorts as a load of zero.
+    """
+    load = service_load(active, max_services)
+    if load is None:
+        load = float("inf") if active > 0 else 0.0
+    return (state.rank, -load, name.casefold(), name)

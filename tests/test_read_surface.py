@@ -1,0 +1,153 @@
+"""The read queries behind the service card, milestones, mine and App Home, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.app import single_workspace
+from bot.settings import load_settings
+from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS
+from handlers.commands.delivery import reply_for
+from handlers.events.app_home import home_blocks
+from store.clock import FixedClock
+from store.context import QueryContext
+from store.enums import DeliverableStatus, Health
+from store.models import Deliverable, Milestone, Service
+from store.queries.milestones import milestone_list
+from store.queries.mine import my_work
+from store.queries.service_card import lookup_service, service_card
+from support import TEAM, UTC, WEDNESDAY
+
+CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
+
+
+def read(engine, query, **arguments):
+    with Session(engine) as session:
+        return query(session, CTX, **arguments)
+
+
+@pytest.fixture
+def workspace(demo_engine):
+    return single_workspace(load_settings(), demo_engine, FixedClock(WEDNESDAY))
+
+
+def texts(reply) -> str:
+    return str(reply.block_dicts())
+
+
+def test_misspelled_name_finds_precision_components_card(demo_engine):
+    lookup = read(demo_engine, lookup_service, name="precison")
+    card = lookup.card
+    assert card is not None and card.ref.customer_name == "Precision Components"
+    assert (card.tally.done, card.tally.total, card.tally.in_progress, card.tally.blocked) == (12, 15, 3, 0)
+    assert card.health.health == Health.ON_TRACK
+    assert [m.name for m in card.milestones] == ["Kickoff", "Go-Live Readiness"]
+
+
+def test_delta_card_explains_its_health(demo_engine):
+    card = read(demo_engine, lookup_service, name="Delta Corp").card
+    assert card.health.health == Health.AT_RISK
+    assert card.health.findings[0].reason == "Deliverable 'SSO integration' blocked 5 days"
+    assert card.health.health_since == WEDNESDAY - timedelta(days=2), "blocked 5 days, at risk from day 3"
+    blocked = [d for d in card.deliverables if d.status == DeliverableStatus.BLOCKED]
+    assert [d.name for d in blocked] == ["SSO integration"] and blocked[0].late
+
+
+def test_a_customer_name_with_several_services_offers_choices(demo_engine):
+    lookup = read(demo_engine, lookup_service, name="corp")
+    assert lookup.card is None
+    assert {ref.customer_name for ref in lookup.choices} == {"Beta Corp", "Delta Corp"}
+
+
+def test_no_match_lists_the_closest_names(demo_engine):
+    lookup = read(demo_engine, lookup_service, name="zzzqqq")
+    assert lookup.card is None and lookup.choices == [] and len(lookup.suggestions) == 3
+
+
+def test_card_of_a_paused_service_has_no_health(demo_engine):
+    card = read(demo_engine, lookup_service, name="Quartz").card
+    assert card.ref.status.value == "paused" and card.health is None
+
+
+def test_card_never_shows_another_workspace(demo_engine):
+    other = QueryContext(team_id="T0OTHER", now=WEDNESDAY, tz=UTC)
+    with Session(demo_engine) as session:
+        assert lookup_service(session, other, name="Delta Corp").card is None
+        delta = session.query(Service).filter_by(name="Integration Rollout").one()
+        with pytest.raises(LookupError):
+            service_card(session, other, service_id=delta.id)
+
+
+def test_milestones_this_week_next_week_and_overdue(demo_engine):
+    this_week = read(demo_engine, milestone_list, window="this week")
+    assert {(i.service.customer_name, i.name) for i in this_week.items} == {
+        ("Precision Components", "Go-Live Readiness"), ("Beta Corp", "Training Complete"),
+        ("Gamma LLC", "Discovery Wrap-up"),
+    }
+    assert this_week.first_day == date(2026, 11, 16) and this_week.last_day == date(2026, 11, 22)
+    assert read(demo_engine, milestone_list, window="next week").first_day == date(2026, 11, 23)
+    assert read(demo_engine, milestone_list, window="overdue").total == 0
+
+
+def test_overdue_milestones_include_missed_ones(demo_engine):
+    with Session(demo_engine) as session, session.begin():
+        service = session.query(Service).filter_by(name="Payments Integration").one()
+        session.add(Milestone(team_id=TEAM, key="late-1", service_id=service.id, name="Cutover",
+                              due_on=date(2026, 11, 10)))
+    overdue = read(demo_engine, milestone_list, window="overdue")
+    assert [(i.service.customer_name, i.name) for i in overdue.items] == [("Summit Bank", "Cutover")]
+
+
+def test_mine_for_ryan(demo_engine):
+    work = read(demo_engine, my_work, slack_user_id="U0RYAN")
+    assert work.person.name == "Ryan Ortiz"
+    assert len(work.services) == 4 and work.services[0].customer_name == "Delta Corp"
+    assert work.deliverables.blocked == 1
+    assert work.open_deliverables[0].name == "SSO integration"
+    assert [t.title for t in work.tasks_due] == ["Prepare Delta Corp escalation agenda",
+                                                  "Review Precision go-live checklist"]
+
+
+def test_mine_for_someone_not_linked_explains_how_to_be_linked(workspace):
+    reply = reply_for(workspace, "mine", "U0STRANGER")
+    assert "not linked" in texts(reply) and "U0STRANGER" in texts(reply)
+    assert not any(b["type"] == "actions" for b in reply.block_dicts()), "nothing worth sharing"
+
+
+@pytest.mark.parametrize("text", ["status", "status Delta Corp", "status precison", "status corp", "status zzz",
+                                  "milestones", "milestones overdue", "mine", "help", "nonsense"])
+def test_every_reply_stays_within_block_kit_limits(workspace, text):
+    reply = reply_for(workspace, text, "U0RYAN")
+    blocks = reply.block_dicts()
+    assert 0 < len(blocks) <= MAX_MESSAGE_BLOCKS and reply.text
+    for block in blocks:
+        if "text" in block and block["type"] == "section":
+            assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
+
+
+def test_answers_offer_share_in_channel(workspace):
+    actions = [b for b in reply_for(workspace, "status Delta Corp", "U0RYAN").block_dicts() if b["type"] == "actions"]
+    assert actions[-1]["elements"][0]["text"]["text"] == "Share in channel"
+    assert actions[-1]["elements"][0]["value"] == '{"text":"status Delta Corp"}'
+
+
+def test_service_card_with_many_deliverables_stays_readable(demo_engine, workspace):
+    with Session(demo_engine) as session, session.begin():
+        service = session.query(Service).filter_by(name="Integration Rollout").one()
+        session.add_all(
+            Deliverable(team_id=TEAM, key=f"bulk-{n}", service_id=service.id, name=f"Bulk item {n} " + "x" * 80,
+                        status=DeliverableStatus.IN_PROGRESS, due_on=date(2026, 12, 1))
+            for n in range(300)
+        )
+    reply = reply_for(workspace, "status Delta Corp", "U0RYAN")
+    assert len(reply.block_dicts()) <= MAX_MESSAGE_BLOCKS
+    assert "and 287 more" in texts(reply)
+
+
+def test_home_tab_has_the_headline_and_my_work(workspace):
+    blocks = home_blocks(workspace, "U0RYAN")
+    assert blocks[0]["text"]["text"] == "15 active services. 12 on track, 2 need attention, 1 at risk."
+    assert "My deliverables" in str(blocks) and len(blocks) <= MAX_VIEW_BLOCKS
