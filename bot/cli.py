@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="run /delivery <text> locally and print the reply")
     ask.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="who is asking (default U0LOCAL)")
+    ask.add_argument("--explain", action="store_true", help="say how each figure in the answer is computed")
     ask.add_argument("text", nargs="*", help="what you would type after /delivery")
 
     for name, help_text in (("serve", "serve HTTP mode for Slack"), ("run", "Socket Mode if SLACK_APP_TOKEN is set, else HTTP")):
@@ -88,10 +89,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return _print_answer(settings, "status", None, engine)
 
 
-def _print_answer(settings: Settings, text: str, user: str | None, engine) -> int:
+def _print_answer(settings: Settings, text: str, user: str | None, engine, *, explain: bool = False) -> int:
     from bot.local import LOCAL_USER, ask
     from bot.terminal import render_message
+    from handlers.commands.answers import FIGURES
     from handlers.commands.parse import UsageError, parse_command
+    from store.metrics import explain as explain_figures
 
     reply = ask(settings, text, user_id=user or LOCAL_USER, engine=engine)
     if reply.status != 200:
@@ -100,17 +103,20 @@ def _print_answer(settings: Settings, text: str, user: str | None, engine) -> in
     if reply.failed:
         raise CliFailure("the command failed; the log above has the details")
     try:
-        parse_command(text)
+        command = parse_command(text)
     except UsageError as problem:
         print(f"delivery-bot: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if explain and FIGURES[command.subcommand]:
+        sys.stdout.write("\nHow these figures are computed (docs/metrics.md):\n")
+        sys.stdout.write(explain_figures(FIGURES[command.subcommand]) + "\n")
     return 0
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     _schema_ready(engine, apply=False)
-    return _print_answer(settings, " ".join(args.text), args.user, engine)
+    return _print_answer(settings, " ".join(args.text), args.user, engine, explain=args.explain)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

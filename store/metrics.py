@@ -97,3 +97,38 @@ def explain(keys: list[str]) -> str:
             line += f" (denominator: {metric.denominator})"
         lines.append(f"{line} [{metric.window}]")
     return "\n".join(lines)
+
+
+DOC_HEADER = """# Metric definitions
+
+Every figure the bot shows is computed from the database by one of these definitions.
+This file is generated from `store/metrics.py` (`python -m store.metrics > docs/metrics.md`);
+a test fails when the two differ.
+
+- **Time zone**: "today", "this week" and "last week" are taken in the organisation's time
+  zone (`DELIVERY_TIMEZONE`, default UTC). A week runs from Monday 00:00 to the next Monday 00:00.
+- **Active** means a service with status Active; paused and complete services are left out
+  unless a definition says otherwise.
+- **Timestamps** are stored in UTC and shown with Slack's date tokens, so each reader sees
+  their own time zone.
+- **Health rules** (thresholds from settings, defaults shown): a deliverable Blocked for 3+
+  days, or a milestone past its due date and not done, makes a service **At Risk**; a milestone
+  due within 7 days with under half its linked deliverables complete ("timeline pressure"),
+  customer sessions in the last 14 days under half of those in the 14 days before
+  ("engagement declining"; not applied when the earlier window had none), or more than 2
+  overdue tickets make it **Needs Attention**. Each finding is listed in plain words.
+
+| figure | definition | denominator | window |
+|---|---|---|---|
+"""
+
+
+def markdown() -> str:
+    rows = [
+        f"| {m.label} (`{m.key}`) | {m.formula} | {m.denominator or '—'} | {m.window} |" for m in METRICS.values()
+    ]
+    return DOC_HEADER + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

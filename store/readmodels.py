@@ -195,3 +195,8 @@ class MyWork(ReadModel):
     overdue_ticket_count: int = 0
     tasks_due: list[TaskLine] = []
     appointments_today: list[AppointmentLine] = []
+
+
+class BlockedDeliverableView(ReadModel):
+    deliverable: DeliverableLine
+    service: ServiceRef

@@ -97,3 +97,11 @@ def test_ask_on_an_empty_postgres_database_says_to_run_db_upgrade(postgres_datab
     assert "run `delivery-bot db upgrade`" in result.stderr
     upgraded = run_cli("db", "upgrade", cwd=tmp_path, env={"DATABASE_URL": database_url})
     assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+
+
+def test_ask_explain_says_how_figures_are_computed(tmp_path):
+    run_cli("demo", "--quiet", cwd=tmp_path)
+    result = run_cli("ask", "--explain", "tickets", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "How these figures are computed" in result.stdout
+    assert "SLA compliance: tickets resolved this week by their due time" in result.stdout

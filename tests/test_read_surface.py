@@ -151,3 +151,28 @@ def test_home_tab_has_the_headline_and_my_work(workspace):
     blocks = home_blocks(workspace, "U0RYAN")
     assert blocks[0]["text"]["text"] == "15 active services. 12 on track, 2 need attention, 1 at risk."
     assert "My deliverables" in str(blocks) and len(blocks) <= MAX_VIEW_BLOCKS
+
+
+def test_at_risk_lists_services_worst_first_then_blocked_work_tickets_and_overload(demo_engine, workspace):
+    from datetime import datetime, timezone
+
+    from store.models import Customer, Person, Ticket
+    from store.queries.at_risk import at_risk_report
+
+    with Session(demo_engine) as session, session.begin():
+        bill = session.query(Person).filter_by(slack_user_id="U0BILL").one()
+        bill.max_concurrent_services = 1
+        customer = session.query(Customer).filter_by(name="Summit Bank").one()
+        session.add(Ticket(team_id=TEAM, key="late-ticket", customer_id=customer.id, title="Broken export",
+                           type="issue", priority="high", owner_id=bill.id,
+                           opened_at=datetime(2026, 11, 16, 9, tzinfo=timezone.utc),
+                           due_at=datetime(2026, 11, 17, 9, tzinfo=timezone.utc)))
+    report = read(demo_engine, at_risk_report)
+    assert [s.customer_name for s in report.at_risk] == ["Delta Corp"]
+    assert {s.customer_name for s in report.needs_attention} == {"Beta Corp", "Gamma LLC"}
+    assert report.at_risk[0].health_since == WEDNESDAY - timedelta(days=2)
+    assert [b.deliverable.name for b in report.blocked] == ["SSO integration"]
+    assert [t.title for t in report.overdue] == ["Broken export"] and report.overdue_total == 1
+    assert [p.person.name for p in report.overloaded] == ["Bill Nguyen"]
+    text = texts(reply_for(workspace, "at-risk", "U0DANA"))
+    assert "At Risk for 2 days" in text and "Broken export" in text and "Bill Nguyen" in text

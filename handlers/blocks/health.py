@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from store.enums import Health
 from store.readmodels import ServiceHealthView
+from store.rules.health import days_between
 
-from handlers.blocks.common import escape
+from handlers.blocks.common import escape, plural
 
 HEALTH_EMOJI = {
     Health.AT_RISK: ":red_circle:",
@@ -18,9 +21,17 @@ def service_title(view: ServiceHealthView) -> str:
     return f"*{escape(view.customer_name)}* · {escape(view.service_name)}"
 
 
-def service_health_line(view: ServiceHealthView) -> str:
-    """Emoji, name, health, the rules' reasons, owner and latest action."""
-    lines = [f"{HEALTH_EMOJI[view.health]} {service_title(view)} — {view.health.label}"]
+def in_state_for(view: ServiceHealthView, now: datetime) -> str:
+    if view.health_since is None or view.health == Health.ON_TRACK:
+        return ""
+    days = days_between(view.health_since, now)
+    return " for under a day" if days == 0 else f" for {plural(days, 'day')}"
+
+
+def service_health_line(view: ServiceHealthView, now: datetime | None = None) -> str:
+    """Emoji, name, health (and for how long), the rules' reasons, owner and latest action."""
+    duration = in_state_for(view, now) if now is not None else ""
+    lines = [f"{HEALTH_EMOJI[view.health]} {service_title(view)} — {view.health.label}{duration}"]
     lines += [escape(f.reason) for f in view.findings]
     if view.override_reason is not None:
         lines.append(f"_Health set to {view.health.label} by a lead: {escape(view.override_reason)}_")

@@ -79,7 +79,7 @@ def portfolio_status_message(status: PortfolioStatus, tz: ZoneInfo) -> Reply:
     shown = status.needing_attention[:MAX_ATTENTION_ROWS]
     if shown:
         blocks.append(DividerBlock())
-        blocks += [mrkdwn_section(service_health_line(view)) for view in shown]
+        blocks += [mrkdwn_section(service_health_line(view, status.as_of)) for view in shown]
     hidden = len(status.needing_attention) - len(shown)
     if hidden > 0:
         blocks.append(mrkdwn_section(f"and {hidden} more services need attention."))

@@ -96,7 +96,7 @@ def _flow(session: Session, team_id: str, this: Window, last: Window) -> tuple[W
     return flows[0], flows[1], int(row[6] or 0)
 
 
-def _overdue_counts(session: Session, team_id: str, now: datetime, this: Window) -> tuple[int, int]:
+def overdue_ticket_counts(session: Session, team_id: str, now: datetime, this: Window) -> tuple[int, int]:
     """All overdue tickets, and those whose due time fell this week (the SLA's open breaches)."""
     total, this_week = session.execute(
         select(func.count(), count_if(Ticket.due_at >= this.start)).where(
@@ -106,7 +106,7 @@ def _overdue_counts(session: Session, team_id: str, now: datetime, this: Window)
     return int(total or 0), int(this_week or 0)
 
 
-def _oldest_overdue(session: Session, team_id: str, now: datetime, limit: int) -> list[OverdueTicket]:
+def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit: int) -> list[OverdueTicket]:
     rows = session.execute(
         select(Ticket, Customer.name, Person.name, Person.slack_user_id)
         .join(Customer, Customer.id == Ticket.customer_id)
@@ -175,13 +175,13 @@ def ticket_report(
     previous = week.previous(ctx.tz)
     this, last = Window(week.start, min(now, week.end)), Window(previous.start, previous.end)
     this_flow, last_flow, met = _flow(session, ctx.team_id, this, last)
-    overdue_total, open_breaches = _overdue_counts(session, ctx.team_id, now, this)
+    overdue_total, open_breaches = overdue_ticket_counts(session, ctx.team_id, now, this)
     return TicketReport(
         as_of=now,
         week_first_day=week.first_day,
         this_week=this_flow,
         last_week=last_flow,
-        overdue=_oldest_overdue(session, ctx.team_id, now, overdue_limit),
+        overdue=oldest_overdue_tickets(session, ctx.team_id, now, overdue_limit),
         overdue_total=overdue_total,
         sla=SlaCompliance(met=met, resolved=this_flow.resolved, open_breaches=open_breaches, target=SLA_TARGET),
         breakdown=grouping,

@@ -1,0 +1,56 @@
+"""`/delivery at-risk`: where to act today."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import DividerBlock, HeaderBlock
+
+from store.queries.at_risk import AtRiskReport
+
+from handlers.blocks.capacity import load_line
+from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
+from handlers.blocks.deliverables import deliverable_row
+from handlers.blocks.health import service_health_line
+from handlers.blocks.tickets import overdue_line
+
+# Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
+MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12
+
+
+def _list_section(title: str, rows: list[str], total: int, more_hint: str) -> str:
+    text = f"*{title}*\n" + ("\n".join(rows) if rows else "None")
+    hidden = total - len(rows)
+    return text + (f"\nand {hidden} more; {more_hint}" if hidden > 0 else "")
+
+
+def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
+    now = report.as_of
+    services = [*report.at_risk, *report.needs_attention]
+    title = (f"{plural(len(report.at_risk), 'service')} at risk, {len(report.needs_attention)} "
+             f"{'needs' if len(report.needs_attention) == 1 else 'need'} attention")
+    blocks = [HeaderBlock(text=title)]
+    shown = services[:MAX_SERVICE_SECTIONS]
+    blocks += [mrkdwn_section(service_health_line(view, now)) for view in shown]
+    if len(services) > len(shown):
+        blocks.append(mrkdwn_section(f"and {len(services) - len(shown)} more services; "
+                                     "`/delivery status &lt;name&gt;` shows one"))
+    if not services:
+        blocks.append(mrkdwn_section(":large_green_circle: Every active service is on track."))
+    blocks.append(DividerBlock())
+    blocked_rows = [f"{deliverable_row(b.deliverable, now=now, tz=tz)} · {escape(b.service.customer_name)}"
+                    for b in report.blocked]
+    blocks.append(mrkdwn_section(_list_section(
+        "Blocked deliverables", blocked_rows, report.blocked_total, "`/delivery status &lt;service&gt;` lists them"
+    )))
+    blocks.append(mrkdwn_section(_list_section(
+        "Overdue tickets", [overdue_line(t) for t in report.overdue], report.overdue_total,
+        "`/delivery tickets by owner`",
+    )))
+    blocks.append(mrkdwn_section(_list_section(
+        "Overloaded people", [load_line(p) for p in report.overloaded[:20]], len(report.overloaded),
+        "`/delivery capacity`",
+    )))
+    blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))
+    summary = "; ".join(f"{v.customer_name}: {v.findings[0].reason}" for v in services[:3] if v.findings)
+    return Reply(text=f"{title}." + (f" {summary}." if summary else ""), blocks=blocks)

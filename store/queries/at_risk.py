@@ -1,0 +1,79 @@
+"""`/delivery at-risk`: everything that needs someone to act, worst first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.context import QueryContext
+from store.enums import DeliverableStatus, Health, ServiceStatus
+from store.models import Customer, Deliverable, Person, Service
+from store.queries.capacity import capacity_report
+from store.queries.health_signals import active_service_health
+from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
+from store.readmodels import BlockedDeliverableView, DeliverableLine, PersonRef, ReadModel, ServiceHealthView, ServiceRef
+from store.readmodels_capacity import PersonCapacity
+from store.readmodels_tickets import OverdueTicket
+from store.rules.capacity import LoadState
+
+MAX_BLOCKED = 20
+MAX_OVERDUE = 15
+
+
+class AtRiskReport(ReadModel):
+    as_of: datetime
+    at_risk: list[ServiceHealthView]
+    needs_attention: list[ServiceHealthView]
+    blocked: list[BlockedDeliverableView]
+    blocked_total: int
+    overdue: list[OverdueTicket]
+    overdue_total: int
+    overloaded: list[PersonCapacity]
+
+
+def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED):
+    """Blocked deliverables of active services, longest blocked first, and how many there are."""
+    blocked = (Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
+               Service.status == ServiceStatus.ACTIVE)
+    total = session.scalar(select(func.count()).select_from(Deliverable).join(Service).where(*blocked))
+    rows = session.execute(
+        select(Deliverable, Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id)
+        .join(Service, Service.id == Deliverable.service_id)
+        .join(Customer, Customer.id == Service.customer_id)
+        .outerjoin(Person, Person.id == Deliverable.owner_id)
+        .where(*blocked)
+        .order_by(Deliverable.blocked_since.is_(None), Deliverable.blocked_since, Deliverable.id)
+        .limit(limit)
+    )
+    views = [
+        BlockedDeliverableView(
+            deliverable=DeliverableLine(
+                deliverable_id=d.id, name=d.name, status=d.status,
+                owner=PersonRef(name=owner, slack_user_id=slack) if owner else None, due_on=d.due_on,
+                blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
+                late=d.due_on is not None and d.due_on < ctx.today,
+            ),
+            service=ServiceRef(service_id=sid, service_name=sname, customer_name=cname, status=ServiceStatus.ACTIVE),
+        )
+        for d, sid, sname, cname, owner, slack in rows
+    ]
+    return views, total
+
+
+def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
+    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name))
+    blocked, blocked_total = blocked_deliverables(session, ctx)
+    this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
+    overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
+    people = capacity_report(session, ctx).people
+    return AtRiskReport(
+        as_of=ctx.now,
+        at_risk=[s for s in worst_first if s.health == Health.AT_RISK],
+        needs_attention=[s for s in worst_first if s.health == Health.NEEDS_ATTENTION],
+        blocked=blocked, blocked_total=blocked_total,
+        overdue=oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_OVERDUE), overdue_total=overdue_total,
+        overloaded=[p for p in people if p.state == LoadState.OVERLOADED],
+    )
