@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from fake_slack import FakeSlack, fake_slack  # noqa: F401  (fake_slack is a fixture)
+from fake_slack import FakeSlack
 from slack_signing import (
     PAYLOADS_ENV,
     event_body,

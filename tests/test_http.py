@@ -101,6 +101,7 @@ def test_app_home_opened_publishes_the_home_tab(app_url, slack):
     view = json.loads(view) if isinstance(view, str) else view
     assert view["type"] == "home"
     assert view["blocks"][0]["text"]["text"] == HEADLINE
+    assert "Your work" in json.dumps(view["blocks"])
     assert call.token == "xoxb-e2e-token"
 
 

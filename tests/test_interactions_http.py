@@ -78,7 +78,9 @@ def test_misspelled_status_over_http_finds_the_card(app_url):
     assert "12 of 15 complete, 3 in progress, 0 blocked" in json.dumps(reply["blocks"])
 
 
-@pytest.mark.parametrize("text", ["milestones", "milestones next week", "milestones overdue", "mine", "service Delta"])
+@pytest.mark.parametrize("text", ["capacity", "at-risk", "tickets", "tickets by owner", "tickets by type",
+                                  "milestones", "milestones next week", "milestones overdue", "mine",
+                                  "service Delta"])
 def test_each_command_answers_over_http(app_url, text):
     reply = command(app_url, text)
     assert reply["response_type"] == "ephemeral" and reply["blocks"]

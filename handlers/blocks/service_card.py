@@ -18,7 +18,6 @@ from handlers.blocks.common import (
     escape,
     fields_section,
     mrkdwn_section,
-    plural,
     time_token,
 )
 from handlers.blocks.deliverables import deliverable_row, tally_line

@@ -7,7 +7,7 @@ of the rules and queries, like for any other portfolio.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from store.enums import Phase, Role, ServiceStatus
 

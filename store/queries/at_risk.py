@@ -13,7 +13,8 @@ from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import capacity_report
 from store.queries.health_signals import active_service_health
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
-from store.readmodels import BlockedDeliverableView, DeliverableLine, PersonRef, ReadModel, ServiceHealthView, ServiceRef
+from store.queries.lines import deliverable_line, person_ref
+from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
 from store.readmodels_capacity import PersonCapacity
 from store.readmodels_tickets import OverdueTicket
 from store.rules.capacity import LoadState
@@ -49,12 +50,7 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
     )
     views = [
         BlockedDeliverableView(
-            deliverable=DeliverableLine(
-                deliverable_id=d.id, name=d.name, status=d.status,
-                owner=PersonRef(name=owner, slack_user_id=slack) if owner else None, due_on=d.due_on,
-                blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
-                late=d.due_on is not None and d.due_on < ctx.today,
-            ),
+            deliverable=deliverable_line(d, person_ref(owner, slack), ctx.today),
             service=ServiceRef(service_id=sid, service_name=sname, customer_name=cname, status=ServiceStatus.ACTIVE),
         )
         for d, sid, sname, cname, owner, slack in rows

@@ -12,9 +12,9 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus, TaskStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
 from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.queries.lines import deliverable_line
 from store.readmodels import (
     AppointmentLine,
-    DeliverableLine,
     DeliverableTally,
     MyWork,
     PersonRef,
@@ -57,12 +57,7 @@ def _my_deliverables(session: Session, ctx: QueryContext, person: Person):
     )
     me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
     lines = [
-        DeliverableLine(
-            deliverable_id=d.id, name=d.name, status=d.status, owner=me, due_on=d.due_on,
-            blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
-            late=d.due_on is not None and d.due_on < ctx.today,
-        )
-        for d in rows
+        deliverable_line(d, me, ctx.today) for d in rows
     ]
     return tally, lines
 

@@ -9,6 +9,7 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket, service_members
 from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import (
     AppointmentLine,
     DeliverableLine,
@@ -24,10 +25,6 @@ from store.rules.matching import Candidate, MatchKind, match
 
 MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
-
-
-def _person(name: str | None, slack_user_id: str | None) -> PersonRef | None:
-    return PersonRef(name=name, slack_user_id=slack_user_id) if name else None
 
 
 def service_refs(session: Session, ctx: QueryContext, only: int | None = None) -> dict[int, ServiceRef]:
@@ -89,15 +86,7 @@ def _deliverables(session: Session, ctx: QueryContext, service_id: int) -> list[
         .where(Deliverable.service_id == service_id)
         .order_by(Deliverable.due_on, Deliverable.name)
     )
-    today = ctx.today
-    return [
-        DeliverableLine(
-            deliverable_id=d.id, name=d.name, status=d.status, owner=_person(owner, slack), due_on=d.due_on,
-            blocked_reason=d.blocked_reason, blocked_since=d.blocked_since,
-            late=not d.status.is_done and d.due_on is not None and d.due_on < today,
-        )
-        for d, owner, slack in rows
-    ]
+    return [deliverable_line(d, person_ref(owner, slack), ctx.today) for d, owner, slack in rows]
 
 
 def _tally(lines: list[DeliverableLine]) -> DeliverableTally:
@@ -119,7 +108,7 @@ def _open_tickets(session: Session, ctx: QueryContext, service_id: int) -> tuple
         .limit(MAX_OPEN_TICKETS)
     )
     lines = [
-        TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=_person(o, s), customer_name=c,
+        TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=person_ref(o, s), customer_name=c,
                    due_at=t.due_at, overdue=t.due_at < ctx.now)
         for t, o, s, c in rows
     ]
@@ -156,7 +145,7 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
     tickets, ticket_count = _open_tickets(session, ctx, service_id)
     return ServiceCard(
         as_of=ctx.now, ref=ref, phase=service.phase, health=health,
-        owner=_person(owner.name, owner.slack_user_id) if owner else None,
+        owner=person_ref(owner.name, owner.slack_user_id) if owner else None,
         team=_team(session, service_id), action_note=service.action_note,
         milestones=_milestones(session, service_id), tally=_tally(deliverables), deliverables=deliverables,
         open_tickets=tickets, open_ticket_count=ticket_count,
