@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the demo portfolio and print /delivery status")
     demo.add_argument("--force", action="store_true", help="replace this workspace's data even if it is not demo data")
     demo.add_argument("--quiet", action="store_true", help="load without printing the status answer")
+    demo.add_argument("--services", type=_positive, default=None, metavar="N",
+                      help="load a generated portfolio of N services with the demo's shape instead")
 
     ask = sub.add_parser("ask", help="run /delivery <text> locally and print the reply")
     ask.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="who is asking (default U0LOCAL)")
@@ -47,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply pending migrations")
     db_sub.add_parser("current", help="print the schema revision")
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _engine(settings: Settings):
@@ -72,18 +81,22 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     from store.clock import SystemClock
     from store.demo import DemoRefused, load_demo
+    from store.demo.synthetic import load_synthetic
 
     engine = _engine(settings)
     _schema_ready(engine, apply=True)
     try:
         with Session(engine) as session, session.begin():
-            loaded = load_demo(
-                session, team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone,
-                force=args.force,
-            )
+            where = dict(team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone,
+                         force=args.force)
+            if args.services:
+                loaded = load_synthetic(session, services=args.services, **where)
+            else:
+                loaded = load_demo(session, **where)
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
-    print(f"Loaded the demo portfolio into {engine.url.render_as_string()} ({loaded.rows} rows).", file=sys.stderr)
+    what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
+    print(f"Loaded {what} into {engine.url.render_as_string()} ({loaded.rows} rows).", file=sys.stderr)
     if args.quiet:
         return 0
     return _print_answer(settings, "status", None, engine)

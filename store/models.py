@@ -146,7 +146,9 @@ class Service(Base):
     health_override: Mapped[Health | None] = mapped_column(enum_column(Health))
     health_override_reason: Mapped[str | None] = mapped_column(Text)
     health_override_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    health_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    health_override_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship(back_populates="services")
@@ -207,7 +209,7 @@ class Deliverable(Base):
     blocked_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
 
     service: Mapped[Service] = relationship()
     milestone: Mapped[Milestone | None] = relationship()
@@ -296,7 +298,7 @@ class StatusChange(Base):
     from_value: Mapped[str | None] = mapped_column(String(64))
     to_value: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     changed_by_slack_user_id: Mapped[str | None] = mapped_column(String(32))
     surface: Mapped[Surface] = mapped_column(enum_column(Surface))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -47,13 +47,26 @@ def foreign_rows(session: Session) -> int:
     )
 
 
-def _clear_workspace(session: Session, team_id: str) -> int:
+def clear_workspace(session: Session, team_id: str) -> int:
+    """Delete every row of workspace `team_id`, children first; returns how many went."""
     removed = session.execute(delete(StatusChange).where(StatusChange.team_id == team_id)).rowcount
     team_services = select(Service.id).where(Service.team_id == team_id)
     session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))
     for model in KEYED_TABLES:
         removed += session.execute(delete(model).where(model.team_id == team_id)).rowcount
     return removed
+
+
+def refuse_foreign_rows(session: Session, *, force: bool) -> None:
+    """Raise DemoRefused when the database holds rows the demo loaders did not write."""
+    if force:
+        return
+    others = foreign_rows(session)
+    if others:
+        raise DemoRefused(
+            f"the database holds {others} rows that are not demo data; "
+            "use --force to replace this workspace's data with the demo"
+        )
 
 
 def load_demo(session: Session, *, team_id: str, now: datetime, tz: ZoneInfo, force: bool = False) -> DemoLoaded:
@@ -63,14 +76,8 @@ def load_demo(session: Session, *, team_id: str, now: datetime, tz: ZoneInfo, fo
     forced, it replaces that workspace's data and leaves other workspaces alone.
     The caller commits: everything happens in the caller's one transaction.
     """
-    if not force:
-        others = foreign_rows(session)
-        if others:
-            raise DemoRefused(
-                f"the database holds {others} rows that are not demo data; "
-                "use --force to replace this workspace's data with the demo"
-            )
-    replaced = _clear_workspace(session, team_id)
+    refuse_foreign_rows(session, force=force)
+    replaced = clear_workspace(session, team_id)
     demo = build(team_id, now, tz)
     session.add_all(demo.rows)
     session.flush()

@@ -1,0 +1,185 @@
+"""The synthetic portfolio: the demo's shape at any size, the same rows every time, and a
+portfolio query whose statement count does not grow with the portfolio."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from conftest import temporary_database
+from query_count import count_statements
+from store.context import QueryContext
+from store.db import make_engine
+from store.demo import DemoRefused
+from store.demo.load import KEYED_TABLES
+from store.demo.synthetic import load_synthetic, service_plans
+from store.enums import Health, Phase, ServiceStatus
+from store.models import Base, Customer, Deliverable, Service, Ticket
+from store.queries.portfolio import portfolio_status
+from store.schema import upgrade
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
+
+SERVICES = 60
+
+
+def load(engine, services: int = SERVICES, force: bool = False):
+    return load_synthetic(engine, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=services, force=force)
+
+
+def status(engine):
+    with Session(engine) as session:
+        return portfolio_status(session, QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC))
+
+
+def digest(engine) -> str:
+    """Every column of every keyed row, in key order: equal digests mean equal portfolios."""
+    sha = hashlib.sha256()
+    with Session(engine) as session:
+        for model in KEYED_TABLES:
+            for row in session.execute(select(*model.__table__.c).order_by(model.key)):
+                sha.update(repr(tuple(row)).encode())
+    return sha.hexdigest()
+
+
+def row_counts(engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def fresh_engine(database_url, tmp_path):
+    """A second empty database of the same kind as `engine`."""
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    with temporary_database(make_url(database_url).get_backend_name(), folder) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+def test_plans_have_the_demo_mix_of_health_and_status():
+    plans = list(service_plans(1000))
+    active = [p for p in plans if p.status == ServiceStatus.ACTIVE]
+    assert len(active) == 900
+    assert Counter(p.health for p in active) == {Health.ON_TRACK: 720, Health.NEEDS_ATTENTION: 120, Health.AT_RISK: 60}
+    assert set(Counter(p.phase for p in active)) == set(Phase)
+    assert plans == list(service_plans(1000)), "the plan is deterministic"
+
+
+def test_rejects_an_empty_portfolio():
+    with pytest.raises(ValueError, match="at least 1"):
+        load_synthetic(None, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=0)
+
+
+def test_same_size_gives_identical_rows_in_fresh_databases(engine, fresh_engine):
+    first, second = load(engine), load(fresh_engine)
+    assert first == second
+    assert digest(engine) == digest(fresh_engine)
+
+
+def test_every_service_gets_the_health_it_was_planned_to_have(engine):
+    load(engine)
+    answer = status(engine)
+    plans = {p.key: p for p in service_plans(SERVICES) if p.status == ServiceStatus.ACTIVE}
+    with Session(engine) as session:
+        keys = dict(session.execute(select(Service.id, Service.key)).all())
+    assert {keys[v.service_id]: v.health for v in answer.needing_attention} == {
+        key: p.health for key, p in plans.items() if p.health != Health.ON_TRACK
+    }
+    assert answer.active_services == len(plans)
+    assert 0.85 <= answer.active_services / SERVICES <= 0.95
+    assert all(answer.health_counts[h] > 0 for h in Health)
+    assert answer.health_counts[Health.ON_TRACK] / answer.active_services == pytest.approx(0.8, abs=0.05)
+    assert all(answer.phase_counts[p] > 0 for p in Phase)
+
+
+def test_shape_follows_the_demo(engine):
+    loaded = load(engine)
+    counts = row_counts(engine)
+    assert loaded.rows == sum(counts.values())
+    assert counts["people"] == SERVICES // 3
+    assert 9 <= counts["deliverables"] / SERVICES <= 11
+    assert 30 <= counts["tickets"] / SERVICES <= 36
+    assert 17 <= counts["appointments"] / SERVICES <= 23
+    assert counts["milestones"] == 2 * SERVICES
+    tally = status(engine).deliverables
+    assert 0.8 <= tally.on_schedule_share <= 0.95
+    assert tally.blocked > 0
+    with Session(engine) as session:
+        future = session.scalar(
+            select(func.count()).where((Ticket.opened_at > WEDNESDAY) | (Ticket.resolved_at > WEDNESDAY))
+        )
+        done_later = session.scalar(select(func.count()).where(Deliverable.completed_at > WEDNESDAY))
+    assert (future, done_later) == (0, 0), "nothing in the past may be dated after now"
+
+
+def test_every_row_carries_the_workspace_team_id(engine):
+    load(engine)
+    with Session(engine) as session:
+        for table in Base.metadata.sorted_tables:
+            if "team_id" in table.c:
+                assert set(session.scalars(select(table.c.team_id).distinct())) <= {TEAM}, table.name
+
+
+def test_loading_again_replaces_without_duplicating(engine):
+    load(engine)
+    before, fingerprint = row_counts(engine), digest(engine)
+    again = load(engine)
+    assert again.replaced > 0
+    assert row_counts(engine) == before
+    assert digest(engine) == fingerprint
+
+
+def test_replaces_the_demo_without_force_and_new_rows_get_fresh_ids(engine):
+    load_demo_at(engine, WEDNESDAY)
+    load(engine)
+    with Session(engine) as session, session.begin():
+        session.add(Customer(team_id=TEAM, key="acme-1", name="Real Customer"))
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == SERVICES + 1
+
+
+def test_refuses_a_database_with_other_data_unless_forced(engine):
+    with Session(engine) as session, session.begin():
+        session.add(Customer(team_id=TEAM, key="acme-1", name="Real Customer"))
+    with pytest.raises(DemoRefused, match="--force"):
+        load(engine)
+    assert row_counts(engine)["services"] == 0, "a refused load writes nothing"
+    load(engine, force=True)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).where(Customer.name == "Real Customer")) == 0
+
+
+def test_given_a_session_it_loads_in_the_callers_transaction(engine):
+    with Session(engine) as session:
+        loaded = load_synthetic(session, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=5)
+        assert session.scalar(select(func.count()).select_from(Service)) == 5
+        session.rollback()
+    assert loaded.rows > 0
+    assert row_counts(engine)["services"] == 0, "the caller decides whether the load commits"
+
+
+def test_count_statements_skips_transaction_housekeeping(engine):
+    with count_statements(engine) as counter, Session(engine) as session, session.begin():
+        with session.begin_nested():
+            session.execute(select(1))
+        session.execute(select(2))
+    assert counter.count == 2, counter
+
+
+def test_portfolio_status_statement_count_does_not_grow_with_the_portfolio(engine):
+    counts = []
+    for services in (20, 300):
+        load(engine, services=services)
+        with count_statements(engine) as counter:
+            answer = status(engine)
+        assert answer.active_services > 0
+        counts.append(counter)
+    small, large = counts
+    assert small.count == large.count, f"20 services:\n{small}\n\n300 services:\n{large}"
