@@ -176,3 +176,30 @@ def test_at_risk_lists_services_worst_first_then_blocked_work_tickets_and_overlo
     assert [p.person.name for p in report.overloaded] == ["Bill Nguyen"]
     text = texts(reply_for(workspace, "at-risk", "U0DANA"))
     assert "At Risk for 2 days" in text and "Broken export" in text and "Bill Nguyen" in text
+
+
+def test_an_active_override_is_shown_with_its_reason_and_what_the_rules_say(demo_engine, workspace):
+    from datetime import datetime, timezone
+
+    with Session(demo_engine) as session, session.begin():
+        delta = session.query(Service).filter_by(name="Integration Rollout").one()
+        delta.health_override = Health.NEEDS_ATTENTION
+        delta.health_override_reason = "Customer agreed a new SSO date"
+        delta.health_override_expires_at = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    card = read(demo_engine, lookup_service, name="Delta Corp").card
+    assert card.health.health == Health.NEEDS_ATTENTION and card.health.computed_health == Health.AT_RISK
+    assert card.health.findings[0].rule == "blocked_deliverable", "reasons are listed under an override"
+    text = texts(reply_for(workspace, "status Delta Corp", "U0RYAN"))
+    assert "Customer agreed a new SSO date" in text and "rules say At Risk" in text
+
+
+def test_an_expired_override_no_longer_counts(demo_engine):
+    from datetime import datetime, timezone
+
+    with Session(demo_engine) as session, session.begin():
+        delta = session.query(Service).filter_by(name="Integration Rollout").one()
+        delta.health_override = Health.ON_TRACK
+        delta.health_override_reason = "Old news"
+        delta.health_override_expires_at = datetime(2026, 11, 18, 14, tzinfo=timezone.utc)
+    card = read(demo_engine, lookup_service, name="Delta Corp").card
+    assert card.health.health == Health.AT_RISK and card.health.override_reason is None
