@@ -150,6 +150,8 @@ class Service(Base):
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bumped by every change: an action rendered from an older version changes nothing.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     customer: Mapped[Customer] = relationship(back_populates="services")
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
@@ -210,6 +212,8 @@ class Deliverable(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    expected_unblock_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     service: Mapped[Service] = relationship()
     milestone: Mapped[Milestone | None] = relationship()
@@ -261,6 +265,8 @@ class Ticket(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     customer: Mapped[Customer] = relationship()
     service: Mapped[Service | None] = relationship()
@@ -304,3 +310,30 @@ class StatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     changed_by: Mapped[Person | None] = relationship()
+
+
+class PostedMessage(Base):
+    """A message the bot posted that shows live objects, so a change can rebuild it in place."""
+
+    __tablename__ = "posted_messages"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    # What to render again: a view code and its subject (see handlers/views_ref.py).
+    view: Mapped[str] = mapped_column(String(200))
+    viewer_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PostedMessageObject(Base):
+    """An object a posted message shows: (message, object type, object id)."""
+
+    __tablename__ = "posted_message_objects"
+    __table_args__ = (Index("ix_posted_message_objects_object", "object_type", "object_id"),)
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("posted_messages.id", ondelete="CASCADE"), primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True)

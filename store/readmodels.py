@@ -113,6 +113,9 @@ class DeliverableLine(ReadModel):
     blocked_reason: str | None = None
     blocked_since: datetime | None = None
     late: bool = False
+    version: int = 1
+    # Who moved it to its done status, when it is done (from the audit trail).
+    done_by: PersonRef | None = None
 
 
 class TicketLine(ReadModel):

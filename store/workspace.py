@@ -38,5 +38,10 @@ class Workspace:
         with self.sessions() as session:
             return query(session, self.context(), **arguments)
 
+    def change(self, command: Callable[..., T], /, **arguments) -> T:
+        """Run a `store.changes` function in one transaction: all of it commits, or none of it."""
+        with self.sessions.begin() as session:
+            return command(session, self.context(), **arguments)
+
     def portfolio_status(self) -> PortfolioStatus:
         return self.read(portfolio_status)

@@ -46,17 +46,31 @@ def buttons(reply: dict) -> list[tuple[dict, str]]:
             for element in block["elements"]]
 
 
-def test_share_in_channel_posts_the_answer_for_everyone_then_removes_the_private_copy(app_url, slack):
-    reply = command(app_url, "status")
+def share_button(reply: dict) -> tuple[dict, str]:
     (share, block_id), = [(b, i) for b, i in buttons(reply) if b["text"]["text"] == "Share in channel"]
+    return share, block_id
+
+
+def test_share_in_channel_posts_the_answer_for_everyone_then_removes_the_private_copy(app_url, slack):
+    share, block_id = share_button(command(app_url, "status"))
     response_url = slack.response_url("share")
     assert post(app_url, interactive_body(ephemeral_click(share, block_id, response_url))).status_code == 200
-    posted, deleted = slack.wait_for("response_url", count=2)
-    assert posted.params["response_type"] == "in_channel"
-    assert posted.params["replace_original"] is False
+    (posted,) = slack.wait_for("chat.postMessage")
+    assert posted.params["channel"] == "C0OPS"
     assert posted.params["blocks"][0]["text"]["text"] == HEADLINE
     assert "Shared by <@U0RYAN>" in json.dumps(posted.params["blocks"])
     assert not any(b["type"] == "actions" for b in posted.params["blocks"]), "no share button on the shared copy"
+    (deleted,) = slack.wait_for("response_url")
+    assert deleted.params["delete_original"] is True
+
+
+def test_share_where_the_bot_is_not_in_the_channel_falls_back_to_the_response_url(app_url, slack):
+    slack.fail_next("chat.postMessage", "not_in_channel")
+    share, block_id = share_button(command(app_url, "capacity"))
+    response_url = slack.response_url("share")
+    assert post(app_url, interactive_body(ephemeral_click(share, block_id, response_url))).status_code == 200
+    posted, deleted = slack.wait_for("response_url", count=2)
+    assert posted.params["response_type"] == "in_channel" and posted.params["replace_original"] is False
     assert deleted.params["delete_original"] is True
 
 

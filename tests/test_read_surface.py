@@ -144,7 +144,7 @@ def test_service_card_with_many_deliverables_stays_readable(demo_engine, workspa
         )
     reply = reply_for(workspace, "status Delta Corp", "U0RYAN")
     assert len(reply.block_dicts()) <= MAX_MESSAGE_BLOCKS
-    assert "and 287 more" in texts(reply)
+    assert "278 more deliverables" in texts(reply)
 
 
 def test_home_tab_has_the_headline_and_my_work(workspace):

@@ -4,6 +4,7 @@ import re
 
 from slack_bolt import App
 
+from handlers.actions.deliverables import deliverable_move
 from handlers.actions.open_service import open_service
 from handlers.actions.share import share_reply
 from handlers.ids import ActionId
@@ -12,3 +13,4 @@ from handlers.ids import ActionId
 def register(app: App) -> None:
     app.action(ActionId.SHARE_REPLY.value)(share_reply)
     app.action(re.compile(rf"^{ActionId.OPEN_SERVICE.value}:\d+$"))(open_service)
+    app.action(re.compile(rf"^{ActionId.DELIVERABLE_MOVE.value}:\d+$"))(deliverable_move)

@@ -1,19 +1,44 @@
-""""Share in channel": post an ephemeral answer for everyone, then remove the private copy."""
+""""Share in channel": post an ephemeral answer for everyone, then remove the private copy.
+
+Posted with chat.postMessage when the bot is in the channel, so the message is remembered
+and kept true after changes; otherwise through the response_url (it cannot be updated later).
+"""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers.blocks.share import shared_by
 from handlers.commands.delivery import reply_for
 from handlers.ids import ShareValue
+from store.queries.posted import remember_message
+
+log = logging.getLogger("delivery.share")
+NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
-def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
+def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
     ack()
     value = ShareValue.model_validate_json(action["value"])
     user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    workspace = context["workspace"]
     # Rebuilt from the database, so the channel sees the numbers as they are now.
-    reply = shared_by(reply_for(context["workspace"], value.text, user_id, shareable=False), user_id)
-    respond(response_type="in_channel", replace_original=False, text=reply.text, blocks=reply.block_dicts())
+    reply = shared_by(reply_for(workspace, value.text, user_id, shareable=False), user_id)
+    try:
+        posted = client.chat_postMessage(channel=channel_id, text=reply.text, blocks=reply.block_dicts())
+    except SlackApiError as error:
+        if error.response.get("error") not in NOT_POSTABLE:
+            raise
+        log.info("sharing through response_url in %s: %s", channel_id, error.response.get("error"))
+        respond(response_type="in_channel", replace_original=False, text=reply.text, blocks=reply.block_dicts())
+    else:
+        if reply.view is not None:
+            workspace.change(remember_message, channel_id=posted["channel"], ts=posted["ts"],
+                             view=reply.view.model_dump_json(), viewer_slack_user_id=user_id, objects=reply.shows)
     respond(delete_original=True)

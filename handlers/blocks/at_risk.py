@@ -13,6 +13,7 @@ from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, m
 from handlers.blocks.deliverables import deliverable_row
 from handlers.blocks.health import service_health_line
 from handlers.blocks.tickets import overdue_line
+from handlers.ids import ViewKind, ViewRef
 
 # Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
 MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12
@@ -53,4 +54,6 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     )))
     blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))
     summary = "; ".join(f"{v.customer_name}: {v.findings[0].reason}" for v in services[:3] if v.findings)
-    return Reply(text=f"{title}." + (f" {summary}." if summary else ""), blocks=blocks)
+    shows = {("service", v.service_id) for v in services} | {("service", b.service.service_id) for b in report.blocked}
+    return Reply(text=f"{title}." + (f" {summary}." if summary else ""), blocks=blocks,
+                 view=ViewRef(k=ViewKind.AT_RISK), shows=frozenset(shows))

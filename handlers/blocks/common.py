@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from handlers.ids import ViewRef
+
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -23,6 +25,9 @@ class Reply:
     blocks: list[Block]
     # Answers worth posting for everyone get a "Share in channel" button.
     shareable: bool = True
+    # What the message shows, so a posted copy can be rebuilt after a change (see handlers/ids.py).
+    view: ViewRef | None = None
+    shows: frozenset[tuple[str, int]] = frozenset()
 
     def block_dicts(self) -> list[dict]:
         return [block.to_dict() for block in self.blocks]

@@ -1,15 +1,19 @@
-"""How deliverables read, everywhere they appear: the summary line and one row each."""
+"""How deliverables read, everywhere they appear: the summary line, one row each, its menu."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
+
 from store.enums import DeliverableStatus
 from store.readmodels import DeliverableLine, DeliverableTally
 from store.rules.health import days_between
+from store.rules.transitions import allowed_moves
 
-from handlers.blocks.common import date_token, escape, plural
+from handlers.blocks.common import date_token, escape, mrkdwn_section, plural
+from handlers.ids import ActionId, DeliverableMoveValue, ViewRef
 
 STATUS_EMOJI = {
     DeliverableStatus.BLOCKED: ":no_entry:",
@@ -18,6 +22,7 @@ STATUS_EMOJI = {
     DeliverableStatus.COMPLETE: ":white_check_mark:",
     DeliverableStatus.ACCEPTED: ":white_check_mark:",
 }
+DONE_WORDS = {DeliverableStatus.COMPLETE: "Completed", DeliverableStatus.ACCEPTED: "Accepted"}
 
 
 def tally_line(tally: DeliverableTally) -> str:
@@ -36,4 +41,25 @@ def deliverable_row(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, show_
         parts.append(blocked)
     if line.due_on and not line.status.is_done:
         parts.append(f"{'*late*, was due' if line.late else 'due'} {date_token(line.due_on, tz)}")
+    if line.status.is_done and line.done_by is not None:
+        who = f"<@{line.done_by.slack_user_id}>" if line.done_by.slack_user_id else escape(line.done_by.name)
+        parts.append(f"{DONE_WORDS[line.status]} by {who}")
     return " · ".join(parts)
+
+
+def moves_menu(line: DeliverableLine, view: ViewRef) -> OverflowMenuElement:
+    options = [
+        Option(text=move.label, value=DeliverableMoveValue(m=move, d=line.deliverable_id, v=line.version,
+                                                           w=view).model_dump_json())
+        for move in allowed_moves(line.status)
+    ]
+    return OverflowMenuElement(action_id=f"{ActionId.DELIVERABLE_MOVE.value}:{line.deliverable_id}", options=options)
+
+
+def deliverable_section(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, view: ViewRef | None,
+                        show_owner: bool = True) -> SectionBlock:
+    """A row with a menu of the moves valid from its status (when shown where moves apply)."""
+    section = mrkdwn_section(deliverable_row(line, now=now, tz=tz, show_owner=show_owner))
+    if view is not None:
+        section.accessory = moves_menu(line, view)
+    return section

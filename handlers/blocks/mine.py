@@ -9,7 +9,8 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 from store.readmodels import MyWork
 
 from handlers.blocks.common import Reply, context, date_token, escape, mrkdwn_section, plural, time_token
-from handlers.blocks.deliverables import deliverable_row, tally_line
+from handlers.blocks.deliverables import deliverable_section, tally_line
+from handlers.ids import ViewKind, ViewRef
 from handlers.blocks.health import HEALTH_EMOJI
 
 
@@ -30,13 +31,17 @@ def _services(work: MyWork) -> str:
     return "*My services*\n" + "\n".join(rows[:20]) + (f"\nand {len(rows) - 20} more" if len(rows) > 20 else "")
 
 
-def _deliverables(work: MyWork, tz: ZoneInfo) -> str:
-    lines = [f"*My deliverables*: {tally_line(work.deliverables)}"]
-    lines += [deliverable_row(d, now=work.as_of, tz=tz, show_owner=False) for d in work.open_deliverables]
+MINE_VIEW = ViewRef(k=ViewKind.MINE)
+
+
+def _deliverables(work: MyWork, tz: ZoneInfo) -> list[Block]:
+    blocks: list[Block] = [mrkdwn_section(f"*My deliverables*: {tally_line(work.deliverables)}")]
+    blocks += [deliverable_section(d, now=work.as_of, tz=tz, view=MINE_VIEW, show_owner=False)
+               for d in work.open_deliverables]
     hidden = work.deliverables.total - work.deliverables.done - len(work.open_deliverables)
     if hidden > 0:
-        lines.append(f"and {hidden} more open")
-    return "\n".join(lines)
+        blocks.append(mrkdwn_section(f"and {hidden} more open; `/delivery status &lt;service&gt;` lists them all"))
+    return blocks
 
 
 def _tickets(work: MyWork) -> str:
@@ -72,7 +77,7 @@ def my_work_blocks(work: MyWork, tz: ZoneInfo) -> list[Block]:
         return not_linked_blocks(work)
     return [
         mrkdwn_section(_services(work)),
-        mrkdwn_section(_deliverables(work, tz)),
+        *_deliverables(work, tz),
         mrkdwn_section(_tickets(work)),
         mrkdwn_section(_tasks(work, tz)),
         mrkdwn_section(_appointments(work)),
@@ -88,4 +93,5 @@ def mine_message(work: MyWork, tz: ZoneInfo) -> Reply:
                      shareable=False)
     summary = (f"{plural(len(work.services), 'active service')}, {work.deliverables.blocked} blocked, "
                f"{plural(work.overdue_ticket_count, 'overdue ticket')}, {plural(len(work.tasks_due), 'task')} due")
-    return Reply(text=f"{title}: {summary}.", blocks=blocks)
+    return Reply(text=f"{title}: {summary}.", blocks=blocks, view=MINE_VIEW,
+                 shows=frozenset(("service", s.service_id) for s in work.services))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock
@@ -20,16 +21,19 @@ from handlers.blocks.common import (
     mrkdwn_section,
     time_token,
 )
-from handlers.blocks.deliverables import deliverable_row, tally_line
+from handlers.blocks.deliverables import deliverable_row, deliverable_section, tally_line
 from handlers.blocks.health import HEALTH_EMOJI
-from handlers.ids import ActionId, BlockId, OpenServiceValue
+from handlers.ids import ActionId, BlockId, OpenServiceValue, ViewKind, ViewRef
 
-GROUPS = (
-    ("Blocked", (DeliverableStatus.BLOCKED,)),
-    ("In progress", (DeliverableStatus.IN_PROGRESS,)),
-    ("Not started", (DeliverableStatus.NOT_STARTED,)),
-    ("Complete", (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)),
-)
+ROW_ORDER = {
+    DeliverableStatus.BLOCKED: 0,
+    DeliverableStatus.IN_PROGRESS: 1,
+    DeliverableStatus.NOT_STARTED: 2,
+    DeliverableStatus.COMPLETE: 3,
+    DeliverableStatus.ACCEPTED: 4,
+}
+# One section (with its menu) per row up to here; the card stays within 50 blocks.
+MAX_ROW_SECTIONS = 30
 MAX_ROWS_PER_GROUP = 15
 
 
@@ -90,8 +94,17 @@ def _appointments_text(card: ServiceCard) -> str:
     return _lines_within(rows, "Next appointments") if rows else "*Next appointments*\nNone scheduled"
 
 
+def _deliverable_blocks(card: ServiceCard, tz: ZoneInfo, view: ViewRef) -> list:
+    rows = sorted(card.deliverables, key=lambda d: (ROW_ORDER[d.status], d.due_on or date.max, d.name))
+    blocks = [deliverable_section(line, now=card.as_of, tz=tz, view=view) for line in rows[:MAX_ROW_SECTIONS]]
+    rest = [deliverable_row(line, now=card.as_of, tz=tz) for line in rows[MAX_ROW_SECTIONS:]]
+    if rest:
+        blocks.append(mrkdwn_section(_lines_within(rest, f"{len(rest)} more deliverables")))
+    return blocks
+
+
 def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
-    now = card.as_of
+    view = ViewRef(k=ViewKind.CARD, s=card.ref.service_id)
     team = ", ".join(escape(p.name) for p in card.team) or "—"
     blocks = [
         HeaderBlock(text=clip(card.ref.label, 150)),
@@ -105,17 +118,15 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
         mrkdwn_section(_milestones_text(card, tz)),
         mrkdwn_section(f"*Deliverables*: {tally_line(card.tally)}"),
     ]
-    for title, statuses in GROUPS:
-        rows = [deliverable_row(d, now=now, tz=tz) for d in card.deliverables if d.status in statuses]
-        if rows:
-            blocks.append(mrkdwn_section(_lines_within(rows, title)))
+    blocks += _deliverable_blocks(card, tz, view)
     blocks += [
         mrkdwn_section(_tickets_text(card)),
         mrkdwn_section(_appointments_text(card)),
         context("`/delivery status` for the whole portfolio · `/delivery help` for more"),
     ]
     health = card.health.health.label if card.health else card.ref.status.value.capitalize()
-    return Reply(text=f"{card.ref.label}: {health}. Deliverables {tally_line(card.tally)}.", blocks=blocks)
+    return Reply(text=f"{card.ref.label}: {health}. Deliverables {tally_line(card.tally)}.", blocks=blocks,
+                 view=view, shows=frozenset({("service", card.ref.service_id)}))
 
 
 def choices_message(lookup: ServiceLookup) -> Reply:

@@ -14,6 +14,7 @@ COMMANDS = (
     ("/delivery tickets [by customer|type|owner]", "this week's ticket flow, overdue tickets, SLA"),
     ("/delivery milestones [this week|next week|overdue]", "milestones in that window"),
     ("/delivery mine", "your services, deliverables, tickets, tasks and appointments"),
+    ("/delivery history <service>", "recent changes: who, what, from, to, why, when"),
     ("/delivery help", "this list"),
 )
 

@@ -8,6 +8,7 @@ from handlers.commands.answers_base import Answer, CommandRequest
 from handlers.commands.parse import Subcommand
 from handlers.commands.at_risk import at_risk_answer
 from handlers.commands.capacity import capacity_answer
+from handlers.commands.history import history_answer
 from handlers.commands.milestones import milestones_answer
 from handlers.commands.mine import mine_answer
 from handlers.commands.service import service_answer
@@ -35,6 +36,7 @@ FIGURES: dict[Subcommand, list[str]] = {
                          "overdue_ticket_age", "sla_compliance", "ticket_breakdown"],
     Subcommand.MILESTONES: ["milestone_window"],
     Subcommand.MINE: ["my_work", "deliverables_by_status", "shown_health", "days_blocked"],
+    Subcommand.HISTORY: [],
 }
 
 ANSWERS: dict[Subcommand, Answer] = {
@@ -45,5 +47,6 @@ ANSWERS: dict[Subcommand, Answer] = {
     Subcommand.CAPACITY: capacity_answer,
     Subcommand.TICKETS: tickets_answer,
     Subcommand.AT_RISK: at_risk_answer,
+    Subcommand.HISTORY: history_answer,
     Subcommand.MINE: mine_answer,
 }

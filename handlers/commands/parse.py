@@ -20,6 +20,7 @@ class Subcommand(StrEnum):
     TICKETS = "tickets"
     MILESTONES = "milestones"
     MINE = "mine"
+    HISTORY = "history"
 
 
 class TicketBreakdown(StrEnum):
@@ -52,6 +53,8 @@ class DeliveryCommand(BaseModel):
         """The canonical text that runs this command again."""
         if self.subcommand == Subcommand.SERVICE:
             return f"status {self.name}"
+        if self.subcommand == Subcommand.HISTORY:
+            return f"history {self.name}"
         if self.subcommand == Subcommand.TICKETS:
             return f"tickets by {self.breakdown.value}"
         if self.subcommand == Subcommand.MILESTONES:
@@ -93,10 +96,11 @@ def _milestones(argument: str) -> DeliveryCommand:
                      "Try `/delivery milestones next week`.")
 
 
-def _service(argument: str) -> DeliveryCommand:
+def _service(argument: str, subcommand: Subcommand = Subcommand.SERVICE) -> DeliveryCommand:
     if not argument:
-        raise UsageError("Which service? Type `/delivery service <name>`, for example `/delivery service Delta`.")
-    return DeliveryCommand(subcommand=Subcommand.SERVICE, name=argument)
+        raise UsageError(f"Which service? Type `/delivery {subcommand.value} <name>`, "
+                         f"for example `/delivery {subcommand.value} Delta`.")
+    return DeliveryCommand(subcommand=subcommand, name=argument)
 
 
 def parse_command(text: str) -> DeliveryCommand:
@@ -110,8 +114,8 @@ def parse_command(text: str) -> DeliveryCommand:
         raise UsageError(f"I don't know '/delivery {text.strip()}'.")
     if subcommand == Subcommand.STATUS:
         return _service(argument) if argument else DeliveryCommand(subcommand=Subcommand.STATUS)
-    if subcommand == Subcommand.SERVICE:
-        return _service(argument)
+    if subcommand in (Subcommand.SERVICE, Subcommand.HISTORY):
+        return _service(argument, subcommand)
     if subcommand == Subcommand.TICKETS:
         return _tickets(argument)
     if subcommand == Subcommand.MILESTONES:

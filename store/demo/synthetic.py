@@ -113,6 +113,12 @@ def _next_ids(session: Session) -> dict[str, Iterator[int]]:
     return {t.name: itertools.count((session.scalar(select(func.max(t.c.id))) or 0) + 1) for t in tables}
 
 
+def _scalar_default(column) -> object:
+    """A column's plain default (such as version 1); None where it has none."""
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
+
+
 @dataclass
 class Gen:
     """One chunk's rows, and what generating them needs."""
@@ -126,7 +132,7 @@ class Gen:
 
     def add(self, table: Table, **values: object) -> int | None:
         """Append a row with every column present: executemany wants the same keys in each row."""
-        row = dict.fromkeys(table.c.keys())
+        row = {column.key: _scalar_default(column) for column in table.c}
         if "team_id" in row:
             row["team_id"] = self.team_id
         if "id" in row:

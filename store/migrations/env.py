@@ -2,9 +2,16 @@
 
 from alembic import context
 
-from store.models import Base
+from store.models import Base, UTCDateTime
 
 config = context.config
+
+
+def render_item(kind: str, obj, autogen_context):
+    """Migrations name the stored type, not the model's Python wrapper around it."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_online() -> None:
@@ -14,6 +21,7 @@ def run_migrations_online() -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

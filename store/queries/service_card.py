@@ -7,7 +7,17 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus
-from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket, service_members
+from store.models import (
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Service,
+    StatusChange,
+    Ticket,
+    service_members,
+)
 from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import (
@@ -79,6 +89,19 @@ def _milestones(session: Session, service_id: int) -> list[MilestoneProgressView
     ]
 
 
+def _done_by(session: Session, ctx: QueryContext, service_id: int) -> dict[int, PersonRef]:
+    """Who last moved each of the service's deliverables to Complete or Accepted."""
+    rows = session.execute(
+        select(StatusChange.object_id, Person.name, Person.slack_user_id)
+        .join(Person, Person.id == StatusChange.changed_by_id)
+        .join(Deliverable, Deliverable.id == StatusChange.object_id)
+        .where(StatusChange.team_id == ctx.team_id, StatusChange.object_type == "deliverable",
+               StatusChange.to_value.in_([s.value for s in DONE_STATUSES]), Deliverable.service_id == service_id)
+        .order_by(StatusChange.changed_at, StatusChange.id)
+    )
+    return {object_id: PersonRef(name=name, slack_user_id=slack) for object_id, name, slack in rows}
+
+
 def _deliverables(session: Session, ctx: QueryContext, service_id: int) -> list[DeliverableLine]:
     rows = session.execute(
         select(Deliverable, Person.name, Person.slack_user_id)
@@ -86,7 +109,13 @@ def _deliverables(session: Session, ctx: QueryContext, service_id: int) -> list[
         .where(Deliverable.service_id == service_id)
         .order_by(Deliverable.due_on, Deliverable.name)
     )
-    return [deliverable_line(d, person_ref(owner, slack), ctx.today) for d, owner, slack in rows]
+    done_by = _done_by(session, ctx, service_id)
+    return [
+        deliverable_line(d, person_ref(owner, slack), ctx.today).model_copy(
+            update={"done_by": done_by.get(d.id) if d.status.is_done else None}
+        )
+        for d, owner, slack in rows
+    ]
 
 
 def _tally(lines: list[DeliverableLine]) -> DeliverableTally:

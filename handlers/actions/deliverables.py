@@ -1,0 +1,25 @@
+"""A deliverable row's menu: Start, Block (a modal), Unblock, Complete, Accept, Reopen."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from handlers.deliverable_moves import apply_move
+from handlers.ids import DeliverableMoveValue
+from handlers.rerender import Origin
+from handlers.views.block_deliverable import block_modal
+from store.queries.deliverable import deliverable_name
+from store.rules.transitions import Move
+
+
+def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+    value = DeliverableMoveValue.model_validate_json(action["selected_option"]["value"])
+    origin = Origin.of(body)
+    ack()
+    if value.m == Move.BLOCK:
+        # trigger_id lasts 3 seconds: open the modal before anything slower.
+        name = context["workspace"].read(deliverable_name, deliverable_id=value.d)
+        client.views_open(trigger_id=body["trigger_id"], view=block_modal(value, origin, name))
+        return
+    apply_move(client, context["workspace"], origin, value)

@@ -1,0 +1,41 @@
+"""`/delivery history <service>`: who changed what, from, to, why, when, and where."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import HeaderBlock
+
+from store.queries.history import ChangeLine, ServiceHistory
+
+from handlers.blocks.common import Reply, clip, context, escape, mrkdwn_section, plural, time_token
+
+ROWS_PER_SECTION = 8
+
+
+def _value(text: str | None) -> str:
+    return (text or "—").replace("_", " ")
+
+
+def change_line(change: ChangeLine) -> str:
+    who = (f"<@{change.changed_by.slack_user_id}>" if change.changed_by and change.changed_by.slack_user_id
+           else escape(change.changed_by.name) if change.changed_by
+           else f"<@{change.changed_by_slack_user_id}>" if change.changed_by_slack_user_id else "someone")
+    line = (f"{time_token(change.changed_at)} · {who} · *{escape(clip(change.object_name, 120))}* "
+            f"{change.field}: {_value(change.from_value)} → {_value(change.to_value)} (via {change.surface.value})")
+    if change.reason:
+        line += f"\n      _{escape(clip(change.reason, 300))}_"
+    return line
+
+
+def history_message(history: ServiceHistory) -> Reply:
+    card = history.lookup.card
+    title = f"History · {card.ref.label}"
+    blocks = [HeaderBlock(text=clip(title, 150))]
+    if not history.changes:
+        blocks.append(mrkdwn_section("No changes recorded yet."))
+    rows = [change_line(c) for c in history.changes]
+    for start in range(0, len(rows), ROWS_PER_SECTION):
+        blocks.append(mrkdwn_section("\n".join(rows[start:start + ROWS_PER_SECTION])))
+    hidden = history.total - len(rows)
+    footer = f"Newest first · {plural(history.total, 'change')}" + (f", the latest {len(rows)} shown" if hidden else "")
+    blocks.append(context(footer))
+    return Reply(text=f"{title}: {plural(history.total, 'change')}.", blocks=blocks)

@@ -1,0 +1,71 @@
+"""Who may change what: the one place these rules live.
+
+- ops may change anything;
+- the service's lead (its delivery owner) may change anything on that service, and is the
+  only one besides ops who may accept deliverables or set the service's health;
+- a member may change deliverables and tickets they own, or that belong to services they
+  are assigned to (as owner or team member);
+- Slack users with no Person row can read but not change.
+Each listener declares the Permission it needs; the store checks it against the object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from store.enums import Role
+
+
+class Permission(StrEnum):
+    CHANGE_DELIVERABLE = "change_deliverable"
+    ACCEPT_DELIVERABLE = "accept_deliverable"
+    CHANGE_TICKET = "change_ticket"
+    UPDATE_HEALTH = "update_health"
+    FLAG_SERVICE = "flag_service"
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    person_id: int | None
+    role: Role | None
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """The object being changed, seen from the rules: who owns it and whose service it is on."""
+
+    owner_id: int | None
+    service_owner_id: int | None
+    service_owner_name: str | None
+    service_member_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    who_can: str
+
+
+LEAD_ONLY = {Permission.ACCEPT_DELIVERABLE, Permission.UPDATE_HEALTH}
+
+
+def who_can(permission: Permission, target: TargetFacts) -> str:
+    lead = f"{target.service_owner_name} (the service's lead)" if target.service_owner_name else "the service's lead"
+    if permission in LEAD_ONLY:
+        return f"{lead} or ops"
+    what = {"change_ticket": "ticket", "flag_service": "service"}.get(permission.value, "deliverable")
+    return f"its owner, {lead}, people assigned to the service, or ops" if what != "service" else \
+        f"{lead}, people assigned to the service, or ops"
+
+
+def authorize(permission: Permission, actor: ActorFacts, target: TargetFacts) -> Decision:
+    allowed_for = who_can(permission, target)
+    if actor.person_id is None:
+        return Decision(False, allowed_for)
+    if actor.role == Role.OPS or actor.person_id == target.service_owner_id:
+        return Decision(True, allowed_for)
+    if permission in LEAD_ONLY:
+        return Decision(False, allowed_for)
+    assigned = actor.person_id == target.owner_id or actor.person_id in target.service_member_ids
+    return Decision(assigned, allowed_for)
