@@ -87,6 +87,6 @@ def create_app(
             signing_secret=credentials.signing_secret,
             name="delivery-bot",
         )
-    app.use(workspace_middleware(lambda _team_id: workspace))
+    app.use(workspace_middleware(lambda _team_id: workspace, settings))
     register_all(app)
     return app

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     delivery_timezone: str = "UTC"
     # The workspace whose data a single-workspace deployment serves.
     delivery_team_id: str = DEFAULT_TEAM_ID
+    # Where "Flag for Customer Org" posts its notes (a channel id such as C0CUSTORG).
+    delivery_customer_org_channel: str | None = None
     # Health rule thresholds (docs/metrics.md).
     delivery_blocked_days: int = Field(default=3, ge=1)
     delivery_milestone_window_days: int = Field(default=7, ge=1)

@@ -11,11 +11,13 @@ from store.workspace import Workspace
 WorkspaceResolver = Callable[[str | None], Workspace]
 
 
-def workspace_middleware(resolve: WorkspaceResolver):
-    """Put the requesting workspace's store in `context["workspace"]` for every listener."""
+def workspace_middleware(resolve: WorkspaceResolver, settings: object):
+    """Put the requesting workspace's store in `context["workspace"]`, and the settings in
+    `context["settings"]`, for every listener."""
 
     def attach_workspace(context: BoltContext, next: Callable[[], None]) -> None:
         context["workspace"] = resolve(context.team_id)
+        context["settings"] = settings
         next()
 
     return attach_workspace

@@ -19,7 +19,7 @@ from store.db import make_engine, make_sessionmaker, normalise_url
 from store.schema import upgrade
 from datetime import datetime, timezone
 
-from fake_slack import FakeSlack, fake_slack  # noqa: F401 (the fixture, for tests that want their own)
+from fake_slack import FakeSlack, fake_slack  # noqa: F401 (a fixture: imported to register it)
 from served_app import served
 from support import POSTGRES_ENV, WEDNESDAY, load_demo_at, postgres_url
 
