@@ -13,6 +13,9 @@ import sys
 from typing import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
+from digests.kinds import DigestKind
+
+DIGEST_KINDS = tuple(DigestKind)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -44,11 +47,37 @@ def _parser() -> argparse.ArgumentParser:
         server.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
         server.add_argument("--threads", type=int, default=8)
 
+    sub.choices["run"].add_argument("--no-scheduler", action="store_true", help="do not send scheduled digests")
+    sub.add_parser("scheduler", help="run the digest scheduler alone")
+
+    digest = sub.add_parser("digest", help="digests: preview, send one now, or run what is due")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    preview = digest_sub.add_parser("preview", help="print a digest as text")
+    preview.add_argument("kind", choices=[k.value for k in DIGEST_KINDS])
+    preview.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="whose personal digest")
+    send = digest_sub.add_parser("send", help="post a digest now (ad hoc, not a scheduled delivery)")
+    send.add_argument("kind", choices=[k.value for k in DIGEST_KINDS])
+    send.add_argument("--channel", required=True, metavar="ID")
+    send.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="whose personal digest")
+    run_due = digest_sub.add_parser("run-due", help="send every digest due at an instant, as the scheduler would")
+    run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
+                         help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations")
     db_sub.add_parser("current", help="print the schema revision")
     return parser
+
+
+def _instant(text: str):
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO-8601 instant like 2026-11-23T08:31:00-05:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _positive(text: str) -> int:
@@ -141,12 +170,81 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.slack_app_token is None:
-        return cmd_serve(settings, args)
-    from bot.socket_mode import run_socket_mode
+    scheduler = None
+    if not getattr(args, "no_scheduler", False):
+        from bot.scheduler import build_scheduler
+
+        _schema_ready(_engine(settings), apply=False)
+        scheduler = build_scheduler(settings, blocking=False)
+        scheduler.start()
+    try:
+        if settings.slack_app_token is None:
+            return cmd_serve(settings, args)
+        from bot.socket_mode import run_socket_mode
+
+        _schema_ready(_engine(settings), apply=False)
+        run_socket_mode(settings)
+        return 0
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduler import build_scheduler
 
     _schema_ready(_engine(settings), apply=False)
-    run_socket_mode(settings)
+    build_scheduler(settings, blocking=True).start()
+    return 0
+
+
+def _workspace(settings: Settings, engine):
+    from bot.app import single_workspace
+    from store.clock import SystemClock
+
+    return single_workspace(settings, engine, SystemClock())
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import web_client
+    from bot.terminal import render_message
+    from digests.builders import build_digest
+
+    engine = _engine(settings)
+    _schema_ready(engine, apply=False)
+    workspace = _workspace(settings, engine)
+    if args.digest_command == "preview":
+        reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user)
+        sys.stdout.write(render_message(reply.block_dicts(), reply.text) if reply else "Nothing to post.\n")
+        return 0
+    settings.require("slack_bot_token", purpose=f"digest {args.digest_command}")
+    client = web_client(settings, settings.slack_bot_token.get_secret_value())
+    if args.digest_command == "send":
+        return _send_now(client, workspace, args)
+    from datetime import datetime, timedelta, timezone
+
+    from digests.runner import run_due
+
+    report = run_due(client, workspace, at=args.at or datetime.now(timezone.utc),
+                     grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
+                     admin_channel=settings.delivery_admin_channel)
+    print(report.summary())
+    for label, error in report.failed:
+        print(f"failed: {label}: {error}")
+    return 0
+
+
+def _send_now(client, workspace, args) -> int:
+    from slack_sdk.errors import SlackApiError
+
+    from digests.builders import build_digest
+
+    reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user, all_clear=True)
+    try:
+        posted = client.chat_postMessage(channel=args.channel, text=reply.text, blocks=reply.block_dicts())
+    except SlackApiError as failure:
+        raise CliFailure(f"Slack refused the post to {args.channel}: {failure.response.get('error')}") from None
+    print(f"posted the {args.kind} digest to {posted['channel']} (ts {posted['ts']})")
     return 0
 
 
@@ -160,7 +258,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db}
+COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db,
+            "scheduler": cmd_scheduler, "digest": cmd_digest}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

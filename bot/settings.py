@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     delivery_team_id: str = DEFAULT_TEAM_ID
     # Where "Flag for Customer Org" posts its notes (a channel id such as C0CUSTORG).
     delivery_customer_org_channel: str | None = None
+    # Where ops hear about digests Slack refused (else a DM to each ops person).
+    delivery_admin_channel: str | None = None
+    # A digest run missed while the bot was down is sent late within this many minutes.
+    delivery_digest_grace_minutes: int = Field(default=120, ge=0)
     # Health rule thresholds (docs/metrics.md).
     delivery_blocked_days: int = Field(default=3, ge=1)
     delivery_milestone_window_days: int = Field(default=7, ge=1)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.enums import (
@@ -127,6 +129,8 @@ class Person(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
     weekly_capacity_hours: Mapped[float] = mapped_column(Numeric(5, 1), default=40)
     max_concurrent_services: Mapped[int] = mapped_column(Integer, default=4)
+    # `/delivery digest off|on`: the personal morning DM.
+    personal_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Service(Base):
@@ -337,3 +341,44 @@ class PostedMessageObject(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("posted_messages.id", ondelete="CASCADE"), primary_key=True)
     object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class DigestSubscription(Base):
+    """A channel's standing order for a digest: which one, when, in which time zone."""
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (UniqueConstraint("team_id", "digest", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    digest: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM in `timezone`
+    days: Mapped[str] = mapped_column(String(40))  # weekdays | daily | mon,wed,fri
+    timezone: Mapped[str] = mapped_column(String(64))
+    all_clear: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_by_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestDelivery(Base):
+    """The ledger: one row per (subscription, period), written before posting.
+
+    The unique key is what makes a digest go out once, whatever restarts or extra schedulers do.
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("team_id", "subscription_key", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    subscription_key: Mapped[str] = mapped_column(String(64))  # sub:<id> or personal:<person id>
+    period: Mapped[str] = mapped_column(String(32))  # the local date of the scheduled run
+    digest: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # pending, sent, empty, failed, missed
+    error: Mapped[str | None] = mapped_column(String(200))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

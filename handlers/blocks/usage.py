@@ -15,6 +15,10 @@ COMMANDS = (
     ("/delivery milestones [this week|next week|overdue]", "milestones in that window"),
     ("/delivery mine", "your services, deliverables, tickets, tasks and appointments"),
     ("/delivery history <service>", "recent changes: who, what, from, to, why, when"),
+    ("/delivery subscribe <digest> [HH:MM] [weekdays|daily|mon,wed,fri] [time zone] [all-clear]",
+     "this channel gets a digest (at-risk, overdue-tickets, weekly-portfolio); leads and ops"),
+    ("/delivery unsubscribe <digest> · /delivery subscriptions", "stop a channel's digest · list them all"),
+    ("/delivery digest off|on", "your personal morning DM"),
     ("/delivery help", "this list"),
 )
 

@@ -12,6 +12,7 @@ from handlers.commands.history import history_answer
 from handlers.commands.milestones import milestones_answer
 from handlers.commands.mine import mine_answer
 from handlers.commands.service import service_answer
+from handlers.commands.subscriptions import digest_answer, subscribe_answer, subscriptions_answer, unsubscribe_answer
 from handlers.commands.tickets import tickets_answer
 from handlers.blocks.common import Reply
 
@@ -37,6 +38,10 @@ FIGURES: dict[Subcommand, list[str]] = {
     Subcommand.MILESTONES: ["milestone_window"],
     Subcommand.MINE: ["my_work", "deliverables_by_status", "shown_health", "days_blocked"],
     Subcommand.HISTORY: [],
+    Subcommand.SUBSCRIBE: [],
+    Subcommand.UNSUBSCRIBE: [],
+    Subcommand.SUBSCRIPTIONS: [],
+    Subcommand.DIGEST: [],
 }
 
 ANSWERS: dict[Subcommand, Answer] = {
@@ -48,5 +53,9 @@ ANSWERS: dict[Subcommand, Answer] = {
     Subcommand.TICKETS: tickets_answer,
     Subcommand.AT_RISK: at_risk_answer,
     Subcommand.HISTORY: history_answer,
+    Subcommand.SUBSCRIBE: subscribe_answer,
+    Subcommand.UNSUBSCRIBE: unsubscribe_answer,
+    Subcommand.SUBSCRIPTIONS: subscriptions_answer,
+    Subcommand.DIGEST: digest_answer,
     Subcommand.MINE: mine_answer,
 }

@@ -15,6 +15,7 @@ class CommandRequest:
     workspace: Workspace
     command: DeliveryCommand
     user_id: str
+    channel_id: str = ""
 
 
 Answer = Callable[[CommandRequest], Reply]

@@ -16,7 +16,8 @@ from handlers.commands.parse import UsageError, parse_command
 from store.workspace import Workspace
 
 
-def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool = True) -> Reply:
+def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool = True,
+              channel_id: str = "") -> Reply:
     try:
         command = parse_command(text)
     except UsageError as problem:
@@ -24,12 +25,13 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
     answer = ANSWERS.get(command.subcommand)
     if answer is None:
         return usage_message(f"`/delivery {command.subcommand.value}` is not available yet.")
-    reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id))
+    reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id, channel_id=channel_id))
     if shareable and reply.shareable:
         reply = with_share_button(reply, command.text)
     return reply
 
 
 def delivery_command(ack: Ack, command: dict, context: BoltContext) -> None:
-    reply = reply_for(context["workspace"], command.get("text", ""), command["user_id"])
+    reply = reply_for(context["workspace"], command.get("text", ""), command["user_id"],
+                      channel_id=command.get("channel_id", ""))
     ack(response_type="ephemeral", text=reply.text, blocks=reply.block_dicts())

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from store.rules.schedule import ScheduleError, parse_days, parse_time, parse_zone
+
 
 class Subcommand(StrEnum):
     HELP = "help"
@@ -21,6 +23,10 @@ class Subcommand(StrEnum):
     MILESTONES = "milestones"
     MINE = "mine"
     HISTORY = "history"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    SUBSCRIPTIONS = "subscriptions"
+    DIGEST = "digest"
 
 
 class TicketBreakdown(StrEnum):
@@ -40,6 +46,22 @@ ALIASES = {"atrisk": Subcommand.AT_RISK, "risk": Subcommand.AT_RISK, "ticket": S
            "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE}
 
 
+CHANNEL_DIGESTS = ("at-risk", "overdue-tickets", "weekly-portfolio")
+ALL_CLEAR_WORDS = {"all-clear", "allclear", "all_clear"}
+
+
+class SubscriptionOptions(BaseModel):
+    """`/delivery subscribe <digest> [HH:MM] [days] [time zone] [all-clear]`; None means the default."""
+
+    model_config = ConfigDict(frozen=True)
+
+    digest: str
+    at_time: str | None = None
+    days: str | None = None
+    timezone: str | None = None
+    all_clear: bool = False
+
+
 class DeliveryCommand(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -47,6 +69,8 @@ class DeliveryCommand(BaseModel):
     name: str | None = None
     breakdown: TicketBreakdown = TicketBreakdown.CUSTOMER
     window: MilestoneWindow = MilestoneWindow.THIS_WEEK
+    subscription: SubscriptionOptions | None = None
+    turn_on: bool | None = None
 
     @property
     def text(self) -> str:
@@ -55,6 +79,8 @@ class DeliveryCommand(BaseModel):
             return f"status {self.name}"
         if self.subcommand == Subcommand.HISTORY:
             return f"history {self.name}"
+        if self.subcommand == Subcommand.DIGEST:
+            return f"digest {'on' if self.turn_on else 'off'}"
         if self.subcommand == Subcommand.TICKETS:
             return f"tickets by {self.breakdown.value}"
         if self.subcommand == Subcommand.MILESTONES:
@@ -103,6 +129,39 @@ def _service(argument: str, subcommand: Subcommand = Subcommand.SERVICE) -> Deli
     return DeliveryCommand(subcommand=subcommand, name=argument)
 
 
+def _digest_name(word: str, subcommand: Subcommand) -> str:
+    if word not in CHANNEL_DIGESTS:
+        raise UsageError(f"'{word}' is not a digest a channel can get; choose one of {', '.join(CHANNEL_DIGESTS)}, "
+                         f"for example `/delivery {subcommand.value} at-risk`.")
+    return word
+
+
+def _subscribe(argument: str) -> DeliveryCommand:
+    words = argument.split()
+    if not words:
+        raise UsageError("Which digest? Type `/delivery subscribe at-risk [HH:MM] [weekdays|daily|mon,wed,fri] "
+                         "[time zone]`, for example `/delivery subscribe at-risk 08:30 weekdays Europe/London`.")
+    options = {"digest": _digest_name(words[0].lower(), Subcommand.SUBSCRIBE)}
+    for word in words[1:]:
+        options.update(_subscribe_option(word))
+    return DeliveryCommand(subcommand=Subcommand.SUBSCRIBE, subscription=SubscriptionOptions(**options))
+
+
+def _subscribe_option(word: str) -> dict:
+    """One option, recognised by its shape; a malformed one says what to type instead."""
+    lowered = word.lower()
+    if lowered in ALL_CLEAR_WORDS:
+        return {"all_clear": True}
+    try:
+        if ":" in word:
+            return {"at_time": parse_time(word).strftime("%H:%M")}
+        if "/" in word or word.upper() == "UTC":
+            return {"timezone": parse_zone(word).key}
+        return {"days": ",".join(parse_days(lowered))}
+    except ScheduleError as problem:
+        raise UsageError(f"{problem}.") from None
+
+
 def parse_command(text: str) -> DeliveryCommand:
     words = (text or "").strip().split(maxsplit=1)
     head = words[0].lower() if words else ""
@@ -116,6 +175,16 @@ def parse_command(text: str) -> DeliveryCommand:
         return _service(argument) if argument else DeliveryCommand(subcommand=Subcommand.STATUS)
     if subcommand in (Subcommand.SERVICE, Subcommand.HISTORY):
         return _service(argument, subcommand)
+    if subcommand == Subcommand.SUBSCRIBE:
+        return _subscribe(argument)
+    if subcommand == Subcommand.UNSUBSCRIBE:
+        digest = _digest_name(argument.lower(), subcommand) if argument else _digest_name("", subcommand)
+        return DeliveryCommand(subcommand=subcommand, subscription=SubscriptionOptions(digest=digest))
+    if subcommand == Subcommand.DIGEST:
+        if argument.lower() not in ("on", "off"):
+            raise UsageError("Type `/delivery digest off` to stop your morning DM, or `/delivery digest on` "
+                             "to get it again.")
+        return DeliveryCommand(subcommand=subcommand, turn_on=argument.lower() == "on")
     if subcommand == Subcommand.TICKETS:
         return _tickets(argument)
     if subcommand == Subcommand.MILESTONES:

@@ -9,13 +9,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from store.context import QueryContext
+from store.demo import spec
 from store.demo.build import KEY_PREFIX, build
+from store.digests import subscribe
 from store.models import (
     Appointment,
     Customer,
     Deliverable,
     Milestone,
     Person,
+    PostedMessage,
     Project,
     Service,
     StatusChange,
@@ -48,7 +52,12 @@ def foreign_rows(session: Session) -> int:
 
 
 def clear_workspace(session: Session, team_id: str) -> int:
-    """Delete every row of workspace `team_id`, children first; returns how many went."""
+    """Delete every row of workspace `team_id`, children first; returns how many went.
+
+    Remembered messages go too (they show objects that are being replaced); digest
+    subscriptions and the delivery ledger stay: they are the workspace's settings and history.
+    """
+    session.execute(delete(PostedMessage).where(PostedMessage.team_id == team_id))
     removed = session.execute(delete(StatusChange).where(StatusChange.team_id == team_id)).rowcount
     team_services = select(Service.id).where(Service.team_id == team_id)
     session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))
@@ -85,4 +94,8 @@ def load_demo(session: Session, *, team_id: str, now: datetime, tz: ZoneInfo, fo
         change.object_id = deliverable.id
         session.add(change)
     session.flush()
+    ctx = QueryContext(team_id=team_id, now=now, tz=tz)
+    for digest, at_time, days in spec.DEMO_SUBSCRIPTIONS:
+        subscribe(session, ctx, digest=digest, channel_id=spec.DEMO_OPS_CHANNEL, at_time=at_time, days=days,
+                  timezone=tz.key)
     return DemoLoaded(team_id=team_id, rows=len(demo.rows) + len(demo.audit), replaced=replaced)

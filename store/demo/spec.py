@@ -140,6 +140,10 @@ SERVICES = (
                 sessions_this_week=1),
 )
 
+# The demo ops channel's digests: (digest, HH:MM, days), in the organisation's time zone.
+DEMO_OPS_CHANNEL = "C0OPS"
+DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:00", "weekdays"))
+
 BLOCKED = (
     BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
                 overdue_days=2),

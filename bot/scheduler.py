@@ -1,0 +1,59 @@
+"""The scheduler process: one job, every minute, sends whatever digests are due.
+
+Subscriptions are read from the database at each tick, so new ones need no restart. The
+tick's own misfire grace time equals the digest grace period: a tick delayed by a busy
+machine still runs, late, once. Only the holder of the leader lock sends anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.app import single_workspace, web_client
+from bot.settings import Settings
+from digests.runner import run_due
+from store.clock import SystemClock
+from store.db import make_engine
+from store.leader import LeaderLock
+from store.workspace import Workspace
+
+log = logging.getLogger("delivery.scheduler")
+UTC = "UTC"
+
+
+class DigestTicker:
+    def __init__(self, settings: Settings, workspace: Workspace, lock: LeaderLock):
+        settings.require("slack_bot_token", purpose="the scheduler")
+        self.client = web_client(settings, settings.slack_bot_token.get_secret_value())
+        self.workspace = workspace
+        self.lock = lock
+        self.grace = timedelta(minutes=settings.delivery_digest_grace_minutes)
+        self.admin_channel = settings.delivery_admin_channel
+
+    def tick(self) -> None:
+        if not self.lock.acquire():
+            log.debug("another scheduler is active")
+            return
+        report = run_due(self.client, self.workspace, at=self.workspace.clock.now(), grace=self.grace,
+                         admin_channel=self.admin_channel)
+        if report.sent or report.failed or report.missed:
+            log.info("digests: %s", report.summary())
+
+
+def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
+    engine = make_engine(settings.database_url)
+    ticker = DigestTicker(settings, single_workspace(settings, engine, SystemClock()), LeaderLock(engine))
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    scheduler.add_job(
+        ticker.tick, CronTrigger(second=0, timezone=UTC), id="digests", name="send due digests",
+        misfire_grace_time=int(ticker.grace.total_seconds()), coalesce=True, max_instances=1,
+    )
+    # A first tick straight away sends what came due while the bot was down (within the grace period).
+    scheduler.add_job(ticker.tick, id="digests-at-start", name="catch up at start", max_instances=1)
+    return scheduler

@@ -1,0 +1,55 @@
+"""`/delivery subscribe|unsubscribe|subscriptions` and `/delivery digest off|on`."""
+
+from __future__ import annotations
+
+from digests.kinds import DigestKind
+from digests.schedules import DEFAULTS
+from handlers.blocks.common import Reply
+from handlers.blocks.subscriptions import note, subscribed_message, subscriptions_message
+from handlers.commands.answers_base import CommandRequest
+from store.changes import ChangeRefused
+from store.digests import set_personal_digest, subscribe, subscriptions, unsubscribe
+from store.rules.schedule import parse_days
+
+
+def subscribe_answer(request: CommandRequest) -> Reply:
+    options = request.command.subscription
+    default = DEFAULTS[DigestKind(options.digest)]
+    try:
+        sub = request.workspace.change(
+            subscribe, digest=options.digest, channel_id=request.channel_id,
+            at_time=options.at_time or default.at_time,
+            days=options.days or ",".join(parse_days(default.days)),
+            timezone=options.timezone or request.workspace.tz.key, all_clear=options.all_clear,
+            actor_slack_user_id=request.user_id,
+        )
+    except ChangeRefused as refused:
+        return note(f"Only {refused.who_can} can subscribe a channel to a digest. Nothing was changed.")
+    return subscribed_message(sub, request.workspace.clock.now())
+
+
+def unsubscribe_answer(request: CommandRequest) -> Reply:
+    digest = request.command.subscription.digest
+    try:
+        removed = request.workspace.change(unsubscribe, digest=digest, channel_id=request.channel_id,
+                                           actor_slack_user_id=request.user_id)
+    except ChangeRefused as refused:
+        return note(f"Only {refused.who_can} can unsubscribe a channel. Nothing was changed.")
+    if not removed:
+        return note(f"<#{request.channel_id}> was not subscribed to the {digest} digest; nothing to stop.")
+    return note(f"<#{request.channel_id}> no longer gets the {digest} digest.")
+
+
+def subscriptions_answer(request: CommandRequest) -> Reply:
+    return subscriptions_message(request.workspace.read(subscriptions), request.workspace.clock.now())
+
+
+def digest_answer(request: CommandRequest) -> Reply:
+    turned = request.workspace.change(set_personal_digest, slack_user_id=request.user_id,
+                                      enabled=bool(request.command.turn_on))
+    if turned is None:
+        return note("You are not linked to anyone in the delivery portfolio, so there is no personal digest to "
+                    "turn on or off. Ask an ops person to add your Slack user ID to the people list.")
+    if turned:
+        return note(":sunrise: Your personal digest is on: weekdays at 08:30 in your own time zone, by DM.")
+    return note("Your personal digest is off. `/delivery digest on` brings it back.")

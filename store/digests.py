@@ -1,0 +1,157 @@
+"""Digest subscriptions and the delivery ledger (the SQL side of `digests/`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from store.changes import ChangeRefused
+from store.changes.actors import actor_person
+from store.context import QueryContext
+from store.enums import Role
+from store.models import DigestDelivery, DigestSubscription, Person
+from store.readmodels import ReadModel
+
+MAY_SUBSCRIBE = "leads and ops"
+
+
+class SubscriptionView(ReadModel):
+    id: int
+    digest: str
+    channel_id: str
+    at_time: str
+    days: str
+    timezone: str
+    all_clear: bool
+
+    @property
+    def key(self) -> str:
+        return f"sub:{self.id}"
+
+
+class Recipient(ReadModel):
+    """Someone who gets the personal digest by DM."""
+
+    person_id: int
+    slack_user_id: str
+    timezone: str | None
+
+    @property
+    def key(self) -> str:
+        return f"personal:{self.person_id}"
+
+
+def _view(sub: DigestSubscription) -> SubscriptionView:
+    return SubscriptionView(id=sub.id, digest=sub.digest, channel_id=sub.channel_id, at_time=sub.at_time,
+                            days=sub.days, timezone=sub.timezone, all_clear=sub.all_clear)
+
+
+def subscriptions(session: Session, ctx: QueryContext, *, channel_id: str | None = None) -> list[SubscriptionView]:
+    query = select(DigestSubscription).where(DigestSubscription.team_id == ctx.team_id)
+    if channel_id is not None:
+        query = query.where(DigestSubscription.channel_id == channel_id)
+    return [_view(s) for s in session.scalars(query.order_by(DigestSubscription.channel_id, DigestSubscription.digest))]
+
+
+def _require_lead_or_ops(session: Session, ctx: QueryContext, slack_user_id: str | None) -> None:
+    if slack_user_id is None:
+        return  # the CLI and the demo act as the operator
+    person = actor_person(session, ctx, slack_user_id)
+    if person is None or person.role not in (Role.LEAD, Role.OPS):
+        raise ChangeRefused(MAY_SUBSCRIBE, linked=person is not None)
+
+
+def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str, at_time: str, days: str,
+              timezone: str, all_clear: bool = False, actor_slack_user_id: str | None = None) -> SubscriptionView:
+    """Create the channel's subscription to `digest`, or change its schedule if it has one."""
+    _require_lead_or_ops(session, ctx, actor_slack_user_id)
+    sub = session.scalars(select(DigestSubscription).where(
+        DigestSubscription.team_id == ctx.team_id, DigestSubscription.digest == digest,
+        DigestSubscription.channel_id == channel_id,
+    )).first()
+    if sub is None:
+        sub = DigestSubscription(team_id=ctx.team_id, digest=digest, channel_id=channel_id, created_at=ctx.now,
+                                 created_by_slack_user_id=actor_slack_user_id)
+        session.add(sub)
+    sub.at_time, sub.days, sub.timezone, sub.all_clear = at_time, days, timezone, all_clear
+    session.flush()
+    return _view(sub)
+
+
+def unsubscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str,
+                actor_slack_user_id: str | None = None) -> bool:
+    _require_lead_or_ops(session, ctx, actor_slack_user_id)
+    removed = session.execute(delete(DigestSubscription).where(
+        DigestSubscription.team_id == ctx.team_id, DigestSubscription.digest == digest,
+        DigestSubscription.channel_id == channel_id,
+    )).rowcount
+    return removed > 0
+
+
+def set_personal_digest(session: Session, ctx: QueryContext, *, slack_user_id: str, enabled: bool) -> bool | None:
+    """Turn someone's personal digest on or off; None when they are not linked to a Person."""
+    changed = session.execute(
+        update(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
+        .values(personal_digest=enabled)
+    ).rowcount
+    return enabled if changed else None
+
+
+def personal_recipients(session: Session, ctx: QueryContext) -> list[Recipient]:
+    rows = session.execute(select(Person.id, Person.slack_user_id, Person.slack_tz).where(
+        Person.team_id == ctx.team_id, Person.personal_digest.is_(True), Person.slack_user_id.is_not(None),
+    ).order_by(Person.id))
+    return [Recipient(person_id=pid, slack_user_id=uid, timezone=tz) for pid, uid, tz in rows]
+
+
+def recorded_periods(session: Session, ctx: QueryContext, *, wanted: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (subscription key, period) pairs already have a ledger row."""
+    if not wanted:
+        return set()
+    rows = session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period).where(
+        DigestDelivery.team_id == ctx.team_id,
+        tuple_(DigestDelivery.subscription_key, DigestDelivery.period).in_(wanted),
+    ))
+    return {(key, period) for key, period in rows}
+
+
+def claim_delivery(session: Session, ctx: QueryContext, *, key: str, period: str, digest: str, channel_id: str,
+                   scheduled_for: datetime, status: str = "pending") -> int:
+    """Write the ledger row before posting. A second claim of the same (key, period) fails on the
+    unique key, in whichever process or scheduler makes it: that is what posts each digest once."""
+    delivery = DigestDelivery(team_id=ctx.team_id, subscription_key=key, period=period, digest=digest,
+                              channel_id=channel_id, scheduled_for=scheduled_for, status=status, claimed_at=ctx.now,
+                              finished_at=ctx.now if status != "pending" else None)
+    session.add(delivery)
+    session.flush()
+    return delivery.id
+
+
+def finish_delivery(session: Session, ctx: QueryContext, *, delivery_id: int, status: str,
+                    error: str | None = None, ts: str | None = None) -> None:
+    session.execute(update(DigestDelivery).where(DigestDelivery.id == delivery_id)
+                    .values(status=status, error=error, ts=ts, finished_at=ctx.now))
+
+
+def previous_delivery(session: Session, ctx: QueryContext, *, key: str, before_period: str):
+    """(status, error) of the subscription's delivery before this one, to tell ops about a failure once."""
+    row = session.execute(select(DigestDelivery.status, DigestDelivery.error).where(
+        DigestDelivery.team_id == ctx.team_id, DigestDelivery.subscription_key == key,
+        DigestDelivery.period < before_period, DigestDelivery.status.in_(("sent", "failed", "empty")),
+    ).order_by(DigestDelivery.period.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def ops_people(session: Session, ctx: QueryContext) -> list[str]:
+    return list(session.scalars(select(Person.slack_user_id).where(
+        Person.team_id == ctx.team_id, Person.role == Role.OPS, Person.slack_user_id.is_not(None),
+    )))
+
+
+def deliveries(session: Session, ctx: QueryContext) -> list[tuple[str, str, str, str | None]]:
+    """(key, period, status, error) of every ledger row, for tests and the CLI's report."""
+    return list(session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period,
+                                       DigestDelivery.status, DigestDelivery.error)
+                                .where(DigestDelivery.team_id == ctx.team_id).order_by(DigestDelivery.id)))

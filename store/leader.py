@@ -1,0 +1,53 @@
+"""One active scheduler among several processes: a PostgreSQL session advisory lock.
+
+The lock lives as long as the connection that took it; if the leader's process dies, its
+connection closes and another scheduler takes over at its next tick. SQLite is one node, so
+its single scheduler is always the leader. The ledger's unique key still guards against a
+double post if two processes ever run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection, Engine, text
+
+from store.db import is_sqlite
+
+log = logging.getLogger("delivery.leader")
+SCHEDULER_LOCK = 72_410_002
+
+
+class LeaderLock:
+    def __init__(self, engine: Engine, key: int = SCHEDULER_LOCK):
+        self.engine = engine
+        self.key = key
+        self._held: Connection | None = None
+
+    def acquire(self) -> bool:
+        """True when this process leads: it holds the lock, or has just taken it."""
+        if is_sqlite(self.engine):
+            return True
+        if self._held is not None:
+            try:
+                self._held.execute(text("SELECT 1"))
+                self._held.commit()
+                return True
+            except Exception:
+                log.warning("lost the scheduler lock's connection; trying to take the lock again")
+                self._held = None
+        connection = self.engine.connect()
+        taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+        connection.commit()  # the lock is the session's, not the transaction's
+        if taken:
+            self._held = connection
+            log.info("this process is now the active scheduler")
+        else:
+            connection.close()
+        return bool(taken)
+
+    def release(self) -> None:
+        if self._held is not None:
+            self._held.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            self._held.close()
+            self._held = None
