@@ -141,11 +141,20 @@ def deliver(client: WebClient, workspace: Workspace, due: Due, report: RunReport
         report.failed.append((label, "internal error"))
         return
     workspace.change(finish_delivery, delivery_id=delivery_id, status="sent", ts=posted["ts"])
+    report.sent.append(label)
     if reply.view is not None:
+        _remember(workspace, posted, reply, due)
+
+
+def _remember(workspace: Workspace, posted, reply, due: Due) -> None:
+    """Keep the posted digest for live updates; it is sent either way, so a failure here is only logged."""
+    try:
         workspace.change(remember_message, channel_id=posted["channel"], ts=posted["ts"],
                          view=reply.view.model_dump_json(), viewer_slack_user_id=due.planned.viewer,
                          objects=reply.shows)
-    report.sent.append(label)
+    except Exception:
+        log.exception("sent %s digest to %s but could not remember it for updates", due.planned.digest.value,
+                      posted["channel"])
 
 
 def run_due(client: WebClient, workspace: Workspace, *, at: datetime, grace: timedelta = DEFAULT_GRACE,

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from store.readmodels_tickets import TicketGrouping
 from store.rules.transitions import Move
 
 
@@ -15,20 +16,35 @@ class ActionId(StrEnum):
     OPEN_SERVICE = "open_service"
     # Suffixed with ":<deliverable id>": one overflow menu per deliverable row.
     DELIVERABLE_MOVE = "deliverable_move"
+    # The service card's buttons (one card per message, so no suffix).
+    UPDATE_HEALTH = "update_health"
+    FLAG_SERVICE = "flag_service"
+    # Suffixed with ":<ticket id>": one overflow menu ("Assign to me", "Resolve") per ticket row.
+    TICKET_ACTION = "ticket_action"
 
 
 class CallbackId(StrEnum):
     BLOCK_DELIVERABLE = "block_deliverable"
+    SERVICE_HEALTH = "service_health"
+    FLAG_SERVICE = "flag_service"
+    RESOLVE_TICKET = "resolve_ticket"
 
 
 class InputId(StrEnum):
     BLOCK_REASON = "block_reason"
     BLOCK_UNTIL = "block_until"
+    HEALTH_CHOICE = "health_choice"
+    HEALTH_ISSUE = "health_issue"
+    HEALTH_ACTION = "health_action"
+    HEALTH_EXPIRES = "health_expires"
+    FLAG_REASON = "flag_reason"
+    RESOLUTION_NOTE = "resolution_note"
 
 
 class BlockId(StrEnum):
     REPLY_ACTIONS = "reply_actions"
     SERVICE_CHOICES = "service_choices"
+    SERVICE_ACTIONS = "service_actions"
 
 
 class ShareValue(BaseModel):
@@ -51,6 +67,12 @@ class ViewKind(StrEnum):
     CARD = "card"
     MINE = "mine"
     AT_RISK = "at-risk"
+    TICKETS = "tickets"
+    # The scheduled digests (digests/builders), rebuilt in place after a change to what they show.
+    DIGEST_AT_RISK = "digest-at-risk"
+    DIGEST_OVERDUE_TICKETS = "digest-overdue-tickets"
+    DIGEST_WEEKLY_PORTFOLIO = "digest-weekly-portfolio"
+    DIGEST_PERSONAL = "digest-personal"  # the DM's viewer is remembered with the posted message
 
 
 class ViewRef(BaseModel):
@@ -60,6 +82,7 @@ class ViewRef(BaseModel):
 
     k: ViewKind
     s: int | None = None  # the service, for cards
+    b: TicketGrouping | None = None  # the breakdown, for `/delivery tickets`
 
 
 class DeliverableMoveValue(BaseModel):
@@ -79,6 +102,71 @@ class BlockModalMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     move: DeliverableMoveValue
+    channel_id: str | None = None
+    ts: str | None = None
+    ephemeral: bool = False
+    in_home: bool = False
+    response_url: str | None = None
+
+
+class ServiceActionValue(BaseModel):
+    """The service card's "Update health" and "Flag for Customer Org" buttons."""
+
+    model_config = ConfigDict(frozen=True)
+
+    s: int  # service id
+    v: int  # the service version the card was rendered from
+    w: ViewRef  # where the card was shown
+
+
+class HealthChoice(StrEnum):
+    """The Update health modal's choices: an override, or back to the computed health."""
+
+    ON_TRACK = "on_track"
+    NEEDS_ATTENTION = "needs_attention"
+    AT_RISK = "at_risk"
+    CLEAR = "clear"
+
+
+class ServiceModalMeta(BaseModel):
+    """The Update health and Flag modals' private_metadata: the click they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: ServiceActionValue
+    channel_id: str | None = None
+    ts: str | None = None
+    ephemeral: bool = False
+    in_home: bool = False
+    response_url: str | None = None
+
+
+class TicketAction(StrEnum):
+    ASSIGN = "assign"
+    RESOLVE = "resolve"
+
+    @property
+    def label(self) -> str:
+        return {"assign": "Assign to me", "resolve": "Resolve"}[self.value]
+
+
+class TicketActionValue(BaseModel):
+    """One option of a ticket row's menu (Slack caps option values at 150 characters)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    a: TicketAction
+    t: int  # ticket id
+    v: int  # the version the row was rendered from
+    w: ViewRef  # where the row was shown
+
+
+class ResolveModalMeta(BaseModel):
+    """The Resolve modal's private_metadata: the click it came from, to apply and re-render."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: TicketActionValue
     channel_id: str | None = None
     ts: str | None = None
     ephemeral: bool = False

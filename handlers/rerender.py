@@ -16,12 +16,15 @@ from handlers.blocks.common import Reply, context, time_token
 from handlers.blocks.mine import mine_message
 from handlers.blocks.service_card import service_card_message
 from handlers.blocks.share import with_share_button
+from handlers.blocks.tickets import tickets_message
 from handlers.events.app_home import home_blocks
 from handlers.ids import ViewKind, ViewRef
 from store.queries.at_risk import at_risk_report
 from store.queries.mine import my_work
 from store.queries.posted import message_at, messages_showing
 from store.queries.service_card import service_card
+from store.queries.tickets import ticket_report
+from store.readmodels_tickets import TicketGrouping
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.rerender")
@@ -58,6 +61,16 @@ def render_view(workspace: Workspace, view: ViewRef, viewer: str) -> tuple[Reply
         return service_card_message(card, workspace.tz), f"status {card.ref.label}"
     if view.k == ViewKind.MINE:
         return mine_message(workspace.read(my_work, slack_user_id=viewer), workspace.tz), "mine"
+    if view.k == ViewKind.TICKETS:
+        breakdown = (view.b or TicketGrouping.CUSTOMER).value
+        report = workspace.read(ticket_report, breakdown=breakdown)
+        return tickets_message(report, workspace.tz), f"tickets by {breakdown}"
+    # Imported here: digests build on handlers.blocks, so importing them with this module would be circular.
+    from digests.builders import rerender_digest
+
+    digest = rerender_digest(workspace, view, viewer)
+    if digest is not None:
+        return digest
     return at_risk_message(workspace.read(at_risk_report), workspace.tz), "at-risk"
 
 

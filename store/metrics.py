@@ -83,6 +83,48 @@ _ALL = (
     Metric("my_work", "Mine",
            "my active services (owner or team member), deliverables I own by status, my overdue tickets, my open "
            "tasks due by Sunday, my appointments today", "now, this week, today"),
+    # Digests (digests/builders: DIGEST_FIGURES)
+    Metric("milestones_in_trouble", "Milestones due this week in trouble",
+           "milestones of active services due this week, not done, and either due before today or with under "
+           "half (DELIVERY_MILESTONE_MIN_DONE_SHARE) of their linked deliverables Complete/Accepted; a milestone "
+           "with no linked deliverables is judged by its date only", "this week"),
+    Metric("tickets_yesterday", "Yesterday: opened / resolved",
+           "tickets opened, and tickets resolved, from midnight to midnight of the previous calendar day",
+           "yesterday"),
+    Metric("personal_digest", "Your day",
+           "deliverables of active services I own with status Blocked, tickets I own that are overdue, my open "
+           "tasks due today or before, my appointments starting today", "now, today"),
+    Metric("team_utilization", "Team utilization",
+           "hours of appointments starting in the week, held by people with weekly capacity hours, over the sum "
+           "of those people's weekly capacity hours; the last whole week against the week before",
+           "last week and the week before", "everyone's weekly capacity hours"),
+    Metric("team_billable_share", "Team billable",
+           "hours of customer sessions in the week over everyone's weekly capacity hours, as team_utilization; "
+           "target band 70-80%", "last week and the week before", "everyone's weekly capacity hours"),
+    Metric("billable_in_band", "Within the target",
+           "people with weekly capacity hours whose billable share of the week is within 70-80%",
+           "last week and the week before", "people with weekly capacity hours"),
+    Metric("on_schedule_week_ago", "On schedule a week ago",
+           "on_schedule_share of the same deliverables as it stood 7 days ago: late then = due before that day "
+           "and not done by then (done now and completed by then; done with no completion time counts as done)",
+           "now minus 7 days", "all deliverables of active services"),
+    Metric("sla_compliance_week", "SLA compliance of a whole week",
+           "tickets resolved in the week by their due time, over tickets resolved in the week plus tickets due "
+           "in the week still unresolved at its end; the last whole week against the week before",
+           "last week and the week before", "resolved in the week + open breaches at its end"),
+    Metric("health_week_ago", "Health a week ago",
+           "the health rules (without overrides) applied to the facts as of 7 days ago: deliverables blocked "
+           "then (blocked since, or the audit trail), milestones by due and done dates with deliverables done by "
+           "their completion time, customer sessions by start time, tickets overdue then by opened, due and "
+           "resolved times; services active now and created by then", "now minus 7 days"),
+    Metric("health_change", "Health changes",
+           "active services whose computed health now differs from health_week_ago (a lead's override is noted, "
+           "not compared: overrides keep no start time)", "now and 7 days ago"),
+    Metric("engagement_declining", "Engagement declining",
+           "active services whose engagement rule holds (customer sessions in the last 14 days under half of "
+           "those in the 14 before), now and a week ago", "now and 7 days ago"),
+    Metric("customer_org_flags", "Flag to the Customer Org",
+           "active services whose engagement is declining and whose shown health is not On Track", "now"),
 )
 
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _ALL}

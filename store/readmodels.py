@@ -126,6 +126,8 @@ class TicketLine(ReadModel):
     customer_name: str
     due_at: datetime
     overdue: bool
+    version: int = 1  # what a row's "Assign to me" / "Resolve" was rendered from
+    service_id: int | None = None
 
 
 class AppointmentLine(ReadModel):
@@ -150,6 +152,8 @@ class ServiceCard(ReadModel):
     open_tickets: list[TicketLine]
     open_ticket_count: int
     next_appointments: list[AppointmentLine]
+    version: int = 1  # the service's version, carried by the card's "Update health" / "Flag" buttons
+    override_by: PersonRef | None = None  # who set the active health override
 
 
 class ServiceLookup(ReadModel):

@@ -48,6 +48,9 @@ class OverdueTicket(ReadModel):
     opened_at: datetime
     due_at: datetime
     age: timedelta  # now - due_at: how long it has been past its SLA due time
+    ticket_id: int
+    version: int = 1  # what a row's "Assign to me" / "Resolve" was rendered from
+    service_id: int | None = None
 
     @property
     def owner_name(self) -> str:

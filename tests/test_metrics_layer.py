@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from digests.builders import DIGEST_FIGURES
+from digests.kinds import DigestKind
 from handlers.commands.answers import ANSWERS, FIGURES
 from handlers.commands.parse import Subcommand
 from store.metrics import METRICS, markdown
@@ -18,8 +20,12 @@ def test_every_subcommand_is_answered_and_declares_its_figures():
     assert set(FIGURES) == set(Subcommand)
 
 
+def test_every_digest_declares_its_figures():
+    assert set(DIGEST_FIGURES) == set(DigestKind)
+
+
 def test_every_declared_figure_is_defined_and_every_definition_is_shown_somewhere():
-    declared = {key for keys in FIGURES.values() for key in keys}
+    declared = {key for keys in [*FIGURES.values(), *DIGEST_FIGURES.values()] for key in keys}
     assert declared <= set(METRICS)
     assert set(METRICS) - declared == set(), "a definition no answer shows"
 

@@ -209,7 +209,7 @@ def big_report(title: str = "Ticket", customer: str = "Customer", overdue: int =
     tickets = [
         OverdueTicket(key=f"t{n}", title=f"{title} {n}" * 20, customer_name=f"{customer} {n}", type="issue",
                       priority="high", owner=PersonRef(name="Ryan") if n % 2 else None, opened_at=now - 90 * HOUR,
-                      due_at=now - (80 - n % 50) * HOUR, age=(80 - n % 50) * HOUR)
+                      due_at=now - (80 - n % 50) * HOUR, age=(80 - n % 50) * HOUR, ticket_id=n + 1)
         for n in range(overdue)
     ]
     return TicketReport(
@@ -233,9 +233,11 @@ def test_long_lists_are_cut_within_block_kit_limits():
             assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
         assert all(len(f["text"]) <= MAX_FIELD_TEXT for f in block.get("fields", []))
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
-    overdue_shown = texts[0].count("\n• ")
-    assert texts[0].endswith(f"and {507 - overdue_shown} more") and overdue_shown > 0
-    groups_shown = sum(t.count("• ") for t in texts[1:])
+    # Overdue tickets: a title, one row each with its menu, then "and N more".
+    overdue_shown = sum(1 for b in blocks if (b.get("accessory") or {}).get("type") == "overflow")
+    assert texts[0].startswith("*Overdue tickets (507)*") and overdue_shown > 0
+    assert texts[overdue_shown + 1] == f"and {507 - overdue_shown} more"
+    groups_shown = sum(t.count("• ") for t in texts[overdue_shown + 2:])
     assert texts[-1].endswith(f"and {300 - groups_shown} more") and groups_shown > 0
     assert "*Avg resolution*\n6.0 h" in [f["text"] for f in blocks[1]["fields"]], "no change without last week's"
 

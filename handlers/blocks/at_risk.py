@@ -12,11 +12,13 @@ from handlers.blocks.capacity import load_line
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
 from handlers.blocks.deliverables import deliverable_row
 from handlers.blocks.health import service_health_line
-from handlers.blocks.tickets import overdue_line
+from handlers.blocks.tickets import overdue_ticket_blocks
 from handlers.ids import ViewKind, ViewRef
 
 # Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
 MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12
+# Overdue tickets get one row each (with "Assign to me" / "Resolve"), taken from the services' share.
+MAX_TICKET_ROWS = 10
 
 
 def _list_section(title: str, rows: list[str], total: int, more_hint: str) -> str:
@@ -31,7 +33,10 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     title = (f"{plural(len(report.at_risk), 'service')} at risk, {len(report.needs_attention)} "
              f"{'needs' if len(report.needs_attention) == 1 else 'need'} attention")
     blocks = [HeaderBlock(text=title)]
-    shown = services[:MAX_SERVICE_SECTIONS]
+    view = ViewRef(k=ViewKind.AT_RISK)
+    ticket_rows = min(len(report.overdue), MAX_TICKET_ROWS)
+    # The overdue tickets take a title, their rows and an "and N more" instead of one section.
+    shown = services[:MAX_SERVICE_SECTIONS - (ticket_rows + 1 if report.overdue_total else 0)]
     blocks += [mrkdwn_section(service_health_line(view, now)) for view in shown]
     if len(services) > len(shown):
         blocks.append(mrkdwn_section(f"and {len(services) - len(shown)} more services; "
@@ -44,10 +49,11 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     blocks.append(mrkdwn_section(_list_section(
         "Blocked deliverables", blocked_rows, report.blocked_total, "`/delivery status &lt;service&gt;` lists them"
     )))
-    blocks.append(mrkdwn_section(_list_section(
-        "Overdue tickets", [overdue_line(t) for t in report.overdue], report.overdue_total,
-        "`/delivery tickets by owner`",
-    )))
+    if report.overdue_total:
+        blocks += overdue_ticket_blocks(report.overdue, report.overdue_total, view, title="*Overdue tickets*",
+                                        max_rows=ticket_rows, more_hint="; `/delivery tickets by owner`")
+    else:
+        blocks.append(mrkdwn_section(_list_section("Overdue tickets", [], 0, "")))
     blocks.append(mrkdwn_section(_list_section(
         "Overloaded people", [load_line(p) for p in report.overloaded[:20]], len(report.overloaded),
         "`/delivery capacity`",
@@ -55,5 +61,6 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))
     summary = "; ".join(f"{v.customer_name}: {v.findings[0].reason}" for v in services[:3] if v.findings)
     shows = {("service", v.service_id) for v in services} | {("service", b.service.service_id) for b in report.blocked}
+    shows |= {("service", t.service_id) for t in report.overdue if t.service_id is not None}
     return Reply(text=f"{title}." + (f" {summary}." if summary else ""), blocks=blocks,
-                 view=ViewRef(k=ViewKind.AT_RISK), shows=frozenset(shows))
+                 view=view, shows=frozenset(shows))

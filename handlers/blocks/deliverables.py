@@ -57,9 +57,15 @@ def moves_menu(line: DeliverableLine, view: ViewRef) -> OverflowMenuElement:
 
 
 def deliverable_section(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, view: ViewRef | None,
-                        show_owner: bool = True) -> SectionBlock:
-    """A row with a menu of the moves valid from its status (when shown where moves apply)."""
-    section = mrkdwn_section(deliverable_row(line, now=now, tz=tz, show_owner=show_owner))
+                        show_owner: bool = True, service_label: str | None = None) -> SectionBlock:
+    """A row with a menu of the moves valid from its status (when shown where moves apply).
+
+    `service_label` (raw text, escaped here) names the service where rows of several services mix.
+    """
+    text = deliverable_row(line, now=now, tz=tz, show_owner=show_owner)
+    if service_label:
+        text += f" · {escape(service_label)}"
+    section = mrkdwn_section(text)
     if view is not None:
         section.accessory = moves_menu(line, view)
     return section

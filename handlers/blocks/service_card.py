@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock
 
 from store.enums import AppointmentKind, DeliverableStatus
-from store.readmodels import ServiceCard, ServiceLookup
+from store.readmodels import ServiceCard, ServiceLookup, TicketLine
 
 from handlers.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
     Reply,
     clip,
@@ -23,6 +24,8 @@ from handlers.blocks.common import (
 )
 from handlers.blocks.deliverables import deliverable_row, deliverable_section, tally_line
 from handlers.blocks.health import HEALTH_EMOJI
+from handlers.blocks.service_actions import service_actions_blocks
+from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ActionId, BlockId, OpenServiceValue, ViewKind, ViewRef
 
 ROW_ORDER = {
@@ -57,7 +60,9 @@ def _health_text(card: ServiceCard) -> str:
     lines += [f"• {escape(f.reason)}" for f in view.findings]
     if view.override_reason is not None:
         until = f" until {time_token(view.override_expires_at)}" if view.override_expires_at else ""
-        lines.append(f"_Set by a lead{until}: {escape(view.override_reason)} "
+        by = card.override_by
+        who = (f"<@{by.slack_user_id}>" if by and by.slack_user_id else escape(by.name) if by else "a lead")
+        lines.append(f"_Set by {who}{until}: {escape(view.override_reason)} "
                      f"(rules say {view.computed_health.label})_")
     if card.action_note:
         lines.append(f"Action: {escape(card.action_note)}")
@@ -73,16 +78,37 @@ def _milestones_text(card: ServiceCard, tz: ZoneInfo) -> str:
     return _lines_within(rows, "Milestones") if rows else "*Milestones*\nNone yet"
 
 
+def _ticket_line(t: TicketLine) -> str:
+    return (f"{':warning: ' if t.overdue else ''}{escape(t.title)} · {t.priority} · "
+            f"{escape(t.owner.name) if t.owner else 'unassigned'} · due {time_token(t.due_at)}")
+
+
 def _tickets_text(card: ServiceCard) -> str:
-    rows = [
-        f"{':warning: ' if t.overdue else ''}{escape(t.title)} · {t.priority} · "
-        f"{escape(t.owner.name) if t.owner else 'unassigned'} · due {time_token(t.due_at)}"
-        for t in card.open_tickets
-    ]
+    rows = [_ticket_line(t) for t in card.open_tickets]
     hidden = card.open_ticket_count - len(rows)
     if hidden > 0:
         rows.append(f"and {hidden} more")
     return _lines_within(rows, f"Open tickets ({card.open_ticket_count})") if rows else "*Open tickets*\nNone"
+
+
+def _ticket_blocks(card: ServiceCard, view: ViewRef, room: int) -> list:
+    """Open tickets in at most `room` blocks: a title, one row each with its menu, then "and N more".
+
+    Falls back to one section without menus when not even one row fits.
+    """
+    tickets = card.open_tickets
+    if not tickets:
+        return [mrkdwn_section(_tickets_text(card))]
+    fits_all = 1 + len(tickets) + (1 if card.open_ticket_count > len(tickets) else 0) <= room
+    shown = tickets if fits_all else tickets[:max(0, room - 2)]
+    if not shown:
+        return [mrkdwn_section(_tickets_text(card))]
+    blocks = [mrkdwn_section(f"*Open tickets ({card.open_ticket_count})*")]
+    blocks += [ticket_section(_ticket_line(t), ticket_id=t.ticket_id, version=t.version, view=view) for t in shown]
+    hidden = card.open_ticket_count - len(shown)
+    if hidden > 0:
+        blocks.append(mrkdwn_section(f"and {hidden} more"))
+    return blocks
 
 
 def _appointments_text(card: ServiceCard) -> str:
@@ -109,6 +135,7 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
     blocks = [
         HeaderBlock(text=clip(card.ref.label, 150)),
         mrkdwn_section(_health_text(card)),
+        *service_actions_blocks(card, view),
         fields_section([
             f"*Status*\n{card.ref.status.value.capitalize()}",
             f"*Phase*\n{card.phase.label}",
@@ -119,8 +146,9 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
         mrkdwn_section(f"*Deliverables*: {tally_line(card.tally)}"),
     ]
     blocks += _deliverable_blocks(card, tz, view)
+    # Room for the tickets: all but the share button, appointments and the footer.
+    blocks += _ticket_blocks(card, view, room=MAX_MESSAGE_BLOCKS - 1 - len(blocks) - 2)
     blocks += [
-        mrkdwn_section(_tickets_text(card)),
         mrkdwn_section(_appointments_text(card)),
         context("`/delivery status` for the whole portfolio · `/delivery help` for more"),
     ]

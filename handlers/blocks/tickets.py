@@ -22,6 +22,8 @@ from handlers.blocks.common import (
     plural,
     time_token,
 )
+from handlers.blocks.ticket_rows import ticket_section
+from handlers.ids import ViewKind, ViewRef
 
 TITLE = "Tickets this week"
 MAX_OVERDUE_LINES = 15
@@ -110,12 +112,25 @@ def fit_sections(head: str, lines: list[str], *, total: int, max_sections: int) 
     return [*texts, current]
 
 
-def _overdue_blocks(report: TicketReport) -> list[Block]:
+def overdue_ticket_blocks(tickets: list[OverdueTicket], total: int, view: ViewRef | None, *, title: str,
+                          max_rows: int, more_hint: str = "") -> list[Block]:
+    """A title, one row per overdue ticket (with its menu when a view is given), then "and N more".
+
+    At most `max_rows` rows; the blocks are then at most `max_rows` + 2.
+    """
+    shown = tickets[:max(0, max_rows)]
+    blocks: list[Block] = [mrkdwn_section(title)]
+    blocks += [ticket_section(overdue_line(t), ticket_id=t.ticket_id, version=t.version, view=view) for t in shown]
+    if total > len(shown):
+        blocks.append(mrkdwn_section(f"and {total - len(shown)} more{more_hint}"))
+    return blocks
+
+
+def _overdue_blocks(report: TicketReport, view: ViewRef) -> list[Block]:
     if not report.overdue_total:
         return [mrkdwn_section("*Overdue tickets*\nNone overdue")]
-    lines = [overdue_line(ticket) for ticket in report.overdue[:MAX_OVERDUE_LINES]]
-    head = f"*Overdue tickets ({report.overdue_total})*, oldest first"
-    return [mrkdwn_section(text) for text in fit_sections(head, lines, total=report.overdue_total, max_sections=1)]
+    return overdue_ticket_blocks(report.overdue, report.overdue_total, view, max_rows=MAX_OVERDUE_LINES,
+                                 title=f"*Overdue tickets ({report.overdue_total})*, oldest first")
 
 
 def _breakdown_blocks(report: TicketReport, max_sections: int) -> list[Block]:
@@ -148,15 +163,18 @@ def summary_text(report: TicketReport) -> str:
 
 
 def tickets_message(report: TicketReport, tz: ZoneInfo) -> Reply:
-    """Flow, SLA, overdue tickets and the breakdown, within 49 blocks (one left for a share button)."""
+    """Flow, SLA, overdue tickets (each with its menu) and the breakdown, within 49 blocks (one left for
+    a share button)."""
+    view = ViewRef(k=ViewKind.TICKETS, b=report.breakdown)
     blocks: list[Block] = [
         HeaderBlock(text=TITLE),
         fields_section(_flow_fields(report)),
         DividerBlock(),
-        *_overdue_blocks(report),
+        *_overdue_blocks(report, view),
         DividerBlock(),
     ]
     room = MAX_MESSAGE_BLOCKS - 1 - len(blocks) - 1
     blocks += _breakdown_blocks(report, max_sections=min(MAX_GROUP_SECTIONS, room))
     blocks.append(_footer(report, tz))
-    return Reply(text=summary_text(report), blocks=blocks)
+    shows = {("service", t.service_id) for t in report.overdue[:MAX_OVERDUE_LINES] if t.service_id is not None}
+    return Reply(text=summary_text(report), blocks=blocks, view=view, shows=frozenset(shows))

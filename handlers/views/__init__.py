@@ -4,7 +4,13 @@ from slack_bolt import App
 
 from handlers.ids import CallbackId
 from handlers.views.block_deliverable import submit_block
+from handlers.views.flag_service import submit_flag
+from handlers.views.service_health import submit_health
+from handlers.views.resolve_ticket import submit_resolve
 
 
 def register(app: App) -> None:
     app.view(CallbackId.BLOCK_DELIVERABLE.value)(submit_block)
+    app.view(CallbackId.SERVICE_HEALTH.value)(submit_health)
+    app.view(CallbackId.FLAG_SERVICE.value)(submit_flag)
+    app.view(CallbackId.RESOLVE_TICKET.value)(submit_resolve)

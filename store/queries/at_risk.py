@@ -34,10 +34,14 @@ class AtRiskReport(ReadModel):
     overloaded: list[PersonCapacity]
 
 
-def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED):
-    """Blocked deliverables of active services, longest blocked first, and how many there are."""
+def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,
+                         owner_id: int | None = None):
+    """Blocked deliverables of active services (of one owner's, when given), longest blocked first,
+    and how many there are."""
     blocked = (Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
                Service.status == ServiceStatus.ACTIVE)
+    if owner_id is not None:
+        blocked += (Deliverable.owner_id == owner_id,)
     total = session.scalar(select(func.count()).select_from(Deliverable).join(Service).where(*blocked))
     rows = session.execute(
         select(Deliverable, Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.clock import week_of
@@ -59,3 +59,49 @@ def milestone_list(session: Session, ctx: QueryContext, *, window: str) -> Miles
         for name, due, done_on, sid, sname, status, cname, owner, slack, count, done_count in rows
     ]
     return MilestoneListing(window=window, first_day=first_day, last_day=last_day, items=items, total=total)
+
+
+def milestones_in_trouble(session: Session, ctx: QueryContext, *, limit: int = MAX_ITEMS) -> MilestoneListing:
+    """Milestones of active services due this week, not done, and overdue or under-delivered.
+
+    Under-delivered: under the health rules' share (default half) of its linked deliverables complete;
+    a milestone with no linked deliverables is judged by its date only. Two statements.
+    """
+    week = ctx.week
+    done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
+    linked = func.count(Deliverable.id)
+    grouped = (
+        select(Milestone.id.label("milestone_id"), linked.label("linked"), done.label("done"))
+        .join(Service, Service.id == Milestone.service_id)
+        .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
+        .where(
+            Milestone.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE,
+            Milestone.done_on.is_(None), Milestone.due_on.between(week.first_day, week.last_day),
+        )
+        .group_by(Milestone.id, Milestone.due_on)
+        .having(or_(Milestone.due_on < ctx.today,
+                    and_(linked > 0, done < linked * ctx.limits.milestone_min_done_share)))
+        .subquery()
+    )
+    total = session.scalar(select(func.count()).select_from(grouped))
+    rows = session.execute(
+        select(Milestone.name, Milestone.due_on, Service.id, Service.name, Service.status, Customer.name,
+               Person.name, Person.slack_user_id, grouped.c.linked, grouped.c.done)
+        .join(grouped, grouped.c.milestone_id == Milestone.id)
+        .join(Service, Service.id == Milestone.service_id)
+        .join(Customer, Customer.id == Service.customer_id)
+        .outerjoin(Person, Person.id == Service.owner_id)
+        .order_by(Milestone.due_on, Customer.name, Milestone.name, Milestone.id)
+        .limit(limit)
+    )
+    items = [
+        MilestoneItem(
+            name=name, due_on=due, done_on=None,
+            service=ServiceRef(service_id=sid, service_name=sname, customer_name=cname, status=status),
+            owner=PersonRef(name=owner, slack_user_id=slack) if owner else None,
+            deliverables_done=int(done_count or 0), deliverables_total=int(count or 0),
+        )
+        for name, due, sid, sname, status, cname, owner, slack, count, done_count in rows
+    ]
+    return MilestoneListing(window="in trouble", first_day=week.first_day, last_day=week.last_day, items=items,
+                            total=total)

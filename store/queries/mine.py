@@ -12,7 +12,9 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus, TaskStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
 from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.queries.at_risk import blocked_deliverables
 from store.queries.lines import deliverable_line
+from store.queries.tickets import oldest_overdue_tickets
 from store.readmodels import (
     AppointmentLine,
     DeliverableTally,
@@ -21,6 +23,7 @@ from store.readmodels import (
     TaskLine,
     TicketLine,
 )
+from store.readmodels_digests import PersonalDigestData
 
 MAX_LINES = 15
 OPEN_ORDER = case(
@@ -125,4 +128,39 @@ def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWor
         overdue_tickets=tickets, overdue_ticket_count=ticket_total,
         tasks_due=_my_tasks(session, ctx, person),
         appointments_today=_my_appointments_today(session, ctx, person),
+    )
+
+
+def _my_tasks_due_by_today(session: Session, ctx: QueryContext, person: Person) -> tuple[list[TaskLine], int]:
+    due = (Task.owner_id == person.id, Task.status == TaskStatus.OPEN, Task.due_on <= ctx.today)
+    total = session.scalar(select(func.count()).select_from(Task).where(*due))
+    rows = session.execute(
+        select(Task.title, Task.due_on, Customer.name, Service.name)
+        .outerjoin(Service, Service.id == Task.service_id)
+        .outerjoin(Customer, Customer.id == Service.customer_id)
+        .where(*due)
+        .order_by(Task.due_on, Task.title).limit(MAX_LINES)
+    )
+    return [TaskLine(title=t, due_on=d, service_label=f"{c} · {s}" if s else None) for t, d, c, s in rows], total
+
+
+def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> PersonalDigestData:
+    """The personal digest: my blocked deliverables, overdue tickets, open tasks due today or before, and
+    appointments today. Eight statements (one when the Slack user is not linked to a person)."""
+    person = session.scalars(
+        select(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
+    ).first()
+    if person is None:
+        return PersonalDigestData(as_of=ctx.now, today=ctx.today, slack_user_id=slack_user_id, person=None)
+    blocked, blocked_total = blocked_deliverables(session, ctx, MAX_LINES, owner_id=person.id)
+    overdue_total = session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.owner_id == person.id, Ticket.resolved_at.is_(None), Ticket.due_at < ctx.now))
+    tickets = oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_LINES, owner_id=person.id)
+    tasks, tasks_total = _my_tasks_due_by_today(session, ctx, person)
+    appointments = _my_appointments_today(session, ctx, person)
+    return PersonalDigestData(
+        as_of=ctx.now, today=ctx.today, slack_user_id=slack_user_id,
+        person=PersonRef(name=person.name, slack_user_id=person.slack_user_id),
+        blocked=blocked, blocked_total=blocked_total, overdue_tickets=tickets, overdue_total=overdue_total,
+        tasks=tasks, tasks_total=tasks_total, appointments=appointments, appointments_total=len(appointments),
     )

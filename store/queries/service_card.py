@@ -138,7 +138,7 @@ def _open_tickets(session: Session, ctx: QueryContext, service_id: int) -> tuple
     )
     lines = [
         TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=person_ref(o, s), customer_name=c,
-                   due_at=t.due_at, overdue=t.due_at < ctx.now)
+                   due_at=t.due_at, overdue=t.due_at < ctx.now, version=t.version, service_id=t.service_id)
         for t, o, s, c in rows
     ]
     return lines, total
@@ -172,6 +172,10 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
         )
     deliverables = _deliverables(session, ctx, service_id)
     tickets, ticket_count = _open_tickets(session, ctx, service_id)
+    # Who set the override: one more statement, only while an override is active.
+    setter = (session.get(Person, service.health_override_by_id)
+              if health is not None and health.override_reason is not None and service.health_override_by_id
+              else None)
     return ServiceCard(
         as_of=ctx.now, ref=ref, phase=service.phase, health=health,
         owner=person_ref(owner.name, owner.slack_user_id) if owner else None,
@@ -179,4 +183,6 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
         milestones=_milestones(session, service_id), tally=_tally(deliverables), deliverables=deliverables,
         open_tickets=tickets, open_ticket_count=ticket_count,
         next_appointments=_next_appointments(session, ctx, service_id),
+        version=service.version,
+        override_by=person_ref(setter.name, setter.slack_user_id) if setter else None,
     )

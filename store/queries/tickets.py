@@ -106,12 +106,17 @@ def overdue_ticket_counts(session: Session, team_id: str, now: datetime, this: W
     return int(total or 0), int(this_week or 0)
 
 
-def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit: int) -> list[OverdueTicket]:
+def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit: int, *,
+                           owner_id: int | None = None) -> list[OverdueTicket]:
+    """Overdue tickets (of one owner's, when given), oldest breach first, at most `limit`."""
+    overdue = [Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at < now]
+    if owner_id is not None:
+        overdue.append(Ticket.owner_id == owner_id)
     rows = session.execute(
         select(Ticket, Customer.name, Person.name, Person.slack_user_id)
         .join(Customer, Customer.id == Ticket.customer_id)
         .outerjoin(Person, Person.id == Ticket.owner_id)
-        .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at < now)
+        .where(*overdue)
         .order_by(Ticket.due_at, Ticket.id)
         .limit(limit)
     )
@@ -120,6 +125,7 @@ def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit:
             key=ticket.key, title=ticket.title, customer_name=customer, type=ticket.type,
             priority=ticket.priority, opened_at=ticket.opened_at, due_at=ticket.due_at, age=now - ticket.due_at,
             owner=PersonRef(name=owner, slack_user_id=slack_id) if owner is not None else None,
+            ticket_id=ticket.id, version=ticket.version, service_id=ticket.service_id,
         )
         for ticket, customer, owner, slack_id in rows
     ]

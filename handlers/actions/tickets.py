@@ -1,0 +1,31 @@
+"""A ticket row's menu: "Assign to me" (applied at once) and "Resolve" (a modal asks for the note)."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from handlers.ids import TicketAction, TicketActionValue
+from handlers.rerender import Origin
+from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
+from handlers.views.resolve_ticket import resolve_modal
+from store.changes.tickets import check_ticket_change
+
+
+def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+    value = TicketActionValue.model_validate_json(action["selected_option"]["value"])
+    origin = Origin.of(body)
+    ack()
+    workspace = context["workspace"]
+    if value.a == TicketAction.RESOLVE:
+        # Refused or stale clicks are answered now, not after the note is typed; the change checks again.
+        try:
+            title = workspace.read(check_ticket_change, actor_slack_user_id=origin.user_id, ticket_id=value.t,
+                                   version=value.v)
+        except PROBLEMS as problem:
+            explain(client, workspace, origin, value, problem)
+            return
+        # trigger_id lasts 3 seconds: the check above is two indexed reads, then the modal.
+        client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(value, origin, title))
+        return
+    apply_ticket_action(client, workspace, origin, value)

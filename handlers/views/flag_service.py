@@ -1,0 +1,101 @@
+"""Flag for Customer Org: a modal asking why, then a note in the Customer Org channel.
+
+The note is posted inside the flag's transaction: when Slack refuses it (the bot is not in
+the channel, the channel does not exist) nothing is recorded and the flagger is told why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
+from slack_sdk.models.views import View
+
+from handlers.blocks.common import clip, escape
+from handlers.blocks.service_actions import flag_note
+from handlers.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
+from handlers.rerender import Origin, tell
+from handlers.service_changes import change_service, modal_meta, origin_of, show_change
+from store.changes.services import FlagNote, flag_for_customer_org
+from store.rules.permissions import Permission
+
+log = logging.getLogger("delivery.flag")
+
+VALUE = "value"
+REASON_MISSING = "Say why the Customer Org should look at it."
+NOT_SET_UP = ("Flagging for the Customer Org is not set up: an admin must set DELIVERY_CUSTOMER_ORG_CHANNEL "
+              "to the channel the notes go to. Nothing was changed.")
+
+
+def customer_org_channel(context: BoltContext) -> str | None:
+    settings = context.get("settings")
+    return getattr(settings, "delivery_customer_org_channel", None) or None
+
+
+def flag_modal(value: ServiceActionValue, origin: Origin, label: str, channel: str) -> dict:
+    intro = (f"Flag *{escape(label)}* for the Customer Org. A note saying you flagged it, and why, "
+             f"goes to <#{channel}>.")
+    return View(
+        type="modal",
+        callback_id=CallbackId.FLAG_SERVICE.value,
+        title="Flag for Customer Org",
+        submit="Flag",
+        close="Cancel",
+        private_metadata=modal_meta(value, origin).model_dump_json(),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=clip(intro, 3000))),
+            InputBlock(block_id=InputId.FLAG_REASON.value, label="Why?",
+                       element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=500)),
+        ],
+    ).to_dict()
+
+
+def read_flag_reason(state: dict) -> str:
+    return (((state.get(InputId.FLAG_REASON.value) or {}).get(VALUE) or {}).get("value") or "").strip()
+
+
+def not_posted_text(channel: str, error: SlackApiError) -> str:
+    code = error.response.get("error") or "unknown_error"
+    if code == "not_in_channel":
+        why = f"the bot is not in <#{channel}>. Invite it there (`/invite @delivery`), then flag again"
+    elif code == "channel_not_found":
+        why = (f"Slack has no channel `{escape(channel)}` the bot can see. An admin should check "
+               "DELIVERY_CUSTOMER_ORG_CHANNEL")
+    else:
+        why = f"Slack refused the note to <#{channel}> (`{escape(code)}`)"
+    return f"Could not flag this for the Customer Org: {why}. Nothing was posted or recorded."
+
+
+def submit_flag(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    reason = read_flag_reason(view["state"]["values"])
+    if not reason:
+        ack(response_action="errors", errors={InputId.FLAG_REASON.value: REASON_MISSING})
+        return
+    ack()
+    workspace = context["workspace"]
+    meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
+    origin = origin_of(meta, body["user"]["id"])
+    channel = customer_org_channel(context)
+    if channel is None:
+        tell(client, origin, NOT_SET_UP)
+        return
+
+    def post(note: FlagNote) -> None:
+        message = flag_note(note)
+        client.chat_postMessage(channel=channel, text=message.text, blocks=message.block_dicts())
+
+    try:
+        applied = change_service(client, workspace, origin, meta.action, Permission.FLAG_SERVICE,
+                                 flag_for_customer_org, reason=reason, announce=post)
+    except SlackApiError as error:
+        log.info("flag note not posted to %s: %s", channel, error.response.get("error"))
+        tell(client, origin, not_posted_text(channel, error))
+        return
+    if applied is None:
+        return
+    tell(client, origin, f":triangular_flag_on_post: Flagged for the Customer Org in <#{channel}>.")
+    show_change(client, workspace, origin, meta.action)

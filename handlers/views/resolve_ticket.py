@@ -1,0 +1,53 @@
+"""The Resolve modal: a resolution note (required), saved on the ticket and in its audit row."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
+from slack_sdk.models.views import View
+
+from handlers.blocks.common import clip, escape
+from handlers.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
+from handlers.rerender import Origin
+from handlers.ticket_changes import apply_ticket_action
+
+VALUE = "value"
+NOTE_MISSING = "Add a note saying how it was resolved: it is kept with the ticket."
+MAX_NOTE_CHARS = 1000
+
+
+def resolve_modal(value: TicketActionValue, origin: Origin, title: str | None = None) -> dict:
+    meta = ResolveModalMeta(action=value, channel_id=origin.channel_id, ts=origin.ts, ephemeral=origin.ephemeral,
+                            in_home=origin.in_home, response_url=origin.response_url)
+    intro = f"Resolve *{escape(title)}*" if title else "Resolve this ticket"
+    return View(
+        type="modal",
+        callback_id=CallbackId.RESOLVE_TICKET.value,
+        title="Resolve ticket",
+        submit="Resolve",
+        close="Cancel",
+        private_metadata=meta.model_dump_json(),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=clip(intro, 3000))),
+            InputBlock(block_id=InputId.RESOLUTION_NOTE.value, label="Resolution note",
+                       element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=MAX_NOTE_CHARS)),
+        ],
+    ).to_dict()
+
+
+def read_note(state: dict) -> str:
+    return (state[InputId.RESOLUTION_NOTE.value][VALUE].get("value") or "").strip()
+
+
+def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    note = read_note(view["state"]["values"])
+    if not note:
+        ack(response_action="errors", errors={InputId.RESOLUTION_NOTE.value: NOTE_MISSING})
+        return
+    ack()
+    meta = ResolveModalMeta.model_validate_json(view["private_metadata"])
+    origin = Origin(user_id=body["user"]["id"], channel_id=meta.channel_id, ts=meta.ts, ephemeral=meta.ephemeral,
+                    in_home=meta.in_home, response_url=meta.response_url)
+    apply_ticket_action(client, context["workspace"], origin, meta.action, note=note)

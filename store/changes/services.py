@@ -1,0 +1,209 @@
+"""Change a service from Slack, the CLI or an import: its health override, and flags for the Customer Org.
+
+Each change runs inside the caller's transaction (`Workspace.change`): the permission check,
+the version check, a conditional UPDATE that bumps the version, and one StatusChange row
+(object_type "service") commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange
+from store.changes.actors import actor_facts, actor_person, target_facts
+from store.clock import local_midnight
+from store.context import QueryContext
+from store.enums import Health, ServiceStatus, Surface
+from store.models import Customer, Person, Service, StatusChange
+from store.queries.health_signals import active_service_health
+from store.readmodels import PersonRef, ReadModel
+from store.rules.permissions import Permission, authorize
+
+HEALTH_FIELD = "health_override"
+FLAG_FIELD = "flag"
+CUSTOMER_ORG = "customer_org"
+
+
+class FlagNote(ReadModel):
+    """What a flag says, handed to the announcer before the flag is recorded."""
+
+    service_id: int
+    customer_name: str
+    service_name: str
+    flagged_by_slack_user_id: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.customer_name} · {self.service_name}"
+
+
+def override_expiry(day: date, tz: ZoneInfo) -> datetime:
+    """An override picked 'until `day`' lasts to the end of that day in the organisation's zone."""
+    return local_midnight(day + timedelta(days=1), tz)
+
+
+def _service(session: Session, ctx: QueryContext, service_id: int) -> Service:
+    service = session.get(Service, service_id)
+    if service is None or service.team_id != ctx.team_id:
+        raise InvalidChange("that service no longer exists")
+    return service
+
+
+def _stale(session: Session, ctx: QueryContext, service: Service) -> StaleChange:
+    """'Already …' from the service's latest audited change: what it was, who made it, when."""
+    row = session.execute(
+        select(StatusChange.field, StatusChange.to_value, StatusChange.changed_at, Person.name, Person.slack_user_id)
+        .outerjoin(Person, Person.id == StatusChange.changed_by_id)
+        .where(StatusChange.team_id == ctx.team_id, StatusChange.object_type == "service",
+               StatusChange.object_id == service.id)
+        .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return StaleChange("changed", None, None)
+    field, to_value, when, name, slack = row
+    if field == HEALTH_FIELD and to_value in {h.value for h in Health}:
+        current = f"set to {Health(to_value).label}"
+    elif field == FLAG_FIELD:
+        current = "flagged for the Customer Org"
+    else:
+        current = "changed"
+    return StaleChange(current, PersonRef(name=name, slack_user_id=slack) if name else None, when)
+
+
+def _guard(session: Session, ctx: QueryContext, *, actor_slack_user_id: str, service_id: int, version: int,
+           permission: Permission) -> tuple[Service, Person]:
+    """The service and the acting person, if the actor may and the service is still at `version`."""
+    service = _service(session, ctx, service_id)
+    person = actor_person(session, ctx, actor_slack_user_id)
+    decision = authorize(permission, actor_facts(person), target_facts(session, service, None))
+    if not decision.allowed:
+        raise ChangeRefused(decision.who_can, linked=person is not None)
+    if service.version != version:
+        raise _stale(session, ctx, service)
+    if permission == Permission.UPDATE_HEALTH and service.status != ServiceStatus.ACTIVE:
+        raise InvalidChange(f"'{service.name}' is {service.status.value}: health is tracked for active services only")
+    return service, person
+
+
+def check_service_change(session: Session, ctx: QueryContext, *, actor_slack_user_id: str, service_id: int,
+                         version: int, permission: Permission) -> None:
+    """Raise what the change itself would (refused, stale, invalid) without changing anything.
+
+    Lets a button say so at once instead of after the person has filled in a modal.
+    """
+    _guard(session, ctx, actor_slack_user_id=actor_slack_user_id, service_id=service_id, version=version,
+           permission=permission)
+
+
+def _apply(session: Session, ctx: QueryContext, service: Service, version: int, values: dict) -> int:
+    """Write `values` and the next version if the row is still at `version`; return the new version."""
+    applied = session.execute(
+        update(Service)
+        .where(Service.id == service.id, Service.version == version)
+        .values(**values, version=version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if applied != 1:
+        # Someone else's change committed between our read and our write.
+        session.refresh(service)
+        raise _stale(session, ctx, service)
+    return version + 1
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def set_health_override(
+    session: Session,
+    ctx: QueryContext,
+    *,
+    actor_slack_user_id: str,
+    service_id: int,
+    version: int,
+    health: Health | None,
+    reason: str | None,
+    action_note: str | None = None,
+    expires_at: datetime | None = None,
+    surface: Surface = Surface.SLACK,
+) -> ChangeApplied:
+    """Set the service's health override (`health`), or clear it (`health=None`: back to the computed health).
+
+    Setting needs a reason (the issue shown next to the health) and an expiry in the future.
+    `action_note`, when given, becomes the service's latest action; None leaves it as it is.
+    The audit row records the shown health before and after.
+    """
+    service, person = _guard(session, ctx, actor_slack_user_id=actor_slack_user_id, service_id=service_id,
+                             version=version, permission=Permission.UPDATE_HEALTH)
+    reason, action_note = _clean(reason), _clean(action_note)
+    if health is not None:
+        if reason is None:
+            raise InvalidChange("an override needs the issue behind it")
+        if expires_at is None:
+            raise InvalidChange("an override needs an expiry date")
+        if expires_at <= ctx.now:
+            raise InvalidChange("an override cannot expire in the past")
+    (view,) = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
+                                    only=[service_id])
+    before, after = view.health, health or view.computed_health
+    values: dict = {
+        "health_override": health,
+        "health_override_reason": reason if health is not None else None,
+        "health_override_expires_at": expires_at if health is not None else None,
+        "health_override_by_id": person.id if health is not None else None,
+    }
+    if action_note is not None:
+        values["action_note"] = action_note
+    new_version = _apply(session, ctx, service, version, values)
+    session.add(StatusChange(
+        team_id=ctx.team_id, object_type="service", object_id=service_id, field=HEALTH_FIELD,
+        from_value=before.value, to_value=after.value, reason=reason, changed_by_id=person.id,
+        changed_by_slack_user_id=actor_slack_user_id, surface=surface, changed_at=ctx.now,
+    ))
+    session.flush()
+    return ChangeApplied(object_type="service", object_id=service_id, service_id=service_id,
+                         from_value=before.value, to_value=after.value, version=new_version)
+
+
+def flag_for_customer_org(
+    session: Session,
+    ctx: QueryContext,
+    *,
+    actor_slack_user_id: str,
+    service_id: int,
+    version: int,
+    reason: str,
+    announce: Callable[[FlagNote], None] | None = None,
+    surface: Surface = Surface.SLACK,
+) -> ChangeApplied:
+    """Flag the service for the Customer Org, with why.
+
+    `announce` (posting the note, say) runs after the flag is written and before it commits:
+    if it raises, nothing is recorded. It never runs for a refused or stale flag.
+    """
+    service, person = _guard(session, ctx, actor_slack_user_id=actor_slack_user_id, service_id=service_id,
+                             version=version, permission=Permission.FLAG_SERVICE)
+    reason = _clean(reason)
+    if reason is None:
+        raise InvalidChange("a flag needs a reason")
+    new_version = _apply(session, ctx, service, version, {})
+    session.add(StatusChange(
+        team_id=ctx.team_id, object_type="service", object_id=service_id, field=FLAG_FIELD,
+        from_value=None, to_value=CUSTOMER_ORG, reason=reason, changed_by_id=person.id,
+        changed_by_slack_user_id=actor_slack_user_id, surface=surface, changed_at=ctx.now,
+    ))
+    session.flush()
+    if announce is not None:
+        customer = session.scalar(select(Customer.name).where(Customer.id == service.customer_id))
+        announce(FlagNote(service_id=service_id, customer_name=customer, service_name=service.name,
+                          flagged_by_slack_user_id=actor_slack_user_id, reason=reason))
+    return ChangeApplied(object_type="service", object_id=service_id, service_id=service_id,
+                         from_value=None, to_value=CUSTOMER_ORG, version=new_version)

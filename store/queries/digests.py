@@ -1,0 +1,74 @@
+"""What the morning digests show: the at-risk digest and the overdue-ticket digest.
+
+Each is a fixed number of statements whatever the portfolio size (the personal digest is
+`store.queries.mine.my_day`, the weekly portfolio `store.queries.weekly.weekly_portfolio`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.clock import local_midnight
+from store.context import QueryContext
+from store.enums import Health
+from store.models import Ticket
+from store.queries.at_risk import blocked_deliverables
+from store.queries.capacity import capacity_report
+from store.queries.health_signals import active_service_health
+from store.queries.milestones import milestones_in_trouble
+from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
+from store.readmodels_digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
+from store.rules.capacity import LoadState
+
+MAX_BLOCKED = 20
+MAX_MILESTONES = 20
+MAX_OVERDUE = 25
+
+
+def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
+    """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble.
+
+    Fourteen statements: services' health (5), blocked deliverables (2), capacity (5), milestones (2).
+    """
+    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    # Longest in its state first; a service with no start for its state (an override) last.
+    worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name,
+                                                  s.service_name))
+    blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
+    people = capacity_report(session, ctx).people
+    milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
+    return AtRiskDigestData(
+        as_of=ctx.now,
+        at_risk=[s for s in worst_first if s.health == Health.AT_RISK],
+        needs_attention=[s for s in worst_first if s.health == Health.NEEDS_ATTENTION],
+        blocked=blocked, blocked_total=blocked_total,
+        overloaded=[p for p in people if p.state == LoadState.OVERLOADED],
+        milestones=milestones.items, milestones_total=milestones.total,
+    )
+
+
+def ticket_day(session: Session, ctx: QueryContext, *, day: date) -> TicketDay:
+    """Tickets opened and resolved on `day` (midnight to midnight in the organisation's zone): one statement."""
+    window = Window(local_midnight(day, ctx.tz), local_midnight(day + timedelta(days=1), ctx.tz))
+    opened, resolved = session.execute(
+        select(count_if(window.holds(Ticket.opened_at)), count_if(window.holds(Ticket.resolved_at))).where(
+            Ticket.team_id == ctx.team_id,
+            (Ticket.opened_at >= window.start) | (Ticket.resolved_at >= window.start),
+        )
+    ).one()
+    return TicketDay(day=day, opened=int(opened or 0), resolved=int(resolved or 0))
+
+
+def overdue_tickets_digest(session: Session, ctx: QueryContext) -> OverdueTicketsDigestData:
+    """Overdue tickets oldest first, how many there are, and yesterday's flow: three statements."""
+    this_week = Window(ctx.week.start, max(ctx.week.start, min(ctx.now, ctx.week.end)))
+    total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
+    return OverdueTicketsDigestData(
+        as_of=ctx.now,
+        overdue=oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_OVERDUE),
+        overdue_total=total,
+        yesterday=ticket_day(session, ctx, day=ctx.today - timedelta(days=1)),
+    )

@@ -1,0 +1,144 @@
+"""Health a week ago: the health rules applied to the facts as they stood at an earlier moment.
+
+Health is computed, never stored, so "what was it a week ago" is answered by running the same
+rules (`store.rules.health.assess`) on the signals as of that moment, rebuilt from what the
+database dates:
+
+- blocked deliverables: those blocked now since before then (`blocked_since`), and those whose
+  latest audited status change at or before then made them Blocked (the audit trail);
+- milestones: by due date and done date, with linked deliverables counted done when they are done
+  now and were completed by then (a done deliverable with no completion time counts as done);
+- customer sessions: by start time, in the same windows as now, ending then;
+- overdue tickets: opened by then, due before then, and unresolved then (by resolution time).
+
+What the database does not date is left out: a lead's override (overrides keep no start time),
+and services that became active or were staffed differently (no history of service status). Only
+services active now and created by then are compared. Five statements whatever the portfolio size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.clock import local_today
+from store.context import QueryContext
+from store.enums import DeliverableStatus, Health, ServiceStatus
+from store.models import Deliverable, Milestone, Service, StatusChange, Ticket
+from store.queries.health_signals import DONE_STATUSES, _sessions
+from store.readmodels import ReadModel
+from store.rules.health import BlockedDeliverable, HealthSignals, MilestoneProgress, assess
+
+
+class HealthThen(ReadModel):
+    """One service's computed health at an earlier moment, and the rules that held then."""
+
+    service_id: int
+    health: Health
+    rules: list[str]
+
+
+def _active_now(ctx: QueryContext):
+    return select(Service.id).where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE)
+
+
+def done_by(at: datetime):
+    """A deliverable counted done at `at`: done now, and completed by then (or with no completion time)."""
+    return and_(Deliverable.status.in_(DONE_STATUSES),
+                or_(Deliverable.completed_at.is_(None), Deliverable.completed_at <= at))
+
+
+def _blocked_then(session: Session, ctx: QueryContext, at: datetime) -> dict[int, list[BlockedDeliverable]]:
+    cutoff = at - timedelta(days=ctx.limits.blocked_days)
+    still_blocked = session.execute(
+        select(Deliverable.id, Deliverable.service_id, Deliverable.name, Deliverable.blocked_since).where(
+            Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
+            Deliverable.blocked_since <= cutoff, Deliverable.service_id.in_(_active_now(ctx)),
+        )
+    ).all()
+    latest = (
+        select(StatusChange.object_id.label("object_id"), func.max(StatusChange.changed_at).label("changed_at"))
+        .where(StatusChange.team_id == ctx.team_id, StatusChange.object_type == "deliverable",
+               StatusChange.field == "status", StatusChange.changed_at <= at)
+        .group_by(StatusChange.object_id)
+        .subquery()
+    )
+    audited = session.execute(
+        select(Deliverable.id, Deliverable.service_id, Deliverable.name, StatusChange.changed_at)
+        .join(latest, and_(latest.c.object_id == StatusChange.object_id,
+                           latest.c.changed_at == StatusChange.changed_at))
+        .join(Deliverable, Deliverable.id == StatusChange.object_id)
+        .where(StatusChange.team_id == ctx.team_id, StatusChange.object_type == "deliverable",
+               StatusChange.field == "status", StatusChange.to_value == DeliverableStatus.BLOCKED.value,
+               StatusChange.changed_at <= cutoff, Deliverable.service_id.in_(_active_now(ctx)))
+    ).all()
+    earliest: dict[int, tuple[int, str, datetime]] = {}
+    for deliverable_id, service_id, name, since in [*still_blocked, *audited]:
+        if deliverable_id not in earliest or since < earliest[deliverable_id][2]:
+            earliest[deliverable_id] = (service_id, name, since)
+    found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
+    for service_id, name, since in earliest.values():
+        found[service_id].append(BlockedDeliverable(name=name, since=since))
+    return found
+
+
+def _milestones_then(session: Session, ctx: QueryContext, at: datetime):
+    day = local_today(at, ctx.tz)
+    done = func.sum(case((done_by(at), 1), else_=0))
+    rows = session.execute(
+        select(Milestone.service_id, Milestone.name, Milestone.due_on, func.count(Deliverable.id), done)
+        .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
+        .where(
+            Milestone.team_id == ctx.team_id,
+            or_(Milestone.done_on.is_(None), Milestone.done_on > day),
+            Milestone.due_on <= day + timedelta(days=ctx.limits.milestone_window_days),
+            Milestone.service_id.in_(_active_now(ctx)),
+        )
+        .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
+    )
+    overdue: dict[int, list[MilestoneProgress]] = defaultdict(list)
+    upcoming: dict[int, list[MilestoneProgress]] = defaultdict(list)
+    for service_id, name, due_on, total, done_count in rows:
+        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(total))
+        (overdue if due_on < day else upcoming)[service_id].append(progress)
+    return overdue, upcoming
+
+
+def _overdue_tickets_then(session: Session, ctx: QueryContext, at: datetime) -> dict[int, int]:
+    rows = session.execute(
+        select(Ticket.service_id, func.count())
+        .where(
+            Ticket.team_id == ctx.team_id, Ticket.opened_at <= at, Ticket.due_at < at,
+            or_(Ticket.resolved_at.is_(None), Ticket.resolved_at > at),
+            Ticket.service_id.in_(_active_now(ctx)),
+        )
+        .group_by(Ticket.service_id)
+    )
+    return {service_id: int(count) for service_id, count in rows}
+
+
+def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[HealthThen]:
+    """Computed health at `at` of the services active now that existed then, in five statements."""
+    blocked = _blocked_then(session, ctx, at)
+    overdue, upcoming = _milestones_then(session, ctx, at)
+    sessions = _sessions(session, ctx.team_id, at, ctx.limits, None)
+    tickets = _overdue_tickets_then(session, ctx, at)
+    service_ids = session.scalars(
+        _active_now(ctx).where(Service.created_at <= at).order_by(Service.id)
+    ).all()
+    day = local_today(at, ctx.tz)
+    results = []
+    for service_id in service_ids:
+        recent, prior = sessions.get(service_id, (0, 0))
+        signals = HealthSignals(
+            blocked=blocked.get(service_id, []), overdue_milestones=overdue.get(service_id, []),
+            upcoming_milestones=upcoming.get(service_id, []), sessions_recent=recent, sessions_prior=prior,
+            overdue_tickets=tickets.get(service_id, 0),
+        )
+        assessment = assess(signals, now=at, today=day, limits=ctx.limits)
+        results.append(HealthThen(service_id=service_id, health=assessment.computed,
+                                  rules=sorted({f.rule for f in assessment.findings})))
+    return results

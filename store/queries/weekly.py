@@ -1,0 +1,167 @@
+"""The weekly portfolio digest: the dashboard with change against last week, in three slices.
+
+Two kinds of comparison, each honest about what the database keeps:
+- figures of a whole week (utilization, SLA compliance) compare the last whole week (Monday to
+  Sunday, before this one) with the week before it;
+- figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
+  from dated facts (`store.queries.health_history`). Load and phases have no history, so they are
+  shown as they are now.
+Nineteen statements whatever the portfolio size.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from store.clock import Week, local_today
+from store.context import QueryContext
+from store.enums import AppointmentKind, Health, Phase, ServiceStatus
+from store.models import Appointment, Deliverable, Person, Service, Ticket
+from store.queries.capacity import capacity_report
+from store.queries.health_history import done_by, health_as_of
+from store.queries.health_signals import active_service_health
+from store.queries.portfolio import deliverable_tally
+from store.queries.tickets import SLA_TARGET, Window, count_if
+from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
+from store.readmodels_tickets import SlaCompliance
+from store.rules.capacity import BillableBand, LoadState, billable_band
+
+ENGAGEMENT_RULE = "engagement_declining"
+WEEK = timedelta(days=7)
+
+
+def _window(week: Week) -> Window:
+    return Window(week.start, week.end)
+
+
+def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple[WeekUtilization, ...]:
+    """Each person's appointment and billable minutes in both weeks, with their capacity: one statement."""
+    windows = [_window(w) for w in weeks]
+    columns = []
+    for window in windows:
+        held = window.holds(Appointment.starts_at)
+        billable = and_(held, Appointment.kind == AppointmentKind.CUSTOMER_SESSION)
+        columns += [func.sum(case((held, Appointment.duration_minutes), else_=0)),
+                    func.sum(case((billable, Appointment.duration_minutes), else_=0))]
+    rows = session.execute(
+        select(Person.id, Person.weekly_capacity_hours, *columns)
+        .outerjoin(Appointment, and_(Appointment.person_id == Person.id, Appointment.team_id == ctx.team_id,
+                                     Appointment.starts_at >= windows[1].start,
+                                     Appointment.starts_at < windows[0].end))
+        .where(Person.team_id == ctx.team_id)
+        .group_by(Person.id, Person.weekly_capacity_hours)
+    ).all()
+    results = []
+    for index, week in enumerate(weeks):
+        hours = billable_hours = capacity = 0.0
+        people = in_band = 0
+        for row in rows:
+            person_capacity = float(row[1] or 0)
+            if person_capacity <= 0:
+                continue
+            minutes, billable_minutes = int(row[2 + 2 * index] or 0), int(row[3 + 2 * index] or 0)
+            people += 1
+            capacity += person_capacity
+            hours += minutes / 60
+            billable_hours += billable_minutes / 60
+            in_band += billable_band(billable_minutes / 60 / person_capacity) == BillableBand.WITHIN
+        results.append(WeekUtilization(first_day=week.first_day, appointment_hours=hours,
+                                       billable_hours=billable_hours, capacity_hours=capacity, people=people,
+                                       in_band=in_band))
+    return tuple(results)
+
+
+def _sla(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple[WeekSla, ...]:
+    """SLA compliance of each whole week: one statement.
+
+    Met: resolved in the week by its due time. Misses: resolved in the week after its due time, and
+    due in the week but unresolved when the week ended (the open breaches of that week).
+    """
+    windows = [_window(w) for w in weeks]
+    columns = []
+    for window in windows:
+        resolved = window.holds(Ticket.resolved_at)
+        columns += [
+            count_if(and_(resolved, Ticket.resolved_at <= Ticket.due_at)),
+            count_if(resolved),
+            count_if(and_(window.holds(Ticket.due_at),
+                          or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= window.end))),
+        ]
+    row = session.execute(
+        select(*columns).where(
+            Ticket.team_id == ctx.team_id,
+            or_(Ticket.resolved_at >= windows[1].start, Ticket.due_at >= windows[1].start),
+        )
+    ).one()
+    return tuple(
+        WeekSla(first_day=week.first_day,
+                sla=SlaCompliance(met=int(row[3 * i] or 0), resolved=int(row[3 * i + 1] or 0),
+                                  open_breaches=int(row[3 * i + 2] or 0), target=SLA_TARGET))
+        for i, week in enumerate(weeks)
+    )
+
+
+def _on_schedule_at(session: Session, ctx: QueryContext, at: datetime) -> float | None:
+    """The on-schedule share of today's deliverables of active services as it stood at `at`: one statement.
+
+    Late then: due before that day and not done by then (done now and completed by then).
+    """
+    day = local_today(at, ctx.tz)
+    late = and_(Deliverable.due_on < day, not_(done_by(at)))
+    total, late_count = session.execute(
+        select(func.count(), count_if(late))
+        .join(Service, Service.id == Deliverable.service_id)
+        .where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE)
+    ).one()
+    return None if not total else (int(total) - int(late_count or 0)) / int(total)
+
+
+def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
+    last_week = ctx.week.previous(ctx.tz)
+    weeks = (last_week, last_week.previous(ctx.tz))
+    week_ago = ctx.now - WEEK
+    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    capacity = capacity_report(session, ctx)
+    utilization = _utilization(session, ctx, weeks)
+    sla = _sla(session, ctx, weeks)
+    tally = deliverable_tally(session, ctx.team_id, today=ctx.today)
+    on_schedule_then = _on_schedule_at(session, ctx, week_ago)
+    then = {h.service_id: h for h in health_as_of(session, ctx, at=week_ago)}
+
+    def counts(values) -> dict[Health, int]:
+        tally_ = {health: 0 for health in Health}
+        for value in values:
+            tally_[value] += 1
+        return tally_
+
+    compared = [s for s in services if s.service_id in then]
+    changes = sorted(
+        (HealthChange(service=s, before=then[s.service_id].health)
+         for s in compared if s.computed_health != then[s.service_id].health),
+        key=lambda c: (-c.service.computed_health.severity, c.service.customer_name, c.service.service_name),
+    )
+    declining = [s for s in services if any(f.rule == ENGAGEMENT_RULE for f in s.findings)]
+    phases = {phase: 0 for phase in Phase}
+    for service in services:
+        phases[service.phase] += 1
+    return WeeklyPortfolio(
+        as_of=ctx.now, week_ago=week_ago,
+        people=len(capacity.people),
+        load_counts={state: capacity.count(state) for state in LoadState},
+        overloaded=[p for p in capacity.people if p.state == LoadState.OVERLOADED],
+        last_week=utilization[0], week_before=utilization[1],
+        active_services=len(services), phase_counts=phases,
+        deliverables=tally, on_schedule_week_ago=on_schedule_then,
+        sla_last_week=sla[0], sla_week_before=sla[1],
+        health_counts=counts(s.health for s in services),
+        computed_counts_now=counts(s.computed_health for s in compared),
+        computed_counts_week_ago=counts(then[s.service_id].health for s in compared),
+        compared=len(compared),
+        health_changes=changes,
+        engagement_declining=declining,
+        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[s.service_id].rules for s in compared),
+        customer_org_flags=[s for s in declining if s.health != Health.ON_TRACK],
+    )

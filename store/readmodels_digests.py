@@ -1,0 +1,128 @@
+"""Read models of the scheduled digests: what `store.queries.digests` and `store.queries.weekly` hand
+to `digests.builders`. Figures follow `store.metrics` (the keys are named on each field)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from store.enums import Health, Phase
+from store.readmodels import (
+    AppointmentLine,
+    BlockedDeliverableView,
+    DeliverableTally,
+    MilestoneItem,
+    PersonRef,
+    ReadModel,
+    ServiceHealthView,
+    TaskLine,
+)
+from store.readmodels_capacity import PersonCapacity
+from store.readmodels_tickets import OverdueTicket, SlaCompliance
+from store.rules.capacity import LoadState
+
+
+class AtRiskDigestData(ReadModel):
+    as_of: datetime
+    at_risk: list[ServiceHealthView]  # shown_health At Risk, longest in that state first
+    needs_attention: list[ServiceHealthView]
+    blocked: list[BlockedDeliverableView]  # days_blocked, longest blocked first
+    blocked_total: int
+    overloaded: list[PersonCapacity]  # load_state Overloaded
+    milestones: list[MilestoneItem]  # milestones_in_trouble
+    milestones_total: int
+
+
+class TicketDay(ReadModel):
+    """tickets_yesterday: tickets opened and resolved on one calendar day of the organisation."""
+
+    day: date
+    opened: int
+    resolved: int
+
+
+class OverdueTicketsDigestData(ReadModel):
+    as_of: datetime
+    overdue: list[OverdueTicket]  # overdue_ticket_age, oldest breach first
+    overdue_total: int
+    yesterday: TicketDay
+
+
+class PersonalDigestData(ReadModel):
+    """personal_digest: one person's blocked deliverables, overdue tickets, tasks and appointments."""
+
+    as_of: datetime
+    today: date
+    slack_user_id: str
+    person: PersonRef | None
+    blocked: list[BlockedDeliverableView] = []
+    blocked_total: int = 0
+    overdue_tickets: list[OverdueTicket] = []
+    overdue_total: int = 0
+    tasks: list[TaskLine] = []  # open, due today or before
+    tasks_total: int = 0
+    appointments: list[AppointmentLine] = []  # starting today
+    appointments_total: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.blocked_total or self.overdue_total or self.tasks_total or self.appointments_total)
+
+
+class WeekUtilization(ReadModel):
+    """team_utilization and billable_in_band for one whole week (Monday to Sunday)."""
+
+    first_day: date
+    appointment_hours: float
+    billable_hours: float
+    capacity_hours: float  # everyone's weekly capacity hours
+    people: int  # people with weekly capacity hours
+    in_band: int  # of those, billable share within the 70-80% target
+
+    @property
+    def utilization(self) -> float | None:
+        return None if self.capacity_hours <= 0 else self.appointment_hours / self.capacity_hours
+
+    @property
+    def billable_share(self) -> float | None:
+        return None if self.capacity_hours <= 0 else self.billable_hours / self.capacity_hours
+
+
+class WeekSla(ReadModel):
+    """sla_compliance_week: the SLA definition applied to one whole past week."""
+
+    first_day: date
+    sla: SlaCompliance
+
+
+class HealthChange(ReadModel):
+    """health_change: a service whose computed health differs from a week ago."""
+
+    service: ServiceHealthView  # now
+    before: Health  # computed a week ago
+
+
+class WeeklyPortfolio(ReadModel):
+    as_of: datetime
+    week_ago: datetime
+    # Team: load now (no staffing history is kept), utilization in the last two whole weeks.
+    people: int
+    load_counts: dict[LoadState, int]
+    overloaded: list[PersonCapacity]
+    last_week: WeekUtilization
+    week_before: WeekUtilization
+    # Business: on schedule now and a week ago (same deliverables), SLA in the last two whole weeks.
+    active_services: int
+    phase_counts: dict[Phase, int]
+    deliverables: DeliverableTally
+    on_schedule_week_ago: float | None
+    sla_last_week: WeekSla
+    sla_week_before: WeekSla
+    # Customer: computed health now against a week ago.
+    health_counts: dict[Health, int]  # shown health now
+    computed_counts_now: dict[Health, int]  # of the services compared
+    computed_counts_week_ago: dict[Health, int]
+    compared: int  # active now and created a week ago or earlier
+    health_changes: list[HealthChange]
+    engagement_declining: list[ServiceHealthView]
+    engagement_declining_week_ago: int
+    customer_org_flags: list[ServiceHealthView]
