@@ -210,6 +210,9 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.terminal import render_message
     from digests.builders import build_digest
 
+    if getattr(args, "kind", None) == DigestKind.PERSONAL and not args.user:
+        print("delivery-bot: the personal digest is someone's: add --user SLACK_USER_ID", file=sys.stderr)
+        return EXIT_USAGE
     engine = _engine(settings)
     _schema_ready(engine, apply=False)
     workspace = _workspace(settings, engine)
@@ -258,6 +261,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# Servers log their work; one-shot commands only say what went wrong.
+LONG_RUNNING = ("serve", "run", "scheduler")
 COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db,
             "scheduler": cmd_scheduler, "digest": cmd_digest}
 
@@ -265,7 +270,7 @@ COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "WARNING" if args.command in ("demo", "ask") else "INFO").upper(),
+        level=os.environ.get("LOG_LEVEL", "INFO" if args.command in LONG_RUNNING else "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     try:

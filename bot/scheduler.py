@@ -8,7 +8,7 @@ machine still runs, late, once. Only the holder of the leader lock sends anythin
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -53,7 +53,7 @@ def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
     scheduler.add_job(
         ticker.tick, CronTrigger(second=0, timezone=UTC), id="digests", name="send due digests",
         misfire_grace_time=int(ticker.grace.total_seconds()), coalesce=True, max_instances=1,
+        # The first tick runs at start: it sends what came due while the bot was down (within the grace period).
+        next_run_time=datetime.now(timezone.utc),
     )
-    # A first tick straight away sends what came due while the bot was down (within the grace period).
-    scheduler.add_job(ticker.tick, id="digests-at-start", name="catch up at start", max_instances=1)
     return scheduler

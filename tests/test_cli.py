@@ -105,3 +105,15 @@ def test_ask_explain_says_how_figures_are_computed(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "How these figures are computed" in result.stdout
     assert "SLA compliance: tickets resolved this week by their due time" in result.stdout
+
+
+def test_digest_preview_prints_a_digest_and_personal_needs_a_user(tmp_path):
+    run_cli("demo", "--quiet", cwd=tmp_path)
+    at_risk = run_cli("digest", "preview", "at-risk", cwd=tmp_path)
+    assert at_risk.returncode == 0, at_risk.stderr
+    assert "Delta Corp" in at_risk.stdout
+    mine = run_cli("digest", "preview", "personal", "--user", "U0RYAN", cwd=tmp_path)
+    assert mine.returncode == 0 and "SSO integration" in mine.stdout
+    nobody = run_cli("digest", "preview", "personal", cwd=tmp_path)
+    assert nobody.returncode == 2 and nobody.stderr.strip() == (
+        "delivery-bot: the personal digest is someone's: add --user SLACK_USER_ID")

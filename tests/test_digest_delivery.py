@@ -132,3 +132,13 @@ def test_two_run_due_processes_started_together_post_each_digest_once(database_u
     third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert third.returncode == 0 and third.stdout.startswith("0 sent")
     assert len(posts_to(fake_slack, "C0OPS")) == 1
+
+
+def test_the_monday_after_new_york_changes_clocks_the_digest_still_goes_at_0830_local(engine, fake_slack):
+    monday = datetime(2026, 11, 2, 8, 31, tzinfo=NEW_YORK)  # clocks went back on Sunday 1 November
+    load_demo_at(engine, monday.astimezone(timezone.utc) - timedelta(minutes=1), NEW_YORK)
+    early = datetime(2026, 11, 2, 7, 31, tzinfo=NEW_YORK)  # 08:31 by last week's UTC offset
+    assert run_due(client_for(fake_slack), workspace_at(engine, early), at=early).sent == [] or \
+        not posts_to(fake_slack, "C0OPS")
+    run_due(client_for(fake_slack), workspace_at(engine, monday), at=monday)
+    assert len(posts_to(fake_slack, "C0OPS")) == 1

@@ -203,3 +203,21 @@ def test_an_expired_override_no_longer_counts(demo_engine):
         delta.health_override_expires_at = datetime(2026, 11, 18, 14, tzinfo=timezone.utc)
     card = read(demo_engine, lookup_service, name="Delta Corp").card
     assert card.health.health == Health.AT_RISK and card.health.override_reason is None
+
+
+def test_history_lists_deliverable_service_and_ticket_changes(demo_engine, workspace):
+    from datetime import datetime, timezone
+
+    from store.enums import Surface
+
+    with Session(demo_engine) as session, session.begin():
+        delta = session.query(Service).filter_by(name="Integration Rollout").one()
+        from store.models import StatusChange, Ticket
+
+        ticket = session.query(Ticket).filter_by(service_id=delta.id).first()
+        session.add(StatusChange(team_id=TEAM, object_type="ticket", object_id=ticket.id, field="status",
+                                 from_value="open", to_value="resolved", reason="Reset the SSO cache",
+                                 changed_by_slack_user_id="U0RYAN", surface=Surface.SLACK,
+                                 changed_at=datetime(2026, 11, 18, 14, tzinfo=timezone.utc)))
+    text = texts(reply_for(workspace, "history Delta Corp", "U0DANA"))
+    assert "Reset the SSO cache" in text and "SSO integration" in text

@@ -41,7 +41,40 @@ def test_health_reports_503_when_the_database_is_unreachable():
 
 
 def server_args() -> argparse.Namespace:
-    return argparse.Namespace(port=None, host="127.0.0.1", workers=1, threads=2)
+    return argparse.Namespace(port=None, host="127.0.0.1", workers=1, threads=2, no_scheduler=True)
+
+
+def test_the_scheduler_ticks_every_minute_in_utc_with_the_grace_period_as_misfire_grace(tmp_path):
+    from bot.scheduler import build_scheduler
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_bot_token="xoxb-test",
+                             delivery_digest_grace_minutes=90)
+    scheduler = build_scheduler(settings, blocking=False)
+    (job,) = scheduler.get_jobs()
+    assert str(job.trigger.timezone) == "UTC" and str(job.trigger).startswith("cron[")
+    assert job.misfire_grace_time == 90 * 60 and job.coalesce and job.max_instances == 1
+
+
+def test_only_one_of_two_schedulers_leads_on_postgres_and_the_other_takes_over(database_url):
+    import pytest
+
+    from store.leader import LeaderLock
+
+    engine = make_engine(database_url)
+    first, second = LeaderLock(engine, key=91_000_001), LeaderLock(engine, key=91_000_001)
+    try:
+        assert first.acquire() is True
+        if engine.dialect.name == "sqlite":
+            assert second.acquire() is True, "SQLite is a single node: its scheduler always leads"
+            return
+        assert second.acquire() is False
+        assert first.acquire() is True, "the leader keeps leading"
+        first.release()
+        assert second.acquire() is True
+    finally:
+        first.release()
+        second.release()
+        engine.dispose()
 
 
 def test_run_uses_socket_mode_when_an_app_token_is_set(monkeypatch, fake_slack, tmp_path):

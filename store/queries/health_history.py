@@ -13,7 +13,7 @@ database dates:
 
 What the database does not date is left out: a lead's override (overrides keep no start time),
 and services that became active or were staffed differently (no history of service status). Only
-services active now and created by then are compared. Five statements whatever the portfolio size.
+services active now and created by then are compared. Six statements whatever the portfolio size.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _overdue_tickets_then(session: Session, ctx: QueryContext, at: datetime) -> 
 
 
 def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[HealthThen]:
-    """Computed health at `at` of the services active now that existed then, in five statements."""
+    """Computed health at `at` of the services active now that existed then, in six statements."""
     blocked = _blocked_then(session, ctx, at)
     overdue, upcoming = _milestones_then(session, ctx, at)
     sessions = _sessions(session, ctx.team_id, at, ctx.limits, None)

@@ -1,4 +1,5 @@
-"""`/delivery history <service>`: the service's recent audited changes, newest first."""
+"""`/delivery history <service>`: recent audited changes to a service, its deliverables and its
+tickets, newest first."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import Surface
-from store.models import Deliverable, Person, StatusChange
+from store.models import Deliverable, Person, StatusChange, Ticket
 from store.queries.service_card import lookup_service
 from store.readmodels import PersonRef, ReadModel, ServiceLookup
 
@@ -43,11 +44,13 @@ def service_history(session: Session, ctx: QueryContext, *, name: str) -> Servic
     about_service = or_(
         and_(StatusChange.object_type == "service", StatusChange.object_id == service_id),
         and_(StatusChange.object_type == "deliverable", Deliverable.service_id == service_id),
+        and_(StatusChange.object_type == "ticket", Ticket.service_id == service_id),
     )
     base = (
-        select(StatusChange, Deliverable.name, Person.name, Person.slack_user_id)
+        select(StatusChange, func.coalesce(Deliverable.name, Ticket.title), Person.name, Person.slack_user_id)
         .outerjoin(Deliverable, and_(StatusChange.object_type == "deliverable",
                                      Deliverable.id == StatusChange.object_id))
+        .outerjoin(Ticket, and_(StatusChange.object_type == "ticket", Ticket.id == StatusChange.object_id))
         .outerjoin(Person, Person.id == StatusChange.changed_by_id)
         .where(StatusChange.team_id == ctx.team_id, about_service)
     )

@@ -6,7 +6,7 @@ Two kinds of comparison, each honest about what the database keeps:
 - figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
   from dated facts (`store.queries.health_history`). Load and phases have no history, so they are
   shown as they are now.
-Nineteen statements whatever the portfolio size.
+Twenty statements whatever the portfolio size.
 """
 
 from __future__ import annotations
