@@ -96,3 +96,9 @@ def app_url(request, slack, tmp_path_factory):
         engine.dispose()
         with served(database_url, slack.api_url) as base:
             yield base
+
+
+@pytest.fixture
+def clean_slack(slack):
+    """Forget the module's earlier Slack calls and programmed failures."""
+    slack.reset()

@@ -5,53 +5,28 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
-import requests
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conftest import DATABASE_KINDS, temporary_database
-from served_app import SIGNING_SECRET, served
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
-from store.db import make_engine
+from conftest import DATABASE_KINDS
+from served_demo import DemoApp, command, post, served_demo
+from slack_signing import interactive_body, load_payload
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
-from store.schema import upgrade
-from support import load_demo_at
-
-
-@dataclass
-class DemoApp:
-    base: str
-    engine: Engine
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def app(request, slack, tmp_path_factory):
-    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        load_demo_at(engine, datetime.now(timezone.utc))
-        with served(url, slack.api_url) as base:
-            yield DemoApp(base, engine)
-        engine.dispose()
+    with served_demo(request.param, slack, tmp_path_factory.mktemp(request.param)) as demo:
+        yield demo
 
 
 @pytest.fixture(autouse=True)
-def clean_slack(slack):
-    slack.reset()
-
-
-def post(app: DemoApp, body: bytes) -> requests.Response:
-    headers = signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE)
-    return requests.post(f"{app.base}/slack/events", data=body, headers=headers, timeout=10)
-
-
-def command(app: DemoApp, text: str, user: str) -> dict:
-    return post(app, slash_command_body(text, user_id=user, user_name=user.lower())).json()
+def fresh_slack(clean_slack):
+    """Every test here starts with no recorded calls."""
 
 
 def row_menu(reply: dict, name: str) -> tuple[dict, str]:

@@ -56,8 +56,6 @@ def test_the_scheduler_ticks_every_minute_in_utc_with_the_grace_period_as_misfir
 
 
 def test_only_one_of_two_schedulers_leads_on_postgres_and_the_other_takes_over(database_url):
-    import pytest
-
     from store.leader import LeaderLock
 
     engine = make_engine(database_url)

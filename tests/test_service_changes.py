@@ -9,34 +9,31 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-import requests
 from slack_sdk import WebClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.settings import load_settings
-from conftest import DATABASE_KINDS, temporary_database
+from conftest import DATABASE_KINDS
 from handlers.actions.services import flag_service
 from handlers.commands.delivery import reply_for
 from handlers.views.service_health import HealthForm, health_form_errors
 from handlers.ids import HealthChoice
-from served_app import SIGNING_SECRET, served
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
+from served_demo import DemoApp, command, post, served_demo
+from slack_signing import interactive_body, load_payload
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import services as service_changes
 from store.changes.services import FlagNote, flag_for_customer_org, override_expiry, set_health_override
 from store.clock import FixedClock
-from store.db import make_engine, make_sessionmaker
+from store.db import make_sessionmaker
 from store.enums import Health, Surface
 from store.models import Person, Service, StatusChange
 from store.queries.service_card import service_card
-from store.schema import upgrade
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
+from support import TEAM, UTC, WEDNESDAY
 
 NEXT_WEEK = WEDNESDAY + timedelta(days=7)
 BETA_LEAD = "Priya Raman (the service's lead) or ops"
@@ -267,35 +264,10 @@ def test_flag_without_the_channel_setting_tells_the_user_and_opens_nothing(demo_
 # -- end to end over signed HTTP ----------------------------------------------------------------
 
 
-@dataclass
-class DemoApp:
-    base: str
-    engine: Engine
-
-
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def app(request, slack, tmp_path_factory):
-    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        load_demo_at(engine, datetime.now(timezone.utc))
-        with served(url, slack.api_url, DELIVERY_CUSTOMER_ORG_CHANNEL="C0CUSTORG") as base:
-            yield DemoApp(base, engine)
-        engine.dispose()
-
-
-@pytest.fixture
-def clean_slack(slack):
-    slack.reset()
-
-
-def post(app: DemoApp, body: bytes) -> requests.Response:
-    headers = signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE)
-    return requests.post(f"{app.base}/slack/events", data=body, headers=headers, timeout=10)
-
-
-def command(app: DemoApp, text: str, user: str) -> dict:
-    return post(app, slash_command_body(text, user_id=user, user_name=user.lower())).json()
+    with served_demo(request.param, slack, tmp_path_factory.mktemp(request.param), DELIVERY_CUSTOMER_ORG_CHANNEL="C0CUSTORG") as demo:
+        yield demo
 
 
 def card_button(card: dict, label: str) -> tuple[dict, str]:

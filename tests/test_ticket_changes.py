@@ -9,33 +9,29 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from conftest import DATABASE_KINDS, temporary_database
+from conftest import DATABASE_KINDS
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS
 from handlers.commands.delivery import reply_for
-from served_app import SIGNING_SECRET, served
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
+from served_demo import DemoApp, command, post, served_demo
+from slack_signing import interactive_body, load_payload
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import tickets as ticket_changes
 from store.changes.tickets import assign_ticket_to_actor, check_ticket_change, resolve_ticket
 from store.clock import FixedClock
 from store.context import QueryContext
-from store.db import make_engine
 from store.enums import Surface
 from store.models import Customer, Person, Service, StatusChange, Ticket
 from store.queries.service_card import service_card
 from store.queries.tickets import oldest_overdue_tickets
-from store.schema import upgrade
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
+from support import TEAM, UTC, WEDNESDAY
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 SUMMIT_WHO_CAN = "its owner, Ryan Ortiz (the service's lead), people assigned to the service, or ops"
@@ -115,9 +111,9 @@ def test_a_member_of_the_service_may_take_it_others_are_told_who_can(demo_engine
 
 def test_bill_is_refused_on_summit_but_may_resolve_a_ticket_he_owns_there(demo_engine):
     unassigned = add_ticket(demo_engine, "u-3", "Sync fails nightly")
-    for command, extra in ((assign_ticket_to_actor, {}), (resolve_ticket, {"note": "Fixed"})):
+    for store_change, extra in ((assign_ticket_to_actor, {}), (resolve_ticket, {"note": "Fixed"})):
         with pytest.raises(ChangeRefused) as refused:
-            change(demo_engine, command, actor_slack_user_id="U0BILL", ticket_id=unassigned, version=1, **extra)
+            change(demo_engine, store_change, actor_slack_user_id="U0BILL", ticket_id=unassigned, version=1, **extra)
         assert refused.value.who_can == SUMMIT_WHO_CAN
     assert ticket(demo_engine, unassigned).version == 1 and audit_rows(demo_engine, unassigned) == []
 
@@ -175,9 +171,9 @@ def test_stale_clicks_change_nothing_and_say_who_changed_it(demo_engine):
         change(demo_engine, resolve_ticket, actor_slack_user_id="U0RYAN", ticket_id=tid, version=1, note="Done")
 
     change(demo_engine, resolve_ticket, actor_slack_user_id="U0RYAN", ticket_id=tid, version=2, note="Done")
-    for command, extra in ((resolve_ticket, {"note": "Again"}), (assign_ticket_to_actor, {})):
+    for store_change, extra in ((resolve_ticket, {"note": "Again"}), (assign_ticket_to_actor, {})):
         with pytest.raises(StaleChange) as again:
-            change(demo_engine, command, actor_slack_user_id="U0DANA", ticket_id=tid, version=2, **extra)
+            change(demo_engine, store_change, actor_slack_user_id="U0DANA", ticket_id=tid, version=2, **extra)
         assert again.value.current == "resolved"
     with pytest.raises(StaleChange):
         change(demo_engine, check_ticket_change, actor_slack_user_id="U0RYAN", ticket_id=tid, version=3)
@@ -273,35 +269,10 @@ def test_many_tickets_and_deliverables_keep_every_answer_within_50_blocks(demo_e
 # -- end to end over signed HTTP -------------------------------------------------------------------
 
 
-@dataclass
-class DemoApp:
-    base: str
-    engine: Engine
-
-
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def app(request, slack, tmp_path_factory):
-    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        load_demo_at(engine, datetime.now(timezone.utc))
-        with served(url, slack.api_url) as base:
-            yield DemoApp(base, engine)
-        engine.dispose()
-
-
-@pytest.fixture
-def clean_slack(slack):
-    slack.reset()
-
-
-def post(app: DemoApp, body: bytes) -> requests.Response:
-    headers = signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE)
-    return requests.post(f"{app.base}/slack/events", data=body, headers=headers, timeout=10)
-
-
-def command(app: DemoApp, text: str, user: str) -> dict:
-    return post(app, slash_command_body(text, user_id=user, user_name=user.lower())).json()
+    with served_demo(request.param, slack, tmp_path_factory.mktemp(request.param)) as demo:
+        yield demo
 
 
 def overdue_ticket(app: DemoApp, key: str, title: str, **kwargs) -> int:

@@ -1,0 +1,47 @@
+"""The demo portfolio served over HTTP for end-to-end tests, and signed requests to it."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
+
+import requests
+from sqlalchemy import Engine
+
+from conftest import temporary_database
+from served_app import SIGNING_SECRET, served
+from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
+from store.db import make_engine
+from store.schema import upgrade
+from support import load_demo_at
+
+
+@dataclass
+class DemoApp:
+    base: str
+    engine: Engine  # the same database, for checking what a request changed
+
+
+@contextmanager
+def served_demo(kind: str, slack, folder, **environment: str) -> Iterator[DemoApp]:
+    """`delivery-bot serve` over the demo (loaded now) on a database of `kind`."""
+    with temporary_database(kind, folder) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        load_demo_at(engine, datetime.now(timezone.utc))
+        try:
+            with served(url, slack.api_url, **environment) as base:
+                yield DemoApp(base, engine)
+        finally:
+            engine.dispose()
+
+
+def post(app: DemoApp, body: bytes) -> requests.Response:
+    headers = signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE)
+    return requests.post(f"{app.base}/slack/events", data=body, headers=headers, timeout=10)
+
+
+def command(app: DemoApp, text: str, user: str) -> dict:
+    return post(app, slash_command_body(text, user_id=user, user_name=user.lower())).json()
