@@ -96,17 +96,25 @@ class DeliverableMoveValue(BaseModel):
     w: ViewRef  # where the row was shown
 
 
+class ClickOrigin(BaseModel):
+    """Where a click happened, carried through a modal so its submission can re-render that message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: str | None = None
+    ts: str | None = None
+    ephemeral: bool = False
+    in_home: bool = False
+    response_url: str | None = None
+
+
 class BlockModalMeta(BaseModel):
     """The Block modal's private_metadata: the click it came from, to apply and re-render."""
 
     model_config = ConfigDict(frozen=True)
 
     move: DeliverableMoveValue
-    channel_id: str | None = None
-    ts: str | None = None
-    ephemeral: bool = False
-    in_home: bool = False
-    response_url: str | None = None
+    origin: ClickOrigin
 
 
 class ServiceActionValue(BaseModel):
@@ -134,11 +142,7 @@ class ServiceModalMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     action: ServiceActionValue
-    channel_id: str | None = None
-    ts: str | None = None
-    ephemeral: bool = False
-    in_home: bool = False
-    response_url: str | None = None
+    origin: ClickOrigin
 
 
 class TicketAction(StrEnum):
@@ -167,8 +171,4 @@ class ResolveModalMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     action: TicketActionValue
-    channel_id: str | None = None
-    ts: str | None = None
-    ephemeral: bool = False
-    in_home: bool = False
-    response_url: str | None = None
+    origin: ClickOrigin

@@ -18,7 +18,7 @@ from handlers.blocks.service_card import service_card_message
 from handlers.blocks.share import with_share_button
 from handlers.blocks.tickets import tickets_message
 from handlers.events.app_home import home_blocks
-from handlers.ids import ViewKind, ViewRef
+from handlers.ids import ClickOrigin, ViewKind, ViewRef
 from store.queries.at_risk import at_risk_report
 from store.queries.mine import my_work
 from store.queries.posted import message_at, messages_showing
@@ -40,6 +40,16 @@ class Origin:
     ephemeral: bool
     in_home: bool
     response_url: str | None
+
+    def carried(self) -> ClickOrigin:
+        """What a modal keeps of this click, to re-render the clicked message after submission."""
+        return ClickOrigin(channel_id=self.channel_id, ts=self.ts, ephemeral=self.ephemeral, in_home=self.in_home,
+                           response_url=self.response_url)
+
+    @classmethod
+    def returned(cls, carried: ClickOrigin, user_id: str) -> Origin:
+        return cls(user_id=user_id, channel_id=carried.channel_id, ts=carried.ts, ephemeral=carried.ephemeral,
+                   in_home=carried.in_home, response_url=carried.response_url)
 
     @classmethod
     def of(cls, body: dict) -> Origin:

@@ -28,13 +28,11 @@ DOING = {
 
 
 def modal_meta(value: ServiceActionValue, origin: Origin) -> ServiceModalMeta:
-    return ServiceModalMeta(action=value, channel_id=origin.channel_id, ts=origin.ts, ephemeral=origin.ephemeral,
-                            in_home=origin.in_home, response_url=origin.response_url)
+    return ServiceModalMeta(action=value, origin=origin.carried())
 
 
 def origin_of(meta: ServiceModalMeta, user_id: str) -> Origin:
-    return Origin(user_id=user_id, channel_id=meta.channel_id, ts=meta.ts, ephemeral=meta.ephemeral,
-                  in_home=meta.in_home, response_url=meta.response_url)
+    return Origin.returned(meta.origin, user_id)
 
 
 def refusal_text(refused: ChangeRefused, permission: Permission) -> str:

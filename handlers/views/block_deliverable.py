@@ -22,8 +22,7 @@ DATE_PAST = "Pick today or a later date, or leave it empty."
 
 
 def block_modal(value: DeliverableMoveValue, origin: Origin, name: str | None = None) -> dict:
-    meta = BlockModalMeta(move=value, channel_id=origin.channel_id, ts=origin.ts, ephemeral=origin.ephemeral,
-                          in_home=origin.in_home, response_url=origin.response_url)
+    meta = BlockModalMeta(move=value, origin=origin.carried())
     intro = f"Block *{escape(name)}*" if name else "Block this deliverable"
     return View(
         type="modal",
@@ -66,6 +65,5 @@ def submit_block(ack: Ack, body: dict, view: dict, client: WebClient, context: B
         return
     ack()
     meta = BlockModalMeta.model_validate_json(view["private_metadata"])
-    origin = Origin(user_id=body["user"]["id"], channel_id=meta.channel_id, ts=meta.ts, ephemeral=meta.ephemeral,
-                    in_home=meta.in_home, response_url=meta.response_url)
+    origin = Origin.returned(meta.origin, body["user"]["id"])
     apply_move(client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until)

@@ -19,8 +19,7 @@ MAX_NOTE_CHARS = 1000
 
 
 def resolve_modal(value: TicketActionValue, origin: Origin, title: str | None = None) -> dict:
-    meta = ResolveModalMeta(action=value, channel_id=origin.channel_id, ts=origin.ts, ephemeral=origin.ephemeral,
-                            in_home=origin.in_home, response_url=origin.response_url)
+    meta = ResolveModalMeta(action=value, origin=origin.carried())
     intro = f"Resolve *{escape(title)}*" if title else "Resolve this ticket"
     return View(
         type="modal",
@@ -48,6 +47,5 @@ def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context:
         return
     ack()
     meta = ResolveModalMeta.model_validate_json(view["private_metadata"])
-    origin = Origin(user_id=body["user"]["id"], channel_id=meta.channel_id, ts=meta.ts, ephemeral=meta.ephemeral,
-                    in_home=meta.in_home, response_url=meta.response_url)
+    origin = Origin.returned(meta.origin, body["user"]["id"])
     apply_ticket_action(client, context["workspace"], origin, meta.action, note=note)
