@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
                          help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
 
+    people = sub.add_parser("people", help="people: link Person rows to Slack users")
+    people_sub = people.add_subparsers(dest="people_command", required=True, metavar="ACTION")
+    people_sub.add_parser("sync", help="match people to Slack users by email (users.list) and fill in ids and zones")
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -237,6 +241,19 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import web_client
+    from bot.people_sync import format_report, sync_people
+
+    settings.require("slack_bot_token", purpose="people sync")
+    engine = _engine(settings)
+    _schema_ready(engine, apply=False)
+    report = sync_people(web_client(settings, settings.slack_bot_token.get_secret_value()),
+                         _workspace(settings, engine))
+    print(format_report(report))
+    return 0
+
+
 def _send_now(client, workspace, args) -> int:
     from slack_sdk.errors import SlackApiError
 
@@ -264,7 +281,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 # Servers log their work; one-shot commands only say what went wrong.
 LONG_RUNNING = ("serve", "run", "scheduler")
 COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db,
-            "scheduler": cmd_scheduler, "digest": cmd_digest}
+            "scheduler": cmd_scheduler, "digest": cmd_digest, "people": cmd_people}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -117,3 +117,16 @@ def test_digest_preview_prints_a_digest_and_personal_needs_a_user(tmp_path):
     nobody = run_cli("digest", "preview", "personal", cwd=tmp_path)
     assert nobody.returncode == 2 and nobody.stderr.strip() == (
         "delivery-bot: the personal digest is someone's: add --user SLACK_USER_ID")
+
+
+def test_people_sync_links_people_by_email_through_users_list(tmp_path, fake_slack):
+    run_cli("demo", "--quiet", cwd=tmp_path)
+    fake_slack.set_response("users.list", {"ok": True, "members": [
+        {"id": "U0RYAN", "deleted": False, "is_bot": False, "tz": "Asia/Kolkata",
+         "profile": {"email": "RYAN@acme.example"}},
+    ], "response_metadata": {"next_cursor": ""}})
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake_slack.api_url}
+    result = run_cli("people", "sync", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "1 time zones updated" in result.stdout or "1 linked" in result.stdout
+    assert "Unmatched" in result.stdout
