@@ -221,3 +221,20 @@ def test_history_lists_deliverable_service_and_ticket_changes(demo_engine, works
                                  changed_at=datetime(2026, 11, 18, 14, tzinfo=timezone.utc)))
     text = texts(reply_for(workspace, "history Delta Corp", "U0DANA"))
     assert "Reset the SSO cache" in text and "SSO integration" in text
+
+
+def test_my_overdue_tickets_have_their_menu(demo_engine, workspace):
+    from datetime import datetime, timezone
+
+    from store.models import Person, Ticket
+
+    with Session(demo_engine) as session, session.begin():
+        ryan = session.query(Person).filter_by(slack_user_id="U0RYAN").one()
+        summit = session.query(Service).filter_by(name="Payments Integration").one()
+        session.add(Ticket(team_id=TEAM, key="mine-late", customer_id=summit.customer_id, service_id=summit.id,
+                           title="Refund file rejected", type="issue", priority="high", owner_id=ryan.id,
+                           opened_at=datetime(2026, 11, 16, 9, tzinfo=timezone.utc),
+                           due_at=datetime(2026, 11, 17, 9, tzinfo=timezone.utc)))
+    blocks = reply_for(workspace, "mine", "U0RYAN").block_dicts()
+    (row,) = [b for b in blocks if "Refund file rejected" in b.get("text", {}).get("text", "")]
+    assert [o["text"]["text"] for o in row["accessory"]["options"]] == ["Assign to me", "Resolve"]

@@ -10,6 +10,7 @@ from store.readmodels import MyWork
 
 from handlers.blocks.common import Reply, context, date_token, escape, mrkdwn_section, plural, time_token
 from handlers.blocks.deliverables import deliverable_section, tally_line
+from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ViewKind, ViewRef
 from handlers.blocks.health import HEALTH_EMOJI
 
@@ -44,13 +45,20 @@ def _deliverables(work: MyWork, tz: ZoneInfo) -> list[Block]:
     return blocks
 
 
-def _tickets(work: MyWork) -> str:
+def _tickets(work: MyWork) -> list[Block]:
+    """My overdue tickets, each with its menu ("Assign to me", "Resolve")."""
     if not work.overdue_tickets:
-        return "*My overdue tickets*\nNone"
-    rows = [f":warning: {escape(t.title)} · {escape(t.customer_name)} · was due {time_token(t.due_at)}"
-            for t in work.overdue_tickets]
-    hidden = work.overdue_ticket_count - len(rows)
-    return "*My overdue tickets*\n" + "\n".join(rows) + (f"\nand {hidden} more" if hidden > 0 else "")
+        return [mrkdwn_section("*My overdue tickets*\nNone")]
+    blocks: list[Block] = [mrkdwn_section(f"*My overdue tickets* ({work.overdue_ticket_count})")]
+    blocks += [
+        ticket_section(f":warning: {escape(t.title)} · {escape(t.customer_name)} · was due {time_token(t.due_at)}",
+                       ticket_id=t.ticket_id, version=t.version, view=MINE_VIEW)
+        for t in work.overdue_tickets
+    ]
+    hidden = work.overdue_ticket_count - len(work.overdue_tickets)
+    if hidden > 0:
+        blocks.append(mrkdwn_section(f"and {hidden} more; `/delivery tickets by owner` shows them"))
+    return blocks
 
 
 def _tasks(work: MyWork, tz: ZoneInfo) -> str:
@@ -78,7 +86,7 @@ def my_work_blocks(work: MyWork, tz: ZoneInfo) -> list[Block]:
     return [
         mrkdwn_section(_services(work)),
         *_deliverables(work, tz),
-        mrkdwn_section(_tickets(work)),
+        *_tickets(work),
         mrkdwn_section(_tasks(work, tz)),
         mrkdwn_section(_appointments(work)),
     ]

@@ -75,7 +75,7 @@ def _my_overdue_tickets(session: Session, ctx: QueryContext, person: Person):
     me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
     return [
         TicketLine(ticket_id=t.id, title=t.title, priority=t.priority, owner=me, customer_name=c,
-                   due_at=t.due_at, overdue=True)
+                   due_at=t.due_at, overdue=True, version=t.version, service_id=t.service_id)
         for t, c in rows
     ], total
 
