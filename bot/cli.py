@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
                          help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
 
+    importer = sub.add_parser("import", help="import CSV files (one per kind) from a file or folder; all or nothing")
+    importer.add_argument("path", help="a CSV file or a folder of them (customers.csv, services.csv, ...)")
+    importer.add_argument("--kind", default=None, help="the kind of a single file whose name does not say it")
+    importer.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    exporter = sub.add_parser("export", help="write the portfolio as CSV files, one per kind, into a folder")
+    exporter.add_argument("folder")
+
     people = sub.add_parser("people", help="people: link Person rows to Slack users")
     people_sub = people.add_subparsers(dest="people_command", required=True, metavar="ACTION")
     people_sub.add_parser("sync", help="match people to Slack users by email (users.list) and fill in ids and zones")
@@ -241,6 +248,56 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(kind: str, rows: int) -> None:
+    sys.stderr.write(f"\r{kind}: {rows:,} rows")
+    sys.stderr.flush()
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from store.io import KINDS, ImportRejected, import_path
+
+    if args.kind is not None and args.kind not in KINDS:
+        print(f"delivery-bot: --kind must be one of {', '.join(KINDS)}, not {args.kind!r}", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(settings)
+    _schema_ready(engine, apply=False)
+    context = _workspace(settings, engine).context()
+    progress = _progress if sys.stderr.isatty() else None
+    try:
+        with Session(engine) as session, session.begin():
+            report = import_path(session, context, args.path, kind=args.kind, dry_run=args.dry_run,
+                                 progress=progress)
+    except ImportRejected as rejected:
+        if progress:
+            sys.stderr.write("\n")
+        for error in rejected.errors:
+            print(error, file=sys.stderr)
+        raise CliFailure(f"{len(rejected.errors)} bad row(s); nothing was imported") from None
+    if progress:
+        sys.stderr.write("\n")
+    for kind, counts in report.counts.items():
+        print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
+    if args.dry_run:
+        print("dry run: nothing was changed")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from store.io import export_folder
+
+    engine = _engine(settings)
+    _schema_ready(engine, apply=False)
+    with Session(engine) as session:
+        written = export_folder(session, _workspace(settings, engine).context(), args.folder)
+    for kind, rows in written.items():
+        print(f"{kind}: {rows} rows")
+    return 0
+
+
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import web_client
     from bot.people_sync import format_report, sync_people
@@ -281,7 +338,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 # Servers log their work; one-shot commands only say what went wrong.
 LONG_RUNNING = ("serve", "run", "scheduler")
 COMMANDS = {"demo": cmd_demo, "ask": cmd_ask, "serve": cmd_serve, "run": cmd_run, "db": cmd_db,
-            "scheduler": cmd_scheduler, "digest": cmd_digest, "people": cmd_people}
+            "scheduler": cmd_scheduler, "digest": cmd_digest, "people": cmd_people, "import": cmd_import,
+            "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

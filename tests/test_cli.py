@@ -130,3 +130,25 @@ def test_people_sync_links_people_by_email_through_users_list(tmp_path, fake_sla
     assert result.returncode == 0, result.stderr
     assert "1 time zones updated" in result.stdout or "1 linked" in result.stdout
     assert "Unmatched" in result.stdout
+
+
+def test_export_import_export_is_byte_identical_and_a_bad_date_imports_nothing(tmp_path):
+    run_cli("demo", "--quiet", cwd=tmp_path)
+    assert run_cli("export", "first", cwd=tmp_path).returncode == 0
+    again = run_cli("import", "first", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert all(line.split(": ")[1].startswith("0 new, 0 updated") for line in again.stdout.strip().splitlines())
+    assert run_cli("export", "second", cwd=tmp_path).returncode == 0
+    for first in sorted((tmp_path / "first").iterdir()):
+        assert first.read_bytes() == (tmp_path / "second" / first.name).read_bytes(), first.name
+
+    lines = (tmp_path / "first" / "deliverables.csv").read_text().split("\n")
+    column = lines[0].split(",").index("due_on")
+    cells = lines[3].split(",")
+    cells[column] = "2026-13-45"
+    lines[3] = ",".join(cells)
+    (tmp_path / "first" / "deliverables.csv").write_text("\n".join(lines))
+    rejected = run_cli("import", "first", cwd=tmp_path)
+    assert rejected.returncode == 1
+    assert "deliverables.csv, line 4, column due_on" in rejected.stderr
+    assert rejected.stderr.strip().splitlines()[-1] == "delivery-bot: 1 bad row(s); nothing was imported"

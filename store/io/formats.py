@@ -1,0 +1,290 @@
+"""The CSV format of every kind: one column spec per column, shared by import and export.
+
+One spec drives both directions so that what export writes is exactly what import reads:
+export -> import -> export is byte-identical because `format` is deterministic and
+`parse(format(v)) == v` for every value the store can hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from store.enums import (
+    AppointmentKind,
+    DeliverableStatus,
+    Health,
+    Phase,
+    Role,
+    ServiceStatus,
+    TaskStatus,
+)
+from store.models import (
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Project,
+    Service,
+    Task,
+    Ticket,
+)
+
+# Dependency order: a kind only refers to kinds before it.
+KINDS = ("customers", "people", "services", "projects", "milestones", "deliverables",
+         "appointments", "tickets", "tasks")
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+TRUE_WORDS = {"yes", "true", "1", "y", "on"}
+FALSE_WORDS = {"no", "false", "0", "n", "off"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: how to read it (`kind` names the value type) and which attribute it fills.
+
+    `ref` names the kind a reference column points at; `default` is used for a new row whose
+    cell is blank (an existing row keeps its value then).
+    """
+
+    name: str
+    attr: str
+    kind: str = "text"
+    required: bool = False
+    enum: type[StrEnum] | None = None
+    ref: str | None = None
+    unique: bool = False
+    default: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    model: type
+    columns: tuple[Column, ...]
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _now(ctx) -> datetime:
+    return ctx.now
+
+
+SPECS: dict[str, KindSpec] = {s.kind: s for s in (
+    KindSpec("customers", Customer, (Column("key", "key", required=True), Column("name", "name", required=True, unique=True))),
+    KindSpec("people", Person, (
+        Column("key", "key", required=True), Column("name", "name", required=True),
+        Column("email", "email"), Column("slack_user_id", "slack_user_id", unique=True), Column("slack_tz", "slack_tz"),
+        Column("role", "role", "enum", enum=Role, default=lambda ctx: Role.MEMBER),
+        Column("weekly_capacity_hours", "weekly_capacity_hours", "decimal", default=lambda ctx: Decimal("40.0")),
+        Column("max_concurrent_services", "max_concurrent_services", "int", default=lambda ctx: 4),
+        Column("personal_digest", "personal_digest", "bool", default=lambda ctx: True),
+    )),
+    KindSpec("services", Service, (
+        Column("key", "key", required=True), Column("customer", "customer_id", "ref", required=True, ref="customers"),
+        Column("name", "name", required=True),
+        Column("status", "status", "enum", enum=ServiceStatus, default=lambda ctx: ServiceStatus.ACTIVE),
+        Column("phase", "phase", "enum", enum=Phase, default=lambda ctx: Phase.DISCOVERY),
+        Column("owner", "owner_id", "ref", ref="people"), Column("members", "members", "members", ref="people"),
+        Column("action_note", "action_note"),
+        Column("health_override", "health_override", "enum", enum=Health),
+        Column("health_override_reason", "health_override_reason"),
+        Column("health_override_expires_at", "health_override_expires_at", "datetime"),
+        Column("health_override_by", "health_override_by_id", "ref", ref="people"),
+        Column("created_at", "created_at", "datetime", default=_now),
+    )),
+    KindSpec("projects", Project, (
+        Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),
+        Column("name", "name", required=True),
+        Column("phase", "phase", "enum", enum=Phase, default=lambda ctx: Phase.DISCOVERY),
+        Column("starts_on", "starts_on", "date"), Column("ends_on", "ends_on", "date"),
+    )),
+    KindSpec("milestones", Milestone, (
+        Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),
+        Column("project", "project_id", "ref", ref="projects"), Column("name", "name", required=True),
+        Column("due_on", "due_on", "date", required=True), Column("done_on", "done_on", "date"),
+    )),
+    KindSpec("deliverables", Deliverable, (
+        Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),
+        Column("project", "project_id", "ref", ref="projects"),
+        Column("milestone", "milestone_id", "ref", ref="milestones"),
+        Column("name", "name", required=True), Column("owner", "owner_id", "ref", ref="people"),
+        Column("status", "status", "enum", enum=DeliverableStatus, default=lambda ctx: DeliverableStatus.NOT_STARTED),
+        Column("due_on", "due_on", "date"), Column("blocked_reason", "blocked_reason"),
+        Column("blocked_since", "blocked_since", "datetime"), Column("completed_at", "completed_at", "datetime"),
+        Column("accepted_at", "accepted_at", "datetime"),
+        Column("accepted_by", "accepted_by_id", "ref", ref="people"),
+        Column("expected_unblock_on", "expected_unblock_on", "date"),
+    )),
+    KindSpec("appointments", Appointment, (
+        Column("key", "key", required=True), Column("person", "person_id", "ref", required=True, ref="people"),
+        Column("service", "service_id", "ref", ref="services"),
+        Column("customer", "customer_id", "ref", ref="customers"),
+        Column("kind", "kind", "enum", required=True, enum=AppointmentKind),
+        Column("title", "title", required=True), Column("starts_at", "starts_at", "datetime", required=True),
+        Column("duration_minutes", "duration_minutes", "int", required=True),
+    )),
+    KindSpec("tickets", Ticket, (
+        Column("key", "key", required=True), Column("customer", "customer_id", "ref", required=True, ref="customers"),
+        Column("service", "service_id", "ref", ref="services"), Column("title", "title", required=True),
+        Column("type", "type", required=True), Column("priority", "priority", required=True),
+        Column("owner", "owner_id", "ref", ref="people"),
+        Column("opened_at", "opened_at", "datetime", required=True),
+        Column("due_at", "due_at", "datetime", required=True), Column("resolved_at", "resolved_at", "datetime"),
+        Column("resolution_note", "resolution_note"),
+    )),
+    KindSpec("tasks", Task, (
+        Column("key", "key", required=True), Column("service", "service_id", "ref", ref="services"),
+        Column("deliverable", "deliverable_id", "ref", ref="deliverables"),
+        Column("title", "title", required=True), Column("owner", "owner_id", "ref", ref="people"),
+        Column("due_on", "due_on", "date"),
+        Column("status", "status", "enum", enum=TaskStatus, default=lambda ctx: TaskStatus.OPEN),
+    )),
+)}
+
+
+# ---- parsing: text -> value, ValueError with a plain reason -------------------------------
+
+def parse_date(text: str) -> date:
+    """ISO 2026-11-24, 'Nov 24, 2026', '24 Nov 2026', or US-order 11/24/2026 (month first, documented)."""
+    text = text.strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        return _date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := re.fullmatch(r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})", text):
+        return _date(int(m[3]), _month(m[1], text), int(m[2]), text)
+    if m := re.fullmatch(r"(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})", text):
+        return _date(int(m[3]), _month(m[2], text), int(m[1]), text)
+    if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        if int(m[1]) > 12:
+            raise ValueError(f"'{text}' is not a date: slash dates are read month/day/year; use 2026-11-24")
+        return _date(int(m[3]), int(m[1]), int(m[2]), text)
+    raise ValueError(f"'{text}' is not a date (use 2026-11-24, Nov 24, 2026 or 24 Nov 2026)")
+
+
+def _month(word: str, text: str) -> int:
+    month = MONTHS.get(word[:3].lower())
+    if month is None:
+        raise ValueError(f"'{text}' is not a date: unknown month '{word}'")
+    return month
+
+
+def _date(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date: no such day") from None
+
+
+def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 with a zone as given; without one, in the organisation's time zone `tz`."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = _spreadsheet_datetime(text)
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(UTC)
+
+
+def _spreadsheet_datetime(text: str) -> datetime:
+    """'Nov 24, 2026 14:30' and the other date forms followed by an optional HH:MM."""
+    m = re.fullmatch(r"(.*?)(?:[ T](\d{1,2}):(\d{2}))?", text)
+    try:
+        day = parse_date(m[1])
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date and time (use 2026-11-24T14:30 or 2026-11-24T14:30:00Z)") from None
+    hour, minute = int(m[2] or 0), int(m[3] or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"'{text}' is not a time of day")
+    return datetime.combine(day, time(hour, minute))
+
+
+def max_length(model: type, column: Column) -> int | None:
+    """The database's length limit for a text column (PostgreSQL enforces it; SQLite would not)."""
+    return getattr(model.__table__.c[column.attr].type, "length", None)
+
+
+def parse_text(model: type, column: Column, text: str) -> str:
+    limit = max_length(model, column)
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"too long: {len(text)} characters, at most {limit}")
+    return text
+
+
+def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
+    """A non-reference cell's value; references are resolved by the importer's resolver."""
+    kind = column.kind
+    if kind == "text":
+        return text
+    if kind == "enum":
+        return parse_enum(column.enum, text)
+    if kind == "date":
+        return parse_date(text)
+    if kind == "datetime":
+        return parse_datetime(text, tz)
+    if kind == "int":
+        if not re.fullmatch(r"\d{1,9}", text.strip()):
+            raise ValueError(f"'{text}' is not a whole number (0 to 999999999)")
+        return int(text)
+    if kind == "decimal":
+        return parse_decimal(text)
+    if kind == "bool":
+        return parse_bool(text)
+    raise AssertionError(kind)
+
+
+def parse_enum(enum: type[StrEnum], text: str) -> StrEnum:
+    """Accept the stored value ('in_progress') or its label ('In progress'), any case."""
+    wanted = text.strip().lower().replace(" ", "_").replace("-", "_")
+    for member in enum:
+        if member.value == wanted:
+            return member
+    allowed = ", ".join(m.value for m in enum)
+    raise ValueError(f"unknown value '{text}' (allowed: {allowed})")
+
+
+def parse_decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number") from None
+    if not value.is_finite() or value < 0 or value >= 10000:
+        raise ValueError(f"'{text}' is out of range (0 to 9999.9)")
+    return value.quantize(Decimal("0.1"))
+
+
+def parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"'{text}' is not yes or no")
+
+
+# ---- formatting: value -> text, deterministic -------------------------------------------
+
+def format_value(column: Column, value: Any) -> str:
+    """The cell text for `value`; references are formatted by the exporter (as keys)."""
+    if value is None:
+        return ""
+    kind = column.kind
+    if kind == "enum":
+        return value.value
+    if kind == "date":
+        return value.isoformat()
+    if kind == "datetime":
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if kind == "decimal":
+        return f"{Decimal(value):.1f}"
+    if kind == "bool":
+        return "yes" if value else "no"
+    return str(value)
