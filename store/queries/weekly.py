@@ -41,18 +41,24 @@ def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) 
     """Each person's appointment and billable minutes in both weeks, with their capacity: one statement."""
     windows = [_window(w) for w in weeks]
     columns = []
-    for window in windows:
+    for number, window in enumerate(windows):
         held = window.holds(Appointment.starts_at)
         billable = and_(held, Appointment.kind == AppointmentKind.CUSTOMER_SESSION)
-        columns += [func.sum(case((held, Appointment.duration_minutes), else_=0)),
-                    func.sum(case((billable, Appointment.duration_minutes), else_=0))]
+        columns += [func.sum(case((held, Appointment.duration_minutes), else_=0)).label(f"held_{number}"),
+                    func.sum(case((billable, Appointment.duration_minutes), else_=0)).label(f"billable_{number}")]
+    # Aggregate the two weeks' appointments first (the team/starts_at index), then attach people:
+    # joining people to appointments with the range in the ON clause made SQLite scan per person.
+    per_person = (
+        select(Appointment.person_id, *columns)
+        .where(Appointment.team_id == ctx.team_id, Appointment.starts_at >= windows[1].start,
+               Appointment.starts_at < windows[0].end)
+        .group_by(Appointment.person_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Person.id, Person.weekly_capacity_hours, *columns)
-        .outerjoin(Appointment, and_(Appointment.person_id == Person.id, Appointment.team_id == ctx.team_id,
-                                     Appointment.starts_at >= windows[1].start,
-                                     Appointment.starts_at < windows[0].end))
+        select(Person.id, Person.weekly_capacity_hours, *(per_person.c[c.name] for c in columns))
+        .outerjoin(per_person, per_person.c.person_id == Person.id)
         .where(Person.team_id == ctx.team_id)
-        .group_by(Person.id, Person.weekly_capacity_hours)
     ).all()
     results = []
     for index, week in enumerate(weeks):
