@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from slack_bolt.request import BoltRequest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from bot.app import SlackCredentials, create_app, single_workspace
 from bot.local import LOCAL_TOKEN, _listener_errors, signed_headers, slash_command_form
@@ -44,13 +41,13 @@ from digests.builders import build_digest
 from digests.kinds import DigestKind
 from query_count import count_statements
 from store.clock import FixedClock
-from store.db import make_engine, normalise_url
+from store.db import make_engine
 from store.demo.synthetic import load_synthetic
 from store.schema import upgrade
+from benchlib import RESULTS, machine_line, scratch_postgres, write_section
 
 TEAM = "T0BENCH"
 SECRET = "bench-signing-secret-not-used-anywhere"
-RESULTS = ROOT / "bench" / "results.md"
 BEGIN, END = "<!-- commands-bench:begin -->", "<!-- commands-bench:end -->"
 FLOOR = "floor (/delivery-noop)"
 
@@ -77,18 +74,8 @@ def fresh_database(kind: str, folder: Path, size: int) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / f'bench-{size}.db'}"
         return
-    server = normalise_url(os.environ["DELIVERY_TEST_POSTGRES_URL"])
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(server).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_postgres(os.environ["DELIVERY_TEST_POSTGRES_URL"]) as url:
+        yield url
 
 
 def real_subjects(engine: Engine) -> tuple[str, str]:
@@ -203,23 +190,11 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
              f"\"growth\" is the ratio of medians from the smallest size to the largest.", ""]
     for name, by_size in results.items():
         lines += table(name, by_size, args)
-    lines += [f"Machine: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}; "
-              f"run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
+    lines += [machine_line(), "",
               f"Command: `.venv/bin/python bench/commands_bench.py --sizes {sizes} --repeat {args.repeat}"
               + (f" --budget {args.budget:g}`" if args.budget != 15 else "`")
               + (" with `DELIVERY_TEST_POSTGRES_URL` set" if "PostgreSQL" in results else ""), END]
     return "\n".join(lines) + "\n"
-
-
-def write_results(block: str) -> None:
-    """Replace this benchmark's section of results.md, leaving other sections alone."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 def main() -> None:
@@ -230,7 +205,7 @@ def main() -> None:
             for size in args.sizes:
                 print(f"{name}, {size:,} services", flush=True)
                 results.setdefault(name, {})[size] = bench_database(kind, Path(temp), size, args)
-    write_results(section(results, args))
+    write_section(BEGIN, END, section(results, args))
     print(f"wrote {RESULTS}")
 
 

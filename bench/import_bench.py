@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import os
-import platform
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,18 +23,17 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.db import make_engine, normalise_url
+from store.db import make_engine
 from store.io import import_path
 from store.schema import upgrade
+from benchlib import RESULTS, machine_line, scratch_postgres, write_section
 
 TICKETS = 100_000
 CUSTOMERS, PEOPLE, SERVICES = 200, 50, 400
-RESULTS = ROOT / "bench" / "results.md"
 BEGIN, END = "<!-- import-bench:begin -->", "<!-- import-bench:end -->"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -98,17 +95,8 @@ def import_once(url: str, folder: Path, *, traced: bool) -> float:
 
 def postgres_run(server: str, folder: Path) -> dict:
     """Import into a throwaway schema on the test server, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(server))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(normalise_url(server)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        return measure(url.render_as_string(hide_password=False), folder)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_postgres(server) as url:
+        return measure(url, folder)
 
 
 def max_rss_mb() -> float:
@@ -119,8 +107,7 @@ def max_rss_mb() -> float:
 def section(results: dict[str, dict], csv_mb: float) -> str:
     intro = (f"Generated {TICKETS:,} tickets with {CUSTOMERS} customers, {PEOPLE} people and {SERVICES} services "
              f"({csv_mb:.1f} MB of CSV), imported in one transaction by `store.io.import_path`.")
-    machine = (f"Machine: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}; "
-               f"run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.")
+    machine = machine_line()
     method = ("Wall time comes from an untraced run; peak Python heap from a second run under tracemalloc "
               "(which slows the import, so its time is not reported). Rows are streamed and written 1,000 at a "
               "time; what grows with the file is only the set of keys seen (for duplicate-key errors).")
@@ -131,17 +118,6 @@ def section(results: dict[str, dict], csv_mb: float) -> str:
     lines += ["", f"Process peak RSS (ru_maxrss, whole run): {max_rss_mb():.0f} MB.", "", machine, "", method,
               "", "Command: `.venv/bin/python bench/import_bench.py`", END]
     return "\n".join(lines) + "\n"
-
-
-def write_results(block: str) -> None:
-    """Replace this benchmark's section of results.md, leaving other sections alone."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 def main() -> None:
@@ -156,7 +132,7 @@ def main() -> None:
         if server:
             results["PostgreSQL"] = postgres_run(server, folder)
             print(f"PostgreSQL: {results['PostgreSQL']}", flush=True)
-        write_results(section(results, csv_mb))
+        write_section(BEGIN, END, section(results, csv_mb))
     print(f"wrote {RESULTS}")
 
 
