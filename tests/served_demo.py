@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from conftest import temporary_database
 from served_app import SIGNING_SECRET, served
-from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
+from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from store.db import make_engine
 from store.schema import upgrade
 from support import load_demo_at
@@ -45,3 +46,19 @@ def post(app: DemoApp, body: bytes) -> requests.Response:
 
 def command(app: DemoApp, text: str, user: str) -> dict:
     return post(app, slash_command_body(text, user_id=user, user_name=user.lower())).json()
+
+
+def share_in_channel(app: DemoApp, slack, reply: dict, user: str):
+    """Click an ephemeral answer's "Share in channel" as Slack sends it; the recorded chat.postMessage."""
+    (share,) = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["text"]["text"] == "Share in channel"]
+    payload = copy.deepcopy(load_payload("block_actions_button.json"))
+    payload.pop("message")
+    payload["container"]["is_ephemeral"] = True
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
+    payload["response_url"] = slack.response_url("share")
+    payload["actions"] = [{"type": "button", "action_id": share["action_id"], "block_id": "reply_actions",
+                           "text": share["text"], "value": share["value"], "action_ts": "1.2"}]
+    post(app, interactive_body(payload))
+    (shared,) = slack.wait_for("chat.postMessage")
+    return shared

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conftest import DATABASE_KINDS
-from served_demo import DemoApp, command, post, served_demo
+from served_demo import DemoApp, command, post, served_demo, share_in_channel
 from slack_signing import interactive_body, load_payload
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
@@ -188,17 +188,7 @@ def test_block_opens_a_modal_whose_errors_come_back_inside_it(app, slack):
 
 def test_a_shared_card_is_updated_in_place_after_a_change(app, slack):
     card = command(app, "status Northwind", "U0BILL")
-    (share,) = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["text"]["text"] == "Share in channel"]
-    payload = copy.deepcopy(load_payload("block_actions_button.json"))
-    payload.pop("message")
-    payload["container"]["is_ephemeral"] = True
-    payload["user"] = {"id": "U0BILL", "username": "bill", "name": "bill", "team_id": "T0ACME"}
-    payload["response_url"] = slack.response_url("share")
-    payload["actions"] = [{"type": "button", "action_id": share["action_id"], "block_id": "reply_actions",
-                           "text": share["text"], "value": share["value"], "action_ts": "1.2"}]
-    post(app, interactive_body(payload))
-    (shared,) = slack.wait_for("chat.postMessage")
+    shared = share_in_channel(app, slack, card, "U0BILL")
     shared_ts = shared.response["ts"]
 
     slack.reset()

@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from conftest import DATABASE_KINDS
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS
 from handlers.commands.delivery import reply_for
-from served_demo import DemoApp, command, post, served_demo
+from served_demo import DemoApp, command, post, served_demo, share_in_channel
 from slack_signing import interactive_body, load_payload
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import tickets as ticket_changes
@@ -390,17 +390,7 @@ def test_bill_is_refused_with_who_can_and_ops_takes_it_from_at_risk(app, slack, 
 def test_assigning_from_the_card_updates_a_shared_at_risk_message(app, slack, clean_slack):
     tid = overdue_ticket(app, "e2e-card", "Card payments declined")
     at_risk = command(app, "at-risk", "U0DANA")
-    (share,) = [e for b in at_risk["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["text"]["text"] == "Share in channel"]
-    payload = copy.deepcopy(load_payload("block_actions_button.json"))
-    payload.pop("message")
-    payload["container"]["is_ephemeral"] = True
-    payload["user"] = {"id": "U0DANA", "username": "dana", "name": "dana", "team_id": "T0ACME"}
-    payload["response_url"] = slack.response_url("share")
-    payload["actions"] = [{"type": "button", "action_id": share["action_id"], "block_id": "reply_actions",
-                           "text": share["text"], "value": share["value"], "action_ts": "1.2"}]
-    post(app, interactive_body(payload))
-    (shared,) = slack.wait_for("chat.postMessage")
+    shared = share_in_channel(app, slack, at_risk, "U0DANA")
     slack.wait_for("response_url")  # the private copy is deleted
     assert "_unassigned_" in row_for(blocks_of(shared), "Card payments declined")["text"]["text"]
 
