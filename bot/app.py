@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store
 from handlers import register_all
 from handlers.middleware import workspace_middleware
 from store.clock import Clock, SystemClock
@@ -19,6 +22,10 @@ from store.db import make_engine, make_sessionmaker
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.app")
+
+# Where the OAuth install flow lives (served by bot/web.py through Bolt's WSGI adapter).
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,10 @@ def web_client(settings: Settings, token: str | None) -> WebClient:
 
 
 def slack_credentials(settings: Settings, purpose: str) -> SlackCredentials:
+    if settings.oauth_enabled:
+        # Each workspace's bot token comes from its installation, not from the environment.
+        settings.require("slack_signing_secret", purpose=purpose)
+        return SlackCredentials(bot_token="", signing_secret=settings.slack_signing_secret.get_secret_value())
     settings.require("slack_bot_token", "slack_signing_secret", purpose=purpose)
     return SlackCredentials(
         bot_token=settings.slack_bot_token.get_secret_value(),
@@ -63,6 +74,44 @@ def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Worksp
     )
 
 
+def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Clock) -> App:
+    """Several workspaces: each installs through the OAuth flow and is served its own data only.
+
+    Every Web API call goes to `SLACK_API_URL`: Bolt's OAuthFlow uses the app's client for
+    oauth.v2.access and auth.test, and each request's client copies its base URL.
+    """
+    client = web_client(settings, None)
+    installations = installation_store(settings, engine)
+    client_secret = settings.slack_client_secret.get_secret_value()
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        scopes=settings.scopes,
+        user_scopes=[],
+        redirect_uri=settings.slack_install_redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=installations,
+        state_store=state_store(engine),
+        state_expiration_seconds=STATE_EXPIRATION_SECONDS,  # the state cookie's lifetime, as the store's
+        logger=log,
+    )
+    # Bolt's own authorize, given the app's client so token refreshes also use SLACK_API_URL; its
+    # cache (per bot token) saves an auth.test per request, while the installation is still
+    # looked up every time, so an uninstalled team is refused at once.
+    authorize = InstallationStoreAuthorize(
+        logger=log, installation_store=installations, client_id=settings.slack_client_id,
+        client_secret=client_secret, client=client, cache_enabled=True,
+    )
+    app = App(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings, authorize=authorize,
+              name="delivery-bot")
+    # app_uninstalled / tokens_revoked delete the team's installation (when the app subscribes to them).
+    app.enable_token_revocation_listeners()
+    workspaces = Workspaces(settings, engine, clock)
+    app.use(workspace_middleware(workspaces.for_request, settings, workspaces.settings_for))
+    return app
+
+
 def create_app(
     settings: Settings,
     credentials: SlackCredentials,
@@ -71,9 +120,14 @@ def create_app(
     clock: Clock | None = None,
 ) -> App:
     engine = engine or make_engine(settings.database_url)
+    clock = clock or SystemClock()
+    if settings.oauth_enabled and not credentials.local:
+        app = oauth_app(settings, credentials.signing_secret, engine, clock)
+        register_all(app)
+        return app
     # A single-workspace deployment serves exactly one workspace's data, whatever team id
-    # the request carries; several workspaces come with the OAuth install flow.
-    workspace = single_workspace(settings, engine, clock or SystemClock())
+    # the request carries; several workspaces come with the OAuth install flow (oauth_app).
+    workspace = single_workspace(settings, engine, clock)
     if credentials.local:
         app = App(
             client=web_client(settings, None),
@@ -87,6 +141,6 @@ def create_app(
             signing_secret=credentials.signing_secret,
             name="delivery-bot",
         )
-    app.use(workspace_middleware(lambda _team_id: workspace, settings))
+    app.use(workspace_middleware(lambda _context: workspace, settings))
     register_all(app)
     return app

@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     run_due = digest_sub.add_parser("run-due", help="send every digest due at an instant, as the scheduler would")
     run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
                          help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
+    for action in (preview, send, run_due):
+        action.add_argument("--team", default=None, metavar="TEAM_ID",
+                            help="whose digests (default DELIVERY_TEAM_ID; with OAuth, run-due defaults to every "
+                                 "installed team)")
 
     importer = sub.add_parser("import", help="import CSV files (one per kind) from a file or folder; all or nothing")
     importer.add_argument("path", help="a CSV file or a folder of them (customers.csv, services.csv, ...)")
@@ -209,15 +213,60 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _workspace(settings: Settings, engine):
+def _workspace(settings: Settings, engine, team_id: str | None = None):
     from bot.app import single_workspace
     from store.clock import SystemClock
 
+    if team_id is not None:
+        settings = settings.model_copy(update={"delivery_team_id": team_id})
     return single_workspace(settings, engine, SystemClock())
 
 
-def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+def _bot_client(settings: Settings, engine, team_id: str, purpose: str):
+    """A Web API client with the bot token for `team_id`: the installed team's own with OAuth,
+    else SLACK_BOT_TOKEN."""
     from bot.app import web_client
+
+    if not settings.oauth_enabled:
+        if team_id != settings.delivery_team_id:
+            raise CliFailure(f"SLACK_BOT_TOKEN is the bot of {settings.delivery_team_id} (DELIVERY_TEAM_ID), "
+                             f"not of {team_id}: posting for other teams needs the OAuth install flow")
+        settings.require("slack_bot_token", purpose=purpose)
+        return web_client(settings, settings.slack_bot_token.get_secret_value())
+    from bot.workspaces import bot_token, installation_store
+
+    token = bot_token(installation_store(settings, engine), team_id)
+    if token is None:
+        raise CliFailure(f"team {team_id} has not installed the app (open /slack/install from that workspace)")
+    return web_client(settings, token)
+
+
+def _run_due_every_team(settings: Settings, engine, at) -> int:
+    """OAuth mode: what the scheduler's tick does, once, for every installed team with digests."""
+    from datetime import timedelta
+
+    from bot.app import web_client
+    from bot.workspaces import Workspaces, installation_store, posting_teams
+    from digests.runner import run_due
+    from store.clock import SystemClock
+
+    workspaces = Workspaces(settings, engine, SystemClock())
+    teams = posting_teams(workspaces, installation_store(settings, engine))
+    for team in teams:
+        report = run_due(web_client(settings, team.token), team.workspace, at=at,
+                         grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
+                         admin_channel=workspaces.settings_for(team.workspace.team_id).delivery_admin_channel)
+        print(f"{team.workspace.team_id}: {report.summary()}")
+        for label, error in report.failed:
+            print(f"failed: {team.workspace.team_id}: {label}: {error}")
+    if not teams:
+        print("no installed team has digests")
+    return 0
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
     from bot.terminal import render_message
     from digests.builders import build_digest
 
@@ -226,22 +275,23 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     engine = _engine(settings)
     _schema_ready(engine, apply=False)
-    workspace = _workspace(settings, engine)
+    if args.digest_command == "run-due" and settings.oauth_enabled and args.team is None:
+        return _run_due_every_team(settings, engine, args.at or datetime.now(timezone.utc))
+    workspace = _workspace(settings, engine, args.team)
     if args.digest_command == "preview":
         reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user)
         sys.stdout.write(render_message(reply.block_dicts(), reply.text) if reply else "Nothing to post.\n")
         return 0
-    settings.require("slack_bot_token", purpose=f"digest {args.digest_command}")
-    client = web_client(settings, settings.slack_bot_token.get_secret_value())
+    client = _bot_client(settings, engine, workspace.team_id, purpose=f"digest {args.digest_command}")
     if args.digest_command == "send":
         return _send_now(client, workspace, args)
-    from datetime import datetime, timedelta, timezone
-
     from digests.runner import run_due
 
+    # DELIVERY_ADMIN_CHANNEL is a channel of the DELIVERY_TEAM_ID workspace.
+    home = workspace.team_id == settings.delivery_team_id
     report = run_due(client, workspace, at=args.at or datetime.now(timezone.utc),
                      grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
-                     admin_channel=settings.delivery_admin_channel)
+                     admin_channel=settings.delivery_admin_channel if home else None)
     print(report.summary())
     for label, error in report.failed:
         print(f"failed: {label}: {error}")
@@ -299,14 +349,14 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import web_client
     from bot.people_sync import format_report, sync_people
 
-    settings.require("slack_bot_token", purpose="people sync")
+    if not settings.oauth_enabled:
+        settings.require("slack_bot_token", purpose="people sync")
     engine = _engine(settings)
     _schema_ready(engine, apply=False)
-    report = sync_people(web_client(settings, settings.slack_bot_token.get_secret_value()),
-                         _workspace(settings, engine))
+    workspace = _workspace(settings, engine)
+    report = sync_people(_bot_client(settings, engine, workspace.team_id, purpose="people sync"), workspace)
     print(format_report(report))
     return 0
 

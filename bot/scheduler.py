@@ -3,6 +3,9 @@
 Subscriptions are read from the database at each tick, so new ones need no restart. The
 tick's own misfire grace time equals the digest grace period: a tick delayed by a busy
 machine still runs, late, once. Only the holder of the leader lock sends anything.
+
+With several workspaces (OAuth), each tick sends for every team that has digests and an
+installation, with that team's own bot token and in that team's own Workspace.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine
 
 from bot.app import single_workspace, web_client
 from bot.settings import Settings
+from bot.workspaces import Workspaces, installation_store, posting_teams
 from digests.runner import run_due
-from store.clock import SystemClock
+from store.clock import Clock, SystemClock
 from store.db import make_engine
 from store.leader import LeaderLock
 from store.workspace import Workspace
@@ -28,6 +33,8 @@ UTC = "UTC"
 
 
 class DigestTicker:
+    """Sends one workspace's due digests with the one bot token (single-workspace mode)."""
+
     def __init__(self, settings: Settings, workspace: Workspace, lock: LeaderLock):
         settings.require("slack_bot_token", purpose="the scheduler")
         self.client = web_client(settings, settings.slack_bot_token.get_secret_value())
@@ -46,9 +53,43 @@ class DigestTicker:
             log.info("digests: %s", report.summary())
 
 
+class TeamsDigestTicker:
+    """Sends every installed team's due digests, each with its own bot token (OAuth mode).
+
+    One team's failure is logged and never stops the others.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine, clock: Clock, lock: LeaderLock):
+        self.settings = settings
+        self.workspaces = Workspaces(settings, engine, clock)
+        self.installations = installation_store(settings, engine)
+        self.clock = clock
+        self.lock = lock
+        self.grace = timedelta(minutes=settings.delivery_digest_grace_minutes)
+
+    def tick(self) -> None:
+        if not self.lock.acquire():
+            log.debug("another scheduler is active")
+            return
+        at = self.clock.now()
+        for team in posting_teams(self.workspaces, self.installations):
+            try:
+                admin_channel = self.workspaces.settings_for(team.workspace.team_id).delivery_admin_channel
+                report = run_due(web_client(self.settings, team.token), team.workspace, at=at, grace=self.grace,
+                                 admin_channel=admin_channel)
+            except Exception:
+                log.exception("digests for team %s failed", team.workspace.team_id)
+                continue
+            if report.sent or report.failed or report.missed:
+                log.info("digests for %s: %s", team.workspace.team_id, report.summary())
+
+
 def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
     engine = make_engine(settings.database_url)
-    ticker = DigestTicker(settings, single_workspace(settings, engine, SystemClock()), LeaderLock(engine))
+    if settings.oauth_enabled:
+        ticker = TeamsDigestTicker(settings, engine, SystemClock(), LeaderLock(engine))
+    else:
+        ticker = DigestTicker(settings, single_workspace(settings, engine, SystemClock()), LeaderLock(engine))
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     scheduler.add_job(
         ticker.tick, CronTrigger(second=0, timezone=UTC), id="digests", name="send due digests",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.rules.health import HealthThresholds
 
 DEFAULT_TEAM_ID = "T0ACME"
+# The bot scopes manifest.yml declares (tests/test_oauth.py keeps the two in step).
+DEFAULT_SCOPES = "commands,chat:write,im:write,users:read,users:read.email"
 
 
 class SettingsError(Exception):
@@ -28,6 +30,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # OAuth (several workspaces): on when both the client id and secret are set.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: str = DEFAULT_SCOPES
+    slack_install_redirect_uri: str | None = None
     port: int = Field(default=3000, ge=1, le=65535)
     delivery_timezone: str = "UTC"
     # The workspace whose data a single-workspace deployment serves.
@@ -83,6 +90,40 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a Slack team id (like T0123ABCD)")
         return value
 
+    @field_validator("slack_scopes")
+    @classmethod
+    def _scope_list(cls, value: str) -> str:
+        scopes = [scope.strip() for scope in value.split(",") if scope.strip()]
+        if not scopes:
+            raise ValueError("list at least one bot scope, comma-separated (for example commands,chat:write)")
+        return ",".join(scopes)
+
+    @field_validator("slack_install_redirect_uri")
+    @classmethod
+    def _redirect_is_https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL (Slack wants https://YOUR-HOST/slack/oauth_redirect)")
+        return value
+
+    @model_validator(mode="after")
+    def _oauth_is_all_or_nothing(self) -> "Settings":
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
+            raise ValueError(
+                f"{missing} is not set: the OAuth install flow needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(Basic Information page), or neither for a single workspace"
+            )
+        return self
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Several workspaces install the app through Slack's OAuth flow."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.slack_scopes.split(",")
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.delivery_timezone)
@@ -110,6 +151,8 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         reason = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {reason}") from None
+        if not first["loc"]:
+            # A rule across settings names them itself.
+            raise SettingsError(reason) from None
+        raise SettingsError(f"{str(first['loc'][0]).upper()}: {reason}") from None

@@ -5,11 +5,16 @@ from __future__ import annotations
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import SlackCredentials, create_app
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 
 def run_socket_mode(settings: Settings) -> None:
     settings.require("slack_app_token", purpose="Socket Mode")
+    if settings.oauth_enabled:
+        raise SettingsError(
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: several workspaces install over HTTP "
+            "(/slack/install), so unset SLACK_APP_TOKEN and use `delivery-bot serve`"
+        )
     settings.require("slack_bot_token", purpose="Socket Mode")
     # Socket Mode requests come over Slack's websocket, not HTTP: Bolt skips the signature
     # check for them, so the signing secret is optional here.

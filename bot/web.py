@@ -1,6 +1,11 @@
-"""HTTP mode: a WSGI app with Slack's endpoint and a health check.
+"""HTTP mode: a WSGI app with Slack's endpoint, the OAuth install flow and a health check.
 
 Gunicorn serves it (`delivery-bot serve`); nothing here starts a server.
+
+Routes: `POST /slack/events` (signed requests from Slack), `GET /healthz`, and, when the app
+has an OAuth flow (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set), `GET /slack/install` and
+`GET /slack/oauth_redirect` (the paths bot.app gives the OAuthSettings; Bolt's WSGI adapter
+answers them from the app's `oauth_flow`).
 """
 
 from __future__ import annotations
@@ -32,11 +37,22 @@ def health(engine: Engine) -> tuple[int, dict]:
     }
 
 
+def oauth_paths(app: App) -> frozenset[str]:
+    """The install and redirect paths of the app's OAuth flow; none without one."""
+    flow = app.oauth_flow
+    return frozenset() if flow is None else frozenset({flow.install_path, flow.redirect_uri_path})
+
+
 def create_wsgi_app(app: App, engine: Engine) -> Callable:
     slack = SlackRequestHandler(app, path=SLACK_PATH)
+    install_paths = oauth_paths(app)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path = environ.get("PATH_INFO")
+        if path in install_paths and environ.get("REQUEST_METHOD") == "GET":
+            # The adapter runs Bolt's OAuthFlow: the install page, then Slack's redirect back.
+            return slack(environ, start_response)
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status, document = health(engine)
             body = json.dumps(document).encode()
             reason = "OK" if status == 200 else "Service Unavailable"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape
+from handlers.blocks.common import escape, sentence
 from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
 from store.changes import ChangeRefused, InvalidChange, StaleChange
@@ -51,7 +51,7 @@ def apply_move(client: WebClient, workspace: Workspace, origin: Origin, value: D
         refresh_origin(client, workspace, origin, value.w)
         return
     except InvalidChange as problem:
-        tell(client, origin, f"{escape(str(problem))}. Nothing was changed.")
+        tell(client, origin, f"{sentence(escape(str(problem)))}. Nothing was changed.")
         return
     refresh_origin(client, workspace, origin, value.w)
     refresh_posted(client, workspace, service_id=applied.service_id, skip=origin)

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltResponse
 
 from store.workspace import Workspace
 
-WorkspaceResolver = Callable[[str | None], Workspace]
+# The requesting workspace's store, or None when the request may see no workspace's data.
+WorkspaceResolver = Callable[[BoltContext], Workspace | None]
+
+log = logging.getLogger("delivery.middleware")
 
 
-def workspace_middleware(resolve: WorkspaceResolver, settings: object):
+def workspace_middleware(resolve: WorkspaceResolver, settings: object,
+                         team_settings: Callable[[str], object] | None = None):
     """Put the requesting workspace's store in `context["workspace"]`, and the settings in
-    `context["settings"]`, for every listener."""
+    `context["settings"]` (`team_settings(team_id)` when given: a workspace's own), for every listener.
 
-    def attach_workspace(context: BoltContext, next: Callable[[], None]) -> None:
-        context["workspace"] = resolve(context.team_id)
-        context["settings"] = settings
+    A request the resolver gives no workspace is acknowledged and goes no further: no
+    listener runs, so nothing reads or changes any workspace's data.
+    """
+
+    def attach_workspace(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        workspace = resolve(context)
+        if workspace is None:
+            log.warning("no workspace for team %s: request acknowledged, not served", context.team_id)
+            return BoltResponse(status=200, body="")
+        context["workspace"] = workspace
+        context["settings"] = team_settings(workspace.team_id) if team_settings else settings
         next()
+        return None
 
     return attach_workspace

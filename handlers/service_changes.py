@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape
+from handlers.blocks.common import escape, sentence
 from handlers.deliverable_moves import stale_text
 from handlers.ids import ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
@@ -54,7 +54,7 @@ def _guarded(client: WebClient, workspace: Workspace, origin: Origin, value: Ser
         tell(client, origin, stale_text(stale, workspace.clock.now()))
         refresh_origin(client, workspace, origin, value.w)
     except InvalidChange as problem:
-        tell(client, origin, f"{escape(str(problem))}. Nothing was changed.")
+        tell(client, origin, f"{sentence(escape(str(problem)))}. Nothing was changed.")
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape
+from handlers.blocks.common import escape, sentence
 from handlers.deliverable_moves import stale_text
 from handlers.ids import TicketAction, TicketActionValue
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
@@ -33,7 +33,7 @@ def explain(client: WebClient, workspace: Workspace, origin: Origin, value: Tick
         tell(client, origin, stale_text(problem, workspace.clock.now()))
         refresh_origin(client, workspace, origin, value.w)
     else:
-        tell(client, origin, f"{escape(str(problem))}. Nothing was changed.")
+        tell(client, origin, f"{sentence(escape(str(problem)))}. Nothing was changed.")
 
 
 def apply_ticket_action(client: WebClient, workspace: Workspace, origin: Origin, value: TicketActionValue, *,

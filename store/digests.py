@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, tuple_, union, update
 from sqlalchemy.orm import Session
 
 from store.changes import ChangeRefused
@@ -104,6 +104,17 @@ def personal_recipients(session: Session, ctx: QueryContext) -> list[Recipient]:
         Person.team_id == ctx.team_id, Person.personal_digest.is_(True), Person.slack_user_id.is_not(None),
     ).order_by(Person.id))
     return [Recipient(person_id=pid, slack_user_id=uid, timezone=tz) for pid, uid, tz in rows]
+
+
+def teams_with_digests(session: Session) -> list[str]:
+    """Every team with something a scheduler may send: a channel subscription or a personal digest.
+
+    The one query across workspaces: the scheduler of a multi-workspace deployment asks it once
+    per tick, then works in each team's own Workspace.
+    """
+    subscribed = select(DigestSubscription.team_id)
+    personal = select(Person.team_id).where(Person.personal_digest.is_(True), Person.slack_user_id.is_not(None))
+    return sorted(session.scalars(union(subscribed, personal)))
 
 
 def recorded_periods(session: Session, ctx: QueryContext, *, wanted: list[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -13,10 +13,17 @@ assert on `fake.calls` / `fake.wait_for(...)`. It is a test double: stdlib
 Failures are programmable (`fail_next`, `rate_limit_next`), and
 `response_url(name)` gives an URL that records what the app posts to a
 slash command's or a click's `response_url`.
+
+Several workspaces: `add_workspace(team_id, token, code=...)` makes `auth.test`
+answer `token` with that team, and `oauth.v2.access` exchange `code` for that
+bot token, as Slack does at the end of the OAuth install flow (checking the app's
+client id and secret given by `set_oauth_client`). Other tokens are the default
+team's (T0ACME).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -131,8 +138,10 @@ class FakeSlack:
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._teams_by_token: dict[str, tuple[str, str]] = {}  # token -> (team id, team name)
+        self._tokens_by_code: dict[str, str] = {}
+        self._oauth_client: tuple[str, str] | None = None
         self._handlers: dict[str, Callable[[Json], Json]] = {
-            "auth.test": lambda params: dict(AUTH_TEST),
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -142,6 +151,9 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "users.list": self._users_list,
+            # Answered with the request's headers in _answer_api (per token / client credentials).
+            "auth.test": lambda params: dict(AUTH_TEST),
+            "oauth.v2.access": lambda params: _error("invalid_code"),
         }
 
     # -- lifecycle -----------------------------------------------------------
@@ -225,12 +237,29 @@ class FakeSlack:
                 self._cond.wait(remaining)
 
     def reset(self) -> None:
-        """Forget calls, programmed failures and overrides; restart ts/ids."""
+        """Forget calls, programmed failures, overrides and workspaces; restart ts/ids."""
         with self._cond:
             self._calls.clear()
             self._rules.clear()
             self._overrides.clear()
             self._counter = 0
+            self._teams_by_token.clear()
+            self._tokens_by_code.clear()
+            self._oauth_client = None
+
+    # -- several workspaces --------------------------------------------------
+
+    def set_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """The app credentials `oauth.v2.access` accepts (HTTP Basic, as slack_sdk sends them)."""
+        with self._cond:
+            self._oauth_client = (client_id, client_secret)
+
+    def add_workspace(self, team_id: str, token: str, *, code: str | None = None, team_name: str | None = None) -> None:
+        """`auth.test` answers `token` as `team_id`'s bot; `oauth.v2.access` trades `code` for it."""
+        with self._cond:
+            self._teams_by_token[token] = (team_id, team_name or team_id)
+            if code is not None:
+                self._tokens_by_code[code] = token
 
     # -- programming answers -------------------------------------------------
 
@@ -295,7 +324,8 @@ class FakeSlack:
     def _answer_api(self, method: str, params: Json, headers: Headers) -> _Reply:
         if method not in self._handlers and method not in self._overrides:
             return _Reply(200, {"ok": False, "error": "unknown_method"})
-        auth_error = _auth_error(headers, params)
+        # oauth.v2.access authenticates the app (client id and secret), not a token.
+        auth_error = None if method == "oauth.v2.access" else _auth_error(headers, params)
         if auth_error:
             return _Reply(200, {"ok": False, "error": auth_error})
         programmed = self._programmed(method, params)
@@ -305,6 +335,10 @@ class FakeSlack:
             override = self._overrides.get(method)
         if override is not None:
             return _Reply(200, json.loads(json.dumps(override)))  # a copy per call
+        if method == "oauth.v2.access":
+            return _Reply(200, self._oauth_v2_access(params, headers))
+        if method == "auth.test":
+            return _Reply(200, self._auth_test(headers, params))
         return _Reply(200, self._handlers[method](params))
 
     def _programmed(self, method: str, params: Json) -> _Reply | None:
@@ -333,6 +367,41 @@ class FakeSlack:
         return f"{_TS_BASE_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # -- Web API methods -----------------------------------------------------
+
+    def _auth_test(self, headers: Headers, params: Json) -> Json:
+        with self._cond:
+            team = self._teams_by_token.get(_token(headers, params) or "")
+        if team is None:
+            return dict(AUTH_TEST)
+        team_id, name = team
+        return dict(AUTH_TEST, team_id=team_id, team=name, url=f"https://{team_id.lower()}.slack.com/",
+                    user_id=f"U{team_id}BOT", bot_id=f"B{team_id}")
+
+    def _oauth_v2_access(self, params: Json, headers: Headers) -> Json:
+        client = _basic_credentials(headers) or (params.get("client_id"), params.get("client_secret"))
+        with self._cond:
+            expected = self._oauth_client
+            token = self._tokens_by_code.pop(str(params.get("code")), None)  # a code works once
+            team = self._teams_by_token.get(token or "")
+        if expected is not None and client[0] != expected[0]:
+            return _error("invalid_client_id")
+        if expected is not None and client[1] != expected[1]:
+            return _error("bad_client_secret")
+        if token is None or team is None:
+            return _error("invalid_code")
+        team_id, name = team
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": f"U{team_id}ADMIN"},
+            "scope": "commands,chat:write,im:write,users:read,users:read.email",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": f"U{team_id}BOT",
+            "team": {"id": team_id, "name": name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _chat_post_message(self, params: Json) -> Json:
         channel = _channel_id(params.get("channel"))
@@ -495,10 +564,24 @@ def _maybe_json(value: str) -> Any:
         return value
 
 
-def _auth_error(headers: Headers, params: Json) -> str | None:
-    """Slack's answer to a missing (`not_authed`) or wrong (`invalid_auth`) token."""
+def _token(headers: Headers, params: Json) -> str | None:
     auth = headers.get("authorization", "")
     token = auth[len("bearer ") :].strip() if auth.lower().startswith("bearer ") else params.get("token")
+    return str(token) if token else None
+
+
+def _basic_credentials(headers: Headers) -> tuple[str, str] | None:
+    """(client id, client secret) from an HTTP Basic Authorization header."""
+    auth = headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return None
+    client_id, _, secret = base64.b64decode(auth[len("basic ") :].strip()).decode("utf-8").partition(":")
+    return client_id, secret
+
+
+def _auth_error(headers: Headers, params: Json) -> str | None:
+    """Slack's answer to a missing (`not_authed`) or wrong (`invalid_auth`) token."""
+    token = _token(headers, params)
     if not token:
         return "not_authed"
     if not str(token).startswith("xoxb-"):

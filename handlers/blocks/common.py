@@ -38,6 +38,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalised, to start a reply with a message from the core."""
+    return text[:1].upper() + text[1:]
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 

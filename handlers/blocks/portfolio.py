@@ -62,7 +62,31 @@ def _milestones(status: PortfolioStatus, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+EMPTY_TITLE = "No active services in this workspace yet."
+
+
+def is_empty(status: PortfolioStatus) -> bool:
+    """Nothing to report at all: a newly installed workspace, before its portfolio is imported."""
+    return (status.active_services == 0 and status.deliverables.total == 0 and status.overdue_tickets == 0
+            and not status.milestones_this_week and not status.needing_attention)
+
+
+def empty_portfolio_message(status: PortfolioStatus) -> Reply:
+    blocks = [
+        HeaderBlock(text=EMPTY_TITLE),
+        mrkdwn_section(
+            "This workspace's delivery portfolio is empty, so there is no status to show. An ops person can "
+            "bring the portfolio in from CSV files (`delivery-bot import`); then `/delivery status` answers "
+            "here with services, health, deliverables, tickets and milestones."
+        ),
+        context(f"As of {time_token(status.as_of)} · `/delivery help` for more"),
+    ]
+    return Reply(text=EMPTY_TITLE, blocks=blocks, shareable=False)
+
+
 def portfolio_status_message(status: PortfolioStatus, tz: ZoneInfo) -> Reply:
+    if is_empty(status):
+        return empty_portfolio_message(status)
     title = headline(status)
     overdue = status.overdue_tickets
     blocks = [
