@@ -58,3 +58,12 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def refresh_planner_statistics(session: Session, tables: list[str]) -> None:
+    """After a bulk load, tell the query planner how big the tables now are and how their indexes
+    spread. Without statistics SQLite picks indexes by rule of thumb (at 10,000 services it read one
+    service's sessions through the whole team's time index, 130 ms instead of 1 ms) and
+    PostgreSQL misjudges joins; both planners keep them until the next ANALYZE."""
+    for name in tables:
+        session.execute(text(f"ANALYZE {name}"))

@@ -196,7 +196,8 @@ class Deliverable(Base):
     __tablename__ = "deliverables"
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
-        Index("ix_deliverables_service_status", "service_id", "status"),
+        # Covers the deliverable tally (status and lateness of active services' deliverables).
+        Index("ix_deliverables_service_status_due", "service_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,7 +229,10 @@ class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
-        Index("ix_appointments_team_starts", "team_id", "starts_at"),
+        # Both cover their queries, so the week's capacity and the engagement windows read no rows:
+        # hours per person in a time range, and customer sessions per service in a time range.
+        Index("ix_appointments_team_starts_person", "team_id", "starts_at", "person_id", "kind", "duration_minutes"),
+        Index("ix_appointments_team_kind_starts", "team_id", "kind", "starts_at", "service_id"),
         Index("ix_appointments_service_starts", "service_id", "starts_at"),
     )
 
@@ -252,16 +256,21 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
-        Index("ix_tickets_team_opened", "team_id", "opened_at"),
-        Index("ix_tickets_team_resolved", "team_id", "resolved_at"),
-        Index("ix_tickets_team_open_due", "team_id", "resolved_at", "due_at"),
+        # Tickets opened in a time range, and open tickets by due time (resolved_at IS NULL) or
+        # resolved in a time range, each with what the week's flow, the SLA and the breakdown by
+        # customer, owner or type read: those queries never visit the ticket rows.
+        Index("ix_tickets_team_opened_groups", "team_id", "opened_at", "customer_id", "owner_id", "type"),
+        Index("ix_tickets_team_resolved_due", "team_id", "resolved_at", "due_at", "opened_at", "customer_id",
+              "owner_id", "type"),
+        # A service's open tickets (its card), and the foreign key's index.
+        Index("ix_tickets_service_resolved", "service_id", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = team_column()
     key: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
-    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
     type: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(16))

@@ -104,9 +104,9 @@ def test_shape_follows_the_demo(engine):
     counts = row_counts(engine)
     assert loaded.rows == sum(counts.values())
     assert counts["people"] == SERVICES // 3
-    assert 9 <= counts["deliverables"] / SERVICES <= 11
-    assert 30 <= counts["tickets"] / SERVICES <= 36
-    assert 17 <= counts["appointments"] / SERVICES <= 23
+    assert 13 <= counts["deliverables"] / SERVICES <= 17
+    assert 46 <= counts["tickets"] / SERVICES <= 54
+    assert 26 <= counts["appointments"] / SERVICES <= 34
     assert counts["milestones"] == 2 * SERVICES
     tally = status(engine).deliverables
     assert 0.8 <= tally.on_schedule_share <= 0.95

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from store.db import refresh_planner_statistics
 from store.context import QueryContext
 from store.enums import Surface
 from store.io.formats import KINDS, SPECS, Column, KindSpec, parse_plain, parse_text
@@ -87,6 +88,8 @@ def import_path(session: Session, ctx: QueryContext, path: str | Path, *, kind: 
             savepoint.rollback()
     if report.errors:
         raise ImportRejected(report.errors, report)
+    if not dry_run:
+        refresh_planner_statistics(session, sorted({SPECS[k].model.__tablename__ for k, _ in files}))
     return report
 
 

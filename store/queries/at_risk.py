@@ -11,7 +11,7 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
 from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import capacity_report
-from store.queries.health_signals import active_service_health
+from store.queries.health_signals import services_needing_attention
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
@@ -63,12 +63,12 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
 
 
 def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
-    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    _, services = services_needing_attention(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name))
     blocked, blocked_total = blocked_deliverables(session, ctx)
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
-    people = capacity_report(session, ctx).people
+    people = capacity_report(session, ctx, states={LoadState.OVERLOADED}).people
     return AtRiskReport(
         as_of=ctx.now,
         at_risk=[s for s in worst_first if s.health == Health.AT_RISK],

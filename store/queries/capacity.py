@@ -9,6 +9,7 @@ blocked deliverables per owner. Figures are assembled in Python with the rules o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from store.models import Appointment, Deliverable, Person, Service, Ticket, serv
 from store.readmodels import PersonRef
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import (
+    LoadState,
     billable_band,
     capacity_sort_key,
     load_state,
@@ -155,11 +157,15 @@ def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets
     )
 
 
-def capacity_report(session: Session, ctx: QueryContext) -> CapacityReport:
-    """Every person of the workspace with load, state and this week's utilization, in five statements."""
+def capacity_report(session: Session, ctx: QueryContext, *,
+                    states: Collection[LoadState] | None = None) -> CapacityReport:
+    """Every person of the workspace (or those in `states` only, as the at-risk answers need the
+    overloaded) with load, state and this week's utilization, in five statements."""
     team_id, week = ctx.team_id, ctx.week
     people = _people(session, team_id)
     active = _active_services_per_person(session, team_id)
+    if states is not None:
+        people = [p for p in people if load_state(active.get(p.id, 0), p.max_services) in states]
     minutes, appointments = _split_appointments(_appointments(session, team_id, week.start, week.end))
     tickets = _open_tickets_per_owner(session, team_id)
     blocked = _blocked_deliverables_per_owner(session, team_id)

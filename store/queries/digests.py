@@ -17,7 +17,7 @@ from store.enums import Health
 from store.models import Ticket
 from store.queries.at_risk import blocked_deliverables
 from store.queries.capacity import capacity_report
-from store.queries.health_signals import active_service_health
+from store.queries.health_signals import services_needing_attention
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels_digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
@@ -31,14 +31,14 @@ MAX_OVERDUE = 25
 def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble.
 
-    Fourteen statements: services' health (5), blocked deliverables (2), capacity (5), milestones (2).
+    Fifteen statements: services' health (6), blocked deliverables (2), capacity (5), milestones (2).
     """
-    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    _, services = services_needing_attention(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     # Longest in its state first; a service with no start for its state (an override) last.
     worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name,
                                                   s.service_name))
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
-    people = capacity_report(session, ctx).people
+    people = capacity_report(session, ctx, states={LoadState.OVERLOADED}).people
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
     return AtRiskDigestData(
         as_of=ctx.now,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Collection
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
+from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket
 from store.readmodels import FindingView, PersonRef, ServiceHealthView
 from store.rules.health import (
+    Assessment,
     BlockedDeliverable,
     HealthSignals,
     HealthThresholds,
@@ -46,9 +48,13 @@ def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresh
 
 
 def _open_milestones(session: Session, team_id: str, today: date, limits: HealthThresholds, only):
+    """Open milestones that may raise a finding: overdue ones, and those due within the window with
+    at most the rule's share done (a superset of the timeline rule's test, which decides; in SQL,
+    so the many milestones on track never reach Python)."""
     done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
+    total = func.count(Deliverable.id)
     rows = session.execute(
-        select(Milestone.service_id, Milestone.name, Milestone.due_on, func.count(Deliverable.id), done)
+        select(Milestone.service_id, Milestone.name, Milestone.due_on, total, done)
         .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
         .where(
             Milestone.team_id == team_id,
@@ -57,16 +63,20 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
             Milestone.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
+        .having(or_(Milestone.due_on < today, and_(total > 0, done <= total * limits.milestone_min_done_share)))
     )
     overdue: dict[int, list[MilestoneProgress]] = defaultdict(list)
     upcoming: dict[int, list[MilestoneProgress]] = defaultdict(list)
-    for service_id, name, due_on, total, done_count in rows:
-        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(total))
+    for service_id, name, due_on, linked, done_count in rows:
+        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(linked))
         (overdue if due_on < today else upcoming)[service_id].append(progress)
     return overdue, upcoming
 
 
 def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
+    """Customer sessions in the recent and the prior engagement window, of the services whose
+    engagement is declining only (the rule's own test, in SQL): the rest raise no finding, and
+    leaving them out keeps Python's work proportional to the problems, not to the portfolio."""
     window = timedelta(days=limits.engagement_window_days)
     recent_start, prior_start = now - window, now - 2 * window
     recent = func.sum(case((Appointment.starts_at > recent_start, 1), else_=0))
@@ -81,6 +91,7 @@ def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThres
             Appointment.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Appointment.service_id)
+        .having(and_(prior > 0, recent < prior * limits.engagement_min_ratio))
     )
     return {service_id: (int(r or 0), int(p or 0)) for service_id, r, p in rows}
 
@@ -122,47 +133,91 @@ def gather_signals(
     }
 
 
+@dataclass(frozen=True)
+class AssessedService:
+    """One active service's phase and assessment, before any read model is built."""
+
+    id: int
+    phase: Phase
+    assessment: Assessment
+
+
+def assess_active_services(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    only: Collection[int] | None = None,
+) -> list[AssessedService]:
+    """Active services (all, or `only` those) with their assessment, in five statements.
+
+    A service with no signal and no override is On Track without running the rules: they would
+    find nothing, and most of a portfolio is such services. Names are not read here: most
+    answers show only the services that need attention (`service_views`).
+    """
+    signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
+    quiet = assess(HealthSignals(), now=now, today=today, limits=limits)
+    query = select(Service.id, Service.phase, Service.health_override, Service.health_override_reason,
+                   Service.health_override_expires_at).where(
+        Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
+    assessed = []
+    for service_id, phase, override_health, override_reason, override_expires in rows:
+        found = signals.get(service_id)
+        if found is None and override_health is None:
+            assessment = quiet
+        else:
+            override = (Override(override_health, override_reason, override_expires)
+                        if override_health is not None else None)
+            assessment = assess(found or HealthSignals(), now=now, today=today, limits=limits, override=override)
+        assessed.append(AssessedService(service_id, phase, assessment))
+    return assessed
+
+
+def service_views(session: Session, assessed: Collection[AssessedService]) -> list[ServiceHealthView]:
+    """Read models of these assessed services, by customer and service name (in Python, so the
+    order is the same on both databases): one statement for their names and owners."""
+    by_id = {service.id: service for service in assessed}
+    rows = session.execute(
+        select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note)
+        .join(Customer, Customer.id == Service.customer_id)
+        .outerjoin(Person, Person.id == Service.owner_id)
+        .where(Service.id.in_(list(by_id)))
+    ).all()
+    rows.sort(key=lambda row: (row[2], row[1], row[0]))
+    views = []
+    for service_id, name, customer_name, owner_name, owner_slack, note in rows:
+        service = by_id[service_id]
+        assessment = service.assessment
+        views.append(ServiceHealthView(
+            service_id=service_id,
+            service_name=name,
+            customer_name=customer_name,
+            phase=service.phase,
+            owner=PersonRef(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
+            action_note=note,
+            health=assessment.shown,
+            computed_health=assessment.computed,
+            findings=[
+                FindingView(health=f.health, rule=f.rule, reason=f.reason, since=f.since)
+                for f in assessment.findings
+            ],
+            health_since=assessment.since,
+            override_reason=assessment.override.reason if assessment.override else None,
+            override_expires_at=assessment.override.expires_at if assessment.override else None,
+        ))
+    return views
+
+
 def active_service_health(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
     only: Collection[int] | None = None,
 ) -> list[ServiceHealthView]:
-    """Active services (all, or `only` those) with their assessed health, in five statements."""
-    signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
-    query = (
-        select(Service, Customer.name, Person.name, Person.slack_user_id)
-        .join(Customer, Customer.id == Service.customer_id)
-        .outerjoin(Person, Person.id == Service.owner_id)
-        .where(and_(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE))
-        .order_by(Customer.name, Service.name)
-    )
-    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
-    views = []
-    for service, customer_name, owner_name, owner_slack in rows:
-        override = (
-            Override(service.health_override, service.health_override_reason, service.health_override_expires_at)
-            if service.health_override is not None
-            else None
-        )
-        assessment = assess(
-            signals.get(service.id, HealthSignals()), now=now, today=today, limits=limits, override=override
-        )
-        views.append(
-            ServiceHealthView(
-                service_id=service.id,
-                service_name=service.name,
-                customer_name=customer_name,
-                phase=service.phase,
-                owner=PersonRef(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
-                action_note=service.action_note,
-                health=assessment.shown,
-                computed_health=assessment.computed,
-                findings=[
-                    FindingView(health=f.health, rule=f.rule, reason=f.reason, since=f.since)
-                    for f in assessment.findings
-                ],
-                health_since=assessment.since,
-                override_reason=assessment.override.reason if assessment.override else None,
-                override_expires_at=assessment.override.expires_at if assessment.override else None,
-            )
-        )
-    return views
+    """Active services (all, or `only` those) with their assessed health, in six statements."""
+    return service_views(session, assess_active_services(
+        session, team_id, now=now, today=today, limits=limits, only=only))
+
+
+def services_needing_attention(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+) -> tuple[list[AssessedService], list[ServiceHealthView]]:
+    """Every active service assessed, and read models of those whose shown health is not On Track."""
+    assessed = assess_active_services(session, team_id, now=now, today=today, limits=limits)
+    return assessed, service_views(session, [s for s in assessed if s.assessment.shown != Health.ON_TRACK])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Service, Ticket
-from store.queries.health_signals import DONE_STATUSES, active_service_health
+from store.queries.health_signals import DONE_STATUSES, services_needing_attention
 from store.readmodels import DeliverableTally, MilestoneView, PortfolioStatus
 
 
@@ -56,19 +56,17 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day) -> li
 
 def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
     team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
-    services = active_service_health(session, team_id, now=now, today=today, limits=ctx.limits)
+    assessed, needing_attention = services_needing_attention(
+        session, team_id, now=now, today=today, limits=ctx.limits)
     health_counts = {health: 0 for health in Health}
     phase_counts = {phase: 0 for phase in Phase}
-    for service in services:
-        health_counts[service.health] += 1
+    for service in assessed:
+        health_counts[service.assessment.shown] += 1
         phase_counts[service.phase] += 1
-    needing_attention = sorted(
-        (s for s in services if s.health != Health.ON_TRACK),
-        key=lambda s: (-s.health.severity, s.customer_name, s.service_name),
-    )
+    needing_attention.sort(key=lambda s: (-s.health.severity, s.customer_name, s.service_name))
     return PortfolioStatus(
         as_of=now,
-        active_services=len(services),
+        active_services=len(assessed),
         health_counts=health_counts,
         phase_counts=phase_counts,
         deliverables=deliverable_tally(session, team_id, today=today),

@@ -6,7 +6,7 @@ Two kinds of comparison, each honest about what the database keeps:
 - figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
   from dated facts (`store.queries.health_history`). Load and phases have no history, so they are
   shown as they are now.
-Twenty statements whatever the portfolio size.
+Twenty-one statements whatever the portfolio size.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from store.enums import AppointmentKind, Health, Phase, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
 from store.queries.health_history import done_by, health_as_of
-from store.queries.health_signals import active_service_health
+from store.queries.health_signals import assess_active_services, service_views
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
@@ -129,7 +129,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     last_week = ctx.week.previous(ctx.tz)
     weeks = (last_week, last_week.previous(ctx.tz))
     week_ago = ctx.now - WEEK
-    services = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    services = assess_active_services(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     capacity = capacity_report(session, ctx)
     utilization = _utilization(session, ctx, weeks)
     sla = _sla(session, ctx, weeks)
@@ -143,13 +143,16 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
             tally_[value] += 1
         return tally_
 
-    compared = [s for s in services if s.service_id in then]
+    compared = [s for s in services if s.id in then]
+    changed = {s.id for s in compared if s.assessment.computed != then[s.id].health}
+    declining_ids = {s.id for s in services if any(f.rule == ENGAGEMENT_RULE for f in s.assessment.findings)}
+    views = service_views(session, [s for s in services if s.id in changed | declining_ids])
     changes = sorted(
-        (HealthChange(service=s, before=then[s.service_id].health)
-         for s in compared if s.computed_health != then[s.service_id].health),
+        (HealthChange(service=view, before=then[view.service_id].health)
+         for view in views if view.service_id in changed),
         key=lambda c: (-c.service.computed_health.severity, c.service.customer_name, c.service.service_name),
     )
-    declining = [s for s in services if any(f.rule == ENGAGEMENT_RULE for f in s.findings)]
+    declining = [view for view in views if view.service_id in declining_ids]
     phases = {phase: 0 for phase in Phase}
     for service in services:
         phases[service.phase] += 1
@@ -162,12 +165,12 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         active_services=len(services), phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,
         sla_last_week=sla[0], sla_week_before=sla[1],
-        health_counts=counts(s.health for s in services),
-        computed_counts_now=counts(s.computed_health for s in compared),
-        computed_counts_week_ago=counts(then[s.service_id].health for s in compared),
+        health_counts=counts(s.assessment.shown for s in services),
+        computed_counts_now=counts(s.assessment.computed for s in compared),
+        computed_counts_week_ago=counts(then[s.id].health for s in compared),
         compared=len(compared),
         health_changes=changes,
         engagement_declining=declining,
-        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[s.service_id].rules for s in compared),
+        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[s.id].rules for s in compared),
         customer_org_flags=[s for s in declining if s.health != Health.ON_TRACK],
     )
