@@ -196,7 +196,9 @@ class Deliverable(Base):
     __tablename__ = "deliverables"
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
-        # Covers the deliverable tally (status and lateness of active services' deliverables).
+        # Cover the deliverable tally: the team's deliverables by status and lateness, less those
+        # of services not active (found through the services).
+        Index("ix_deliverables_team_status_due", "team_id", "status", "due_on"),
         Index("ix_deliverables_service_status_due", "service_id", "status", "due_on"),
     )
 
@@ -230,9 +232,9 @@ class Appointment(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
         # Both cover their queries, so the week's capacity and the engagement windows read no rows:
-        # hours per person in a time range, and customer sessions per service in a time range.
+        # hours per person in a time range, and each service's customer sessions in a time range.
         Index("ix_appointments_team_starts_person", "team_id", "starts_at", "person_id", "kind", "duration_minutes"),
-        Index("ix_appointments_team_kind_starts", "team_id", "kind", "starts_at", "service_id"),
+        Index("ix_appointments_service_kind_starts", "service_id", "kind", "starts_at"),
         Index("ix_appointments_service_starts", "service_id", "starts_at"),
     )
 

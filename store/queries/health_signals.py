@@ -84,7 +84,8 @@ def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThres
     rows = session.execute(
         select(Appointment.service_id, recent, prior)
         .where(
-            Appointment.team_id == team_id,
+            # The team is the services': with no team_id test here, each service's sessions are
+            # one range of an index that holds all this reads.
             Appointment.kind == AppointmentKind.CUSTOMER_SESSION,
             Appointment.starts_at > prior_start,
             Appointment.starts_at <= now,
@@ -182,26 +183,29 @@ def service_views(session: Session, assessed: Collection[AssessedService]) -> li
         .where(Service.id.in_(list(by_id)))
     ).all()
     rows.sort(key=lambda row: (row[2], row[1], row[0]))
+    # Built without validation (model_construct): every value is already typed, from the
+    # database and the rules, and validating a thousand views costs more than the query.
     views = []
     for service_id, name, customer_name, owner_name, owner_slack, note in rows:
         service = by_id[service_id]
         assessment = service.assessment
-        views.append(ServiceHealthView(
+        override = assessment.override
+        views.append(ServiceHealthView.model_construct(
             service_id=service_id,
             service_name=name,
             customer_name=customer_name,
             phase=service.phase,
-            owner=PersonRef(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
+            owner=PersonRef.model_construct(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
             action_note=note,
             health=assessment.shown,
             computed_health=assessment.computed,
             findings=[
-                FindingView(health=f.health, rule=f.rule, reason=f.reason, since=f.since)
+                FindingView.model_construct(health=f.health, rule=f.rule, reason=f.reason, since=f.since)
                 for f in assessment.findings
             ],
             health_since=assessment.since,
-            override_reason=assessment.override.reason if assessment.override else None,
-            override_expires_at=assessment.override.expires_at if assessment.override else None,
+            override_reason=override.reason if override else None,
+            override_expires_at=override.expires_at if override else None,
         ))
     return views
 

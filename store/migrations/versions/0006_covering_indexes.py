@@ -21,12 +21,13 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_appointments_team_starts'))
-        batch_op.create_index('ix_appointments_team_kind_starts', ['team_id', 'kind', 'starts_at', 'service_id'], unique=False)
+        batch_op.create_index('ix_appointments_service_kind_starts', ['service_id', 'kind', 'starts_at'], unique=False)
         batch_op.create_index('ix_appointments_team_starts_person', ['team_id', 'starts_at', 'person_id', 'kind', 'duration_minutes'], unique=False)
 
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliverables_service_status'))
         batch_op.create_index('ix_deliverables_service_status_due', ['service_id', 'status', 'due_on'], unique=False)
+        batch_op.create_index('ix_deliverables_team_status_due', ['team_id', 'status', 'due_on'], unique=False)
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_team_open_due'))
@@ -50,11 +51,12 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_team_open_due'), ['team_id', 'resolved_at', 'due_at'], unique=False)
 
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliverables_team_status_due')
         batch_op.drop_index('ix_deliverables_service_status_due')
         batch_op.create_index(batch_op.f('ix_deliverables_service_status'), ['service_id', 'status'], unique=False)
 
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_index('ix_appointments_team_starts_person')
-        batch_op.drop_index('ix_appointments_team_kind_starts')
+        batch_op.drop_index('ix_appointments_service_kind_starts')
         batch_op.create_index(batch_op.f('ix_appointments_team_starts'), ['team_id', 'starts_at'], unique=False)
 
