@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -74,7 +75,8 @@ def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Worksp
     )
 
 
-def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Clock) -> App:
+def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Clock,
+              executor: ThreadPoolExecutor | None = None) -> App:
     """Several workspaces: each installs through the OAuth flow and is served its own data only.
 
     Every Web API call goes to `SLACK_API_URL`: Bolt's OAuthFlow uses the app's client for
@@ -104,12 +106,20 @@ def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Cl
         client_secret=client_secret, client=client, cache_enabled=True,
     )
     app = App(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings, authorize=authorize,
-              name="delivery-bot")
+              name="delivery-bot", listener_executor=executor)
     # app_uninstalled / tokens_revoked delete the team's installation (when the app subscribes to them).
     app.enable_token_revocation_listeners()
     workspaces = Workspaces(settings, engine, clock)
     app.use(workspace_middleware(workspaces.for_request, settings, workspaces.settings_for))
     return app
+
+
+def listener_executor(threads: int | None) -> ThreadPoolExecutor | None:
+    """Bolt runs each listener in its executor (five threads unless given one) while the server's
+    thread waits for the ack. With fewer listener threads than server threads, a request waits
+    behind other listeners' work after their acks (a click's redraw, a deferred answer) before it
+    can even acknowledge; past 3 s Bolt answers 404 and Slack shows an error."""
+    return None if threads is None else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bolt-listener")
 
 
 def create_app(
@@ -118,11 +128,13 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Clock | None = None,
+    listener_threads: int | None = None,
 ) -> App:
     engine = engine or make_engine(settings.database_url)
     clock = clock or SystemClock()
+    executor = listener_executor(listener_threads)
     if settings.oauth_enabled and not credentials.local:
-        app = oauth_app(settings, credentials.signing_secret, engine, clock)
+        app = oauth_app(settings, credentials.signing_secret, engine, clock, executor)
         register_all(app)
         return app
     # A single-workspace deployment serves exactly one workspace's data, whatever team id
@@ -134,12 +146,14 @@ def create_app(
             signing_secret=credentials.signing_secret,
             authorize=_local_authorize(credentials.bot_token),
             name="delivery-bot",
+            listener_executor=executor,
         )
     else:
         app = App(
             client=web_client(settings, credentials.bot_token),
             signing_secret=credentials.signing_secret,
             name="delivery-bot",
+            listener_executor=executor,
         )
     app.use(workspace_middleware(lambda _context: workspace, settings))
     register_all(app)

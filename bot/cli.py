@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         server.add_argument("--port", type=int, default=None, help="listen port (default PORT or 3000)")
         server.add_argument("--host", default="0.0.0.0", help="listen address (default 0.0.0.0)")
         server.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
-        server.add_argument("--threads", type=int, default=8)
+        server.add_argument("--threads", type=int, default=32,
+                            help="threads per worker (default 32): a request holds one until its ack")
 
     sub.choices["run"].add_argument("--no-scheduler", action="store_true", help="do not send scheduled digests")
     sub.add_parser("scheduler", help="run the digest scheduler alone")

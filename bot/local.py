@@ -92,6 +92,8 @@ def signed_headers(secret: str, body: bytes) -> dict[str, str]:
 def ask(settings: Settings, text: str, *, user_id: str = LOCAL_USER, engine: Engine | None = None,
         clock: Clock | None = None) -> LocalReply:
     secret = secrets.token_hex(16)
+    # The terminal reads the answer from the ack: give it all the time Bolt allows.
+    settings = settings.model_copy(update={"delivery_answer_budget_seconds": 2.5})
     app = create_app(
         settings, SlackCredentials(bot_token=LOCAL_TOKEN, signing_secret=secret, local=True),
         engine=engine, clock=clock,

@@ -39,7 +39,11 @@ class DeliveryServer(BaseApplication):
 
     def load(self):
         engine = make_engine(self.settings.database_url)
-        return create_wsgi_app(create_app(self.settings, self.credentials, engine=engine), engine)
+        # Twice the server's threads: one per request waiting for its ack, and as many for work
+        # that goes on after acks (a click's redraw, an answer sent through response_url).
+        app = create_app(self.settings, self.credentials, engine=engine,
+                         listener_threads=2 * self.options["threads"])
+        return create_wsgi_app(app, engine)
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     delivery_customer_org_channel: str | None = None
     # Where ops hear about digests Slack refused (else a DM to each ops person).
     delivery_admin_channel: str | None = None
+    # A /delivery answer not ready within this many seconds is acknowledged with a short note and
+    # follows through the response_url (Slack drops commands not acknowledged within 3 s).
+    delivery_answer_budget_seconds: float = Field(default=1.5, ge=0, le=2.5)
     # A digest run missed while the bot was down is sent late within this many minutes.
     delivery_digest_grace_minutes: int = Field(default=120, ge=0)
     # Health rule thresholds (docs/metrics.md).

@@ -1,12 +1,19 @@
 """`/delivery`: parse, ask the store, render, answer in the acknowledgement.
 
-Answering in the ack keeps the reply inside Slack's 3-second window without a
-second HTTP round trip; every answer here is a fixed, small number of indexed queries.
+Answering in the ack needs no second HTTP round trip, and every answer is a fixed, small number
+of indexed queries. But Slack drops a command not acknowledged within 3 seconds, and a busy
+server (a very large portfolio, many people asking at once) can take longer: so the answer is
+computed in a small pool of its own, and when it is not ready within the answer budget
+(DELIVERY_ANSWER_BUDGET_SECONDS) the command is acknowledged with a short note and the answer
+follows through the command's response_url, replacing the note.
 """
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NotReady
+
+from slack_bolt import Ack, BoltContext, Respond
 
 from handlers.blocks.common import Reply
 from handlers.blocks.share import with_share_button
@@ -31,7 +38,21 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
     return reply
 
 
-def delivery_command(ack: Ack, command: dict, context: BoltContext) -> None:
-    reply = reply_for(context["workspace"], command.get("text", ""), command["user_id"],
-                      channel_id=command.get("channel_id", ""))
+# Answers are CPU work under one interpreter lock: a few threads keep the database's waits
+# overlapped without letting many answers slow each other down. Threads start on first use.
+ANSWER_THREADS = 4
+_answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="delivery-answer")
+WORKING_ON_IT = "Working on it: the answer follows in a moment."
+
+
+def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) -> None:
+    answering = _answers.submit(reply_for, context["workspace"], command.get("text", ""), command["user_id"],
+                                channel_id=command.get("channel_id", ""))
+    try:
+        reply = answering.result(timeout=context["settings"].delivery_answer_budget_seconds)
+    except NotReady:
+        ack(response_type="ephemeral", text=WORKING_ON_IT)
+        reply = answering.result()
+        respond(response_type="ephemeral", replace_original=True, text=reply.text, blocks=reply.block_dicts())
+        return
     ack(response_type="ephemeral", text=reply.text, blocks=reply.block_dicts())
