@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -68,10 +69,15 @@ def _local_authorize(token: str):
     return authorize
 
 
+def store_gate(settings: Settings) -> threading.BoundedSemaphore:
+    """How many store reads and changes a process runs at once (DELIVERY_STORE_CONCURRENCY)."""
+    return threading.BoundedSemaphore(settings.delivery_store_concurrency)
+
+
 def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Workspace:
     return Workspace(
         sessions=make_sessionmaker(engine), team_id=settings.delivery_team_id, clock=clock, tz=settings.timezone,
-        limits=settings.health_thresholds,
+        limits=settings.health_thresholds, gate=store_gate(settings),
     )
 
 

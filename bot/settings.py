@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # A /delivery answer not ready within this many seconds is acknowledged with a short note and
     # follows through the response_url (Slack drops commands not acknowledged within 3 s).
     delivery_answer_budget_seconds: float = Field(default=1.5, ge=0, le=2.5)
+    # Store reads and changes a process runs at once; more wait their turn (see store/workspace.py).
+    delivery_store_concurrency: int = Field(default=2, ge=1, le=64)
     # A digest run missed while the bot was down is sent late within this many minutes.
     delivery_digest_grace_minutes: int = Field(default=120, ge=0)
     # Health rule thresholds (docs/metrics.md).

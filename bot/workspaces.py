@@ -55,6 +55,8 @@ class Workspaces:
         self._clock = clock
         self._made: dict[str, Workspace] = {}
         self._lock = threading.Lock()
+        # One gate for all the process's workspaces: it bounds the process's work, whoever asks.
+        self._gate = threading.BoundedSemaphore(settings.delivery_store_concurrency)
 
     def settings_for(self, team_id: str) -> Settings:
         """The settings as one workspace sees them: the channel ids of DELIVERY_CUSTOMER_ORG_CHANNEL and
@@ -70,7 +72,7 @@ class Workspaces:
             if workspace is None:
                 workspace = Workspace(
                     sessions=self.sessions, team_id=team_id, clock=self._clock, tz=self._settings.timezone,
-                    limits=self._settings.health_thresholds,
+                    limits=self._settings.health_thresholds, gate=self._gate,
                 )
                 self._made[team_id] = workspace
             return workspace

@@ -7,6 +7,7 @@ operation rather than to the HTTP request.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,18 +30,22 @@ class Workspace:
     clock: Clock
     tz: ZoneInfo
     limits: HealthThresholds = field(default_factory=HealthThresholds)
+    # Held around every read and change when given (a semaphore shared by a process's workspaces):
+    # the work is mostly CPU under one interpreter lock, so a few at a time finish sooner than
+    # many at once, and threads only waiting here leave the CPU to requests being acknowledged.
+    gate: AbstractContextManager = field(default_factory=nullcontext)
 
     def context(self) -> QueryContext:
         return QueryContext(team_id=self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits)
 
     def read(self, query: Callable[..., T], /, **arguments) -> T:
         """Run a `store.queries` function `query(session, context, **arguments)` in its own session."""
-        with self.sessions() as session:
+        with self.gate, self.sessions() as session:
             return query(session, self.context(), **arguments)
 
     def change(self, command: Callable[..., T], /, **arguments) -> T:
         """Run a `store.changes` function in one transaction: all of it commits, or none of it."""
-        with self.sessions.begin() as session:
+        with self.gate, self.sessions.begin() as session:
             return command(session, self.context(), **arguments)
 
     def portfolio_status(self) -> PortfolioStatus:
