@@ -139,8 +139,10 @@ def _split_appointments(rows) -> tuple[dict[int, _Minutes], AppointmentsThisWeek
 def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets: int, blocked: int) -> PersonCapacity:
     hours, billable_hours = minutes.total / 60, minutes.billable / 60
     billable = share_of_capacity(billable_hours, person.capacity_hours)
-    return PersonCapacity(
-        person=PersonRef(name=person.name, slack_user_id=person.slack_user_id),
+    # Without re-validation (model_construct): every value is typed here, and a workspace has
+    # thousands of people at 10,000 services.
+    return PersonCapacity.model_construct(
+        person=PersonRef.model_construct(name=person.name, slack_user_id=person.slack_user_id),
         active_services=active,
         max_services=person.max_services,
         load=service_load(active, person.max_services),

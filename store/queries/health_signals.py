@@ -97,7 +97,8 @@ def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThres
     return {service_id: (int(r or 0), int(p or 0)) for service_id, r, p in rows}
 
 
-def _overdue_tickets(session: Session, team_id: str, now: datetime, only):
+def _overdue_tickets(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
+    """Overdue tickets per service, of the services with more than the rule allows."""
     rows = session.execute(
         select(Ticket.service_id, func.count())
         .where(
@@ -107,6 +108,7 @@ def _overdue_tickets(session: Session, team_id: str, now: datetime, only):
             Ticket.service_id.in_(_active_services(team_id, only)),
         )
         .group_by(Ticket.service_id)
+        .having(func.count() > limits.overdue_tickets_max)
     )
     return dict(rows.all())
 
@@ -119,7 +121,7 @@ def gather_signals(
     blocked = _blocked(session, team_id, now, limits, only)
     overdue, upcoming = _open_milestones(session, team_id, today, limits, only)
     sessions = _sessions(session, team_id, now, limits, only)
-    tickets = _overdue_tickets(session, team_id, now, only)
+    tickets = _overdue_tickets(session, team_id, now, limits, only)
     service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets)
     return {
         service_id: HealthSignals(
@@ -143,22 +145,11 @@ class AssessedService:
     assessment: Assessment
 
 
-def assess_active_services(
-    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-    only: Collection[int] | None = None,
-) -> list[AssessedService]:
-    """Active services (all, or `only` those) with their assessment, in five statements.
-
-    A service with no signal and no override is On Track without running the rules: they would
-    find nothing, and most of a portfolio is such services. Names are not read here: most
-    answers show only the services that need attention (`service_views`).
-    """
-    signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
+def _assess_rows(rows, signals: dict[int, HealthSignals], *, now: datetime, today: date,
+                 limits: HealthThresholds) -> list[AssessedService]:
+    """Assess (id, phase, override health, reason, expiry) rows; a service with no signal and no
+    override is On Track without running the rules (they would find nothing)."""
     quiet = assess(HealthSignals(), now=now, today=today, limits=limits)
-    query = select(Service.id, Service.phase, Service.health_override, Service.health_override_reason,
-                   Service.health_override_expires_at).where(
-        Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
-    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
     assessed = []
     for service_id, phase, override_health, override_reason, override_expires in rows:
         found = signals.get(service_id)
@@ -170,6 +161,59 @@ def assess_active_services(
             assessment = assess(found or HealthSignals(), now=now, today=today, limits=limits, override=override)
         assessed.append(AssessedService(service_id, phase, assessment))
     return assessed
+
+
+def _assessment_columns():
+    return (Service.id, Service.phase, Service.health_override, Service.health_override_reason,
+            Service.health_override_expires_at)
+
+
+def assess_active_services(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    only: Collection[int] | None = None,
+) -> list[AssessedService]:
+    """Active services (all, or `only` those) with their assessment, in five statements. Names are
+    not read here: most answers show only some of them (`service_views`)."""
+    signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
+    query = select(*_assessment_columns()).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
+    return _assess_rows(rows, signals, now=now, today=today, limits=limits)
+
+
+@dataclass(frozen=True)
+class PortfolioHealth:
+    """Counts over every active service, and the assessed services that are not On Track."""
+
+    active: int
+    phase_counts: dict[Phase, int]
+    health_counts: dict[Health, int]
+    needing_attention: list[AssessedService]
+
+
+def portfolio_health(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+) -> PortfolioHealth:
+    """The portfolio's health without reading every service, in six statements: the signals (4),
+    active services by phase (1), and the services with a signal or an override (1). Every other
+    active service is On Track by definition, so it is counted, never assessed."""
+    signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
+    active = (Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+    phase_counts = {phase: 0 for phase in Phase}
+    for phase, count in session.execute(select(Service.phase, func.count()).where(*active).group_by(Service.phase)):
+        phase_counts[Phase(phase)] = int(count)
+    candidates = session.execute(
+        select(*_assessment_columns()).where(
+            *active, or_(Service.health_override.is_not(None), Service.id.in_(list(signals))))
+    )
+    needing = [s for s in _assess_rows(candidates, signals, now=now, today=today, limits=limits)
+               if s.assessment.shown != Health.ON_TRACK]
+    total = sum(phase_counts.values())
+    health_counts = {health: 0 for health in Health}
+    for service in needing:
+        health_counts[service.assessment.shown] += 1
+    health_counts[Health.ON_TRACK] = total - len(needing)
+    return PortfolioHealth(active=total, phase_counts=phase_counts, health_counts=health_counts,
+                           needing_attention=needing)
 
 
 def service_views(session: Session, assessed: Collection[AssessedService]) -> list[ServiceHealthView]:
@@ -221,7 +265,7 @@ def active_service_health(
 
 def services_needing_attention(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-) -> tuple[list[AssessedService], list[ServiceHealthView]]:
-    """Every active service assessed, and read models of those whose shown health is not On Track."""
-    assessed = assess_active_services(session, team_id, now=now, today=today, limits=limits)
-    return assessed, service_views(session, [s for s in assessed if s.assessment.shown != Health.ON_TRACK])
+) -> tuple[PortfolioHealth, list[ServiceHealthView]]:
+    """The portfolio's health, and read models of the services whose shown health is not On Track."""
+    health = portfolio_health(session, team_id, now=now, today=today, limits=limits)
+    return health, service_views(session, health.needing_attention)

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
+from store.enums import DeliverableStatus, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Service, Ticket
 from store.queries.health_signals import DONE_STATUSES, services_needing_attention
 from store.readmodels import DeliverableTally, MilestoneView, PortfolioStatus
@@ -66,19 +66,13 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day) -> li
 
 def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
     team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
-    assessed, needing_attention = services_needing_attention(
-        session, team_id, now=now, today=today, limits=ctx.limits)
-    health_counts = {health: 0 for health in Health}
-    phase_counts = {phase: 0 for phase in Phase}
-    for service in assessed:
-        health_counts[service.assessment.shown] += 1
-        phase_counts[service.phase] += 1
+    health, needing_attention = services_needing_attention(session, team_id, now=now, today=today, limits=ctx.limits)
     needing_attention.sort(key=lambda s: (-s.health.severity, s.customer_name, s.service_name))
     return PortfolioStatus(
         as_of=now,
-        active_services=len(assessed),
-        health_counts=health_counts,
-        phase_counts=phase_counts,
+        active_services=health.active,
+        health_counts=health.health_counts,
+        phase_counts=health.phase_counts,
         deliverables=deliverable_tally(session, team_id, today=today),
         overdue_tickets=overdue_ticket_count(session, team_id, now=now),
         milestones_this_week=milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day),
