@@ -11,16 +11,20 @@ answers them from the app's `oauth_flow`).
 from __future__ import annotations
 
 import json
+import time
 from typing import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from handlers.received import RECEIVED_AT_HEADER
 from store.db import database_reachable
 from store.schema import schema_state
 
 SLACK_PATH = "/slack/events"
+# Bolt's request carries HTTP headers only: the arrival time travels as one (see handlers/received.py).
+RECEIVED_AT_ENVIRON = "HTTP_" + RECEIVED_AT_HEADER.upper().replace("-", "_")
 HEALTH_PATH = "/healthz"
 
 
@@ -61,6 +65,9 @@ def create_wsgi_app(app: App, engine: Engine) -> Callable:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
+        # When the request reached us, for listeners that must answer within Slack's 3 s
+        # (handlers/commands/delivery.py); always ours, whatever a client sent in its place.
+        environ[RECEIVED_AT_ENVIRON] = repr(time.monotonic())
         return slack(environ, start_response)
 
     return wsgi

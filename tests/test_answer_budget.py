@@ -4,13 +4,17 @@ within 3 seconds. Over real HTTP, with a budget of zero so every answer takes th
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
+from slack_bolt.request import BoltRequest
 
 from served_app import SIGNING_SECRET
 from served_demo import served_demo
 from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from handlers.commands.delivery import WORKING_ON_IT
+from handlers.received import RECEIVED_AT_HEADER, seconds_since_received
 
 HEADLINE = "15 active services. 12 on track, 2 need attention, 1 at risk."
 
@@ -45,3 +49,29 @@ def test_a_usage_mistake_past_the_budget_still_gets_its_help(slow_app, slack):
     assert acked.json()["text"] == WORKING_ON_IT
     (answer,) = slack.wait_for("response_url")
     assert "status" in answer.params["text"]
+
+
+@pytest.fixture(scope="module")
+def normal_app(slack, tmp_path_factory):
+    with served_demo("sqlite", slack, tmp_path_factory.mktemp("normal")) as app:
+        yield app
+
+
+def test_the_budget_counts_from_arrival_as_the_server_stamps_it_not_as_a_client_claims(normal_app, slack):
+    slack.reset()
+    body = slash_command_body("status", user_id="U0RYAN", response_url=slack.response_url("claimed"))
+    headers = signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE)
+    headers[RECEIVED_AT_HEADER] = "0"  # "received long ago": would leave no budget if it were believed
+    acked = requests.post(f"{normal_app.base}/slack/events", data=body, headers=headers, timeout=10)
+
+    assert HEADLINE in acked.json()["text"]
+    assert slack.calls_to("response_url") == []
+
+
+def test_seconds_since_received_reads_the_stamp_and_ignores_what_is_not_one():
+    now = time.monotonic()
+    stamped = BoltRequest(body="", headers={RECEIVED_AT_HEADER: repr(now - 2.0)})
+    assert 2.0 <= seconds_since_received(stamped) < 3.0
+    assert seconds_since_received(BoltRequest(body="", headers={})) == 0.0
+    assert seconds_since_received(BoltRequest(body="", headers={RECEIVED_AT_HEADER: "soon"})) == 0.0
+    assert seconds_since_received(None) == 0.0

@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as NotReady
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.request import BoltRequest
 
 from handlers.blocks.common import Reply
 from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
 from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import UsageError, parse_command
+from handlers.received import seconds_since_received
 from store.workspace import Workspace
 
 
@@ -45,11 +47,13 @@ _answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="de
 WORKING_ON_IT = "Working on it: the answer follows in a moment."
 
 
-def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltContext) -> None:
+def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltContext, request: BoltRequest) -> None:
     answering = _answers.submit(reply_for, context["workspace"], command.get("text", ""), command["user_id"],
                                 channel_id=command.get("channel_id", ""))
+    # The budget counts from the request's arrival: on a busy server, time passes before this runs.
+    budget = context["settings"].delivery_answer_budget_seconds - seconds_since_received(request)
     try:
-        reply = answering.result(timeout=context["settings"].delivery_answer_budget_seconds)
+        reply = answering.result(timeout=max(0.0, budget))
     except NotReady:
         ack(response_type="ephemeral", text=WORKING_ON_IT)
         reply = answering.result()
