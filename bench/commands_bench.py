@@ -5,12 +5,15 @@ on both databases, and that work grows no faster than the portfolio. This measur
 as Slack sees it (a signed slash-command request in, Block Kit out, through `app.dispatch` and all
 the app's middleware), next to "the floor": a no-op listener `/delivery-noop` in the same Bolt app,
 dispatched with the same signed request, so what is Bolt's and what is ours can be told apart.
-It also counts the SQL statements each runs (tests/query_count.py), which shows N+1 queries at
-any size without timing anything.
+It also counts the SQL statements each runs, which shows N+1 queries at any size without timing
+anything.
 
 Run with `.venv/bin/python bench/commands_bench.py [--sizes 1000,10000] [--repeat 30]`. Each
 size goes into a fresh SQLite file (and a scratch PostgreSQL schema when
 DELIVERY_TEST_POSTGRES_URL is set); the script rewrites its own section of bench/results.md.
+Besides full handling it replays each command's captured SQL alone (bench/rawsql.py), prints
+the plan of each command's slowest statement, and at the largest size measures the memory of
+`delivery-bot serve` after it has answered every command (bench/serve_rss.py).
 """
 
 from __future__ import annotations
@@ -39,12 +42,13 @@ from bot.local import LOCAL_TOKEN, _listener_errors, signed_headers, slash_comma
 from bot.settings import load_settings
 from digests.builders import build_digest
 from digests.kinds import DigestKind
-from query_count import count_statements
 from store.clock import FixedClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
 from store.schema import upgrade
 from benchlib import RESULTS, machine_line, scratch_postgres, write_section
+from rawsql import Statement, capture, explain, one_line, time_alone
+from serve_rss import measure_serve_rss
 
 TEAM = "T0BENCH"
 SECRET = "bench-signing-secret-not-used-anywhere"
@@ -58,6 +62,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per command")
     parser.add_argument("--budget", type=float, default=15, help="stop timing a command after this many seconds "
                         "(at least 3 runs), so a slow one cannot stall the run")
+    parser.add_argument("--no-serve", action="store_true", help="skip measuring `delivery-bot serve`'s memory")
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(",")]
     return args
@@ -109,6 +114,12 @@ def dispatcher(app, command: str, text_: str, user: str) -> Callable[[], None]:
     return run
 
 
+def COMMAND_TEXTS(service: str) -> list[tuple[str, str]]:
+    """(label, text) of each `/delivery` command timed."""
+    return [("status", "status"), ("status <service>", f"status {service}"), ("capacity", "capacity"),
+            ("at-risk", "at-risk"), ("tickets", "tickets"), ("milestones", "milestones"), ("mine", "mine")]
+
+
 def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], None]]:
     """Everything to time, by label: the floor, each command, each digest's build."""
     settings = load_settings(database_url=url, delivery_team_id=TEAM)
@@ -118,8 +129,7 @@ def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], Non
     app.command("/delivery-noop")(lambda ack: ack())
     service, user = real_subjects(engine)
     runs = {FLOOR: dispatcher(app, "/delivery-noop", "", user)}
-    for text_ in ("status", f"status {service}", "capacity", "at-risk", "tickets", "milestones", "mine"):
-        label = "status <service>" if text_.startswith("status ") else text_
+    for label, text_ in COMMAND_TEXTS(service):
         runs[f"/delivery {label}"] = dispatcher(app, "/delivery", text_, user)
     workspace = single_workspace(settings, engine, clock)
     for kind in DigestKind:
@@ -128,8 +138,9 @@ def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], Non
 
 
 def measure(run: Callable[[], None], engine: Engine, repeat: int, budget: float) -> dict:
-    """Warm up once (counting its statements), then time `repeat` runs, or fewer past `budget` seconds."""
-    with count_statements(engine) as counter:
+    """Warm up once (capturing its SQL), then time `repeat` runs, or fewer past `budget` seconds;
+    then time the captured SQL alone on a bare connection, as many times."""
+    with capture(engine) as captured:
         run()
     times = []
     for _ in range(repeat):
@@ -140,10 +151,20 @@ def measure(run: Callable[[], None], engine: Engine, repeat: int, budget: float)
             break
     times.sort()
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return {"median": statistics.median(times), "p95": p95, "statements": counter.count, "runs": len(times)}
+    sql = time_alone(engine, captured.statements, len(times))
+    return {"median": statistics.median(times), "p95": p95, "statements": len(captured.statements),
+            "runs": len(times), "sql_median": sql["median"], "sql_p95": sql["p95"],
+            "slowest": _slowest(captured.statements, sql["each"])}
 
 
-def bench_database(kind: str, folder: Path, size: int, args: argparse.Namespace) -> dict[str, dict]:
+def _slowest(statements: list[Statement], each: list[float]) -> tuple[Statement, float] | None:
+    if not statements:
+        return None
+    index = max(range(len(statements)), key=lambda i: each[i])
+    return statements[index], each[index]
+
+
+def bench_database(kind: str, folder: Path, size: int, args: argparse.Namespace, *, largest: bool) -> dict:
     with fresh_database(kind, folder, size) as url:
         engine = make_engine(url)
         try:
@@ -151,30 +172,86 @@ def bench_database(kind: str, folder: Path, size: int, args: argparse.Namespace)
             now = datetime.now(UTC)
             started = time.perf_counter()
             load_synthetic(engine, team_id=TEAM, now=now, tz=UTC, services=size)
-            print(f"  loaded {size:,} services in {time.perf_counter() - started:.1f} s", flush=True)
-            results = {}
+            loaded = time.perf_counter() - started
+            print(f"  loaded {size:,} services in {loaded:.1f} s", flush=True)
+            settle(engine)
+            results: dict = {"load_seconds": loaded, "rows": row_counts(engine), "commands": {}}
             for label, run in cases(url, engine, now).items():
-                results[label] = measure(run, engine, args.repeat, args.budget)
-                print(f"  {label}: {results[label]}", flush=True)
+                results["commands"][label] = measure(run, engine, args.repeat, args.budget)
+                r = results["commands"][label]
+                print(f"  {label}: median {r['median']:.1f} p95 {r['p95']:.1f} sql {r['sql_median']:.1f} "
+                      f"({r['statements']} statements)", flush=True)
+            if largest:
+                results["plans"] = {label: (one_line(slow[0].sql), slow[1], explain(engine, slow[0]))
+                                    for label, r in results["commands"].items() if (slow := r["slowest"])}
+                if not args.no_serve:
+                    service, user = real_subjects(engine)
+                    results["serve"] = measure_serve_rss(url, TEAM, [t for _, t in COMMAND_TEXTS(service)], user)
+                    print(f"  serve: {results['serve']}", flush=True)
             return results
         finally:
             engine.dispose()
 
 
-def table(name: str, by_size: dict[int, dict[str, dict]], args: argparse.Namespace) -> list[str]:
+def settle(engine: Engine) -> None:
+    """On PostgreSQL, VACUUM ANALYZE after the bulk load, as autovacuum would soon after: until the
+    visibility map is set, an index-only scan still visits every row it counts."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT count(*) FROM {table} WHERE team_id = :t"),
+                                          {"t": TEAM}).scalar_one()
+                for table in ("services", "deliverables", "tickets", "appointments", "people")}
+
+
+def _p95(r: dict, args: argparse.Namespace) -> str:
+    return f"{r['p95']:.1f}" + (f" (n={r['runs']})" if r["runs"] < args.repeat else "")
+
+
+def table(name: str, by_size: dict[int, dict], args: argparse.Namespace) -> list[str]:
     sizes = sorted(by_size)
-    small, large = by_size[sizes[0]], by_size[sizes[-1]]
-    head = ["command"] + [f"{h} @ {s:,}" for s in sizes for h in ("median ms", "p95 ms", "× floor", "SQL")]
+    small, large = by_size[sizes[0]]["commands"], by_size[sizes[-1]]["commands"]
+    head = ["command"]
+    for size in sizes:
+        head += [f"median ms @ {size:,}", f"p95 ms @ {size:,}", f"× floor @ {size:,}",
+                 f"raw SQL ms @ {size:,}", f"× raw SQL @ {size:,}", f"statements @ {size:,}"]
     head.append(f"growth {sizes[0]:,}→{sizes[-1]:,}")
     lines = [f"### {name}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label in large:
         cells = [label]
         for size in sizes:
-            r, floor = by_size[size][label], by_size[size][FLOOR]["median"]
-            cells += [f"{r['median']:.2f}", f"{r['p95']:.2f}" + (f" (n={r['runs']})" if r["runs"] < args.repeat else ""), f"{r['median'] / floor:.1f}", str(r["statements"])]
+            r, floor = by_size[size]["commands"][label], by_size[size]["commands"][FLOOR]["median"]
+            ratio = f"{r['median'] / r['sql_median']:.1f}" if r["sql_median"] >= 0.05 else "–"
+            cells += [f"{r['median']:.1f}", _p95(r, args), f"{r['median'] / floor:.1f}",
+                      f"{r['sql_median']:.1f}", ratio, str(r["statements"])]
         cells.append(f"{large[label]['median'] / small[label]['median']:.2f}×")
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for size in sizes:
+        rows = by_size[size]["rows"]
+        lines.append(f"- {size:,} services: " + ", ".join(f"{n:,} {t}" for t, n in rows.items() if t != "services")
+                     + f"; generated and inserted in {by_size[size]['load_seconds']:.0f} s.")
+    serve = by_size[sizes[-1]].get("serve")
+    if serve:
+        lines.append(f"- `delivery-bot serve` (gunicorn, {serve['workers']} worker, 32 threads) at {sizes[-1]:,} "
+                     f"services after {serve['requests']} signed commands over HTTP: worker "
+                     f"{serve['worker_rss_mb']:.0f} MB resident (peak {serve['worker_peak_mb']:.0f} MB), "
+                     f"master {serve['master_rss_mb']:.0f} MB.")
     return lines + [""]
+
+
+def plans(name: str, by_size: dict[int, dict]) -> list[str]:
+    size = max(by_size)
+    found = by_size[size].get("plans") or {}
+    lines = [f"<details><summary>{name}: the slowest statement of each command at {size:,} services, "
+             "and its plan</summary>", ""]
+    for label, (sql, ms, plan) in found.items():
+        lines += [f"**{label}** ({ms:.1f} ms alone): `{sql}`", "", "```", plan, "```", ""]
+    return lines + ["</details>", ""]
 
 
 def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> str:
@@ -183,13 +260,17 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
              f"Synthetic portfolio (`store.demo.synthetic`) of {' and '.join(f'{s:,}' for s in args.sizes)} "
              f"services. Each command is a signed `/delivery` request through `app.dispatch` (local mode: "
              f"local authorize, no network), Block Kit out; digests are `build_digest` alone. The floor is a "
-             f"no-op `/delivery-noop` listener in the same app, dispatched with the same signed request. "
-             f"One warm-up run (whose SQL statements are counted), then {args.repeat} timed runs, or fewer "
-             f"(n shown) once a command has taken {args.budget:g} s; Bolt polls for the ack every 10 ms, "
-             f"so the floor and fast commands sit near 10 ms; "
-             f"\"growth\" is the ratio of medians from the smallest size to the largest.", ""]
+             f"no-op `/delivery-noop` listener in the same app, dispatched with the same signed request: "
+             f"Bolt runs listeners in a thread and polls for the ack every 10 ms, so nothing answers in "
+             f"less. One warm-up run (whose SQL is captured), then {args.repeat} timed runs, or fewer "
+             f"(n shown) once a command has taken {args.budget:g} s. \"Raw SQL\" replays the captured "
+             f"statements with their parameters on a bare DBAPI connection (no ORM, no Bolt, no rendering), "
+             f"fetching every row, as many times; \"× raw SQL\" is the command's median over that median. "
+             f"\"Growth\" is the ratio of medians from the smallest size to the largest.", ""]
     for name, by_size in results.items():
         lines += table(name, by_size, args)
+    for name, by_size in results.items():
+        lines += plans(name, by_size)
     lines += [machine_line(), "",
               f"Command: `.venv/bin/python bench/commands_bench.py --sizes {sizes} --repeat {args.repeat}"
               + (f" --budget {args.budget:g}`" if args.budget != 15 else "`")
@@ -204,7 +285,8 @@ def main() -> None:
         for name, kind in databases():
             for size in args.sizes:
                 print(f"{name}, {size:,} services", flush=True)
-                results.setdefault(name, {})[size] = bench_database(kind, Path(temp), size, args)
+                results.setdefault(name, {})[size] = bench_database(kind, Path(temp), size, args,
+                                                                    largest=size == max(args.sizes))
     write_section(BEGIN, END, section(results, args))
     print(f"wrote {RESULTS}")
 
