@@ -19,9 +19,10 @@ services active now and created by then are compared. Six statements whatever th
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from store.clock import local_today
@@ -29,12 +30,13 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
 from store.models import Deliverable, Milestone, Service, StatusChange, Ticket
 from store.queries.health_signals import DONE_STATUSES, _sessions
-from store.readmodels import ReadModel
 from store.rules.health import BlockedDeliverable, HealthSignals, MilestoneProgress, assess
 
 
-class HealthThen(ReadModel):
-    """One service's computed health at an earlier moment, and the rules that held then."""
+@dataclass(frozen=True)
+class HealthThen:
+    """One service's computed health at an earlier moment, and the rules that held then (a plain
+    dataclass: there is one per active service, and the weekly digest only compares them)."""
 
     service_id: int
     health: Health
@@ -88,8 +90,9 @@ def _blocked_then(session: Session, ctx: QueryContext, at: datetime) -> dict[int
 def _milestones_then(session: Session, ctx: QueryContext, at: datetime):
     day = local_today(at, ctx.tz)
     done = func.sum(case((done_by(at), 1), else_=0))
+    total = func.count(Deliverable.id)
     rows = session.execute(
-        select(Milestone.service_id, Milestone.name, Milestone.due_on, func.count(Deliverable.id), done)
+        select(Milestone.service_id, Milestone.name, Milestone.due_on, total, done)
         .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
         .where(
             Milestone.team_id == ctx.team_id,
@@ -98,24 +101,31 @@ def _milestones_then(session: Session, ctx: QueryContext, at: datetime):
             Milestone.service_id.in_(_active_now(ctx)),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
+        # As in store.queries.health_signals: a superset of what the rules flag; they decide.
+        .having(or_(Milestone.due_on < day, and_(total > 0, done <= total * ctx.limits.milestone_min_done_share)))
     )
     overdue: dict[int, list[MilestoneProgress]] = defaultdict(list)
     upcoming: dict[int, list[MilestoneProgress]] = defaultdict(list)
-    for service_id, name, due_on, total, done_count in rows:
-        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(total))
+    for service_id, name, due_on, linked, done_count in rows:
+        progress = MilestoneProgress(name, due_on, int(done_count or 0), int(linked))
         (overdue if due_on < day else upcoming)[service_id].append(progress)
     return overdue, upcoming
 
 
 def _overdue_tickets_then(session: Session, ctx: QueryContext, at: datetime) -> dict[int, int]:
+    """Tickets overdue at `at`, per service past the rule's limit. Unresolved then means open now
+    or resolved since: two index ranges, where "resolved_at IS NULL OR resolved_at > at" in one
+    WHERE reads every ticket."""
+    overdue_then = (Ticket.team_id == ctx.team_id, Ticket.opened_at <= at, Ticket.due_at < at)
+    unresolved_then = union_all(
+        select(Ticket.service_id).where(*overdue_then, Ticket.resolved_at.is_(None)),
+        select(Ticket.service_id).where(*overdue_then, Ticket.resolved_at > at),
+    ).subquery()
     rows = session.execute(
-        select(Ticket.service_id, func.count())
-        .where(
-            Ticket.team_id == ctx.team_id, Ticket.opened_at <= at, Ticket.due_at < at,
-            or_(Ticket.resolved_at.is_(None), Ticket.resolved_at > at),
-            Ticket.service_id.in_(_active_now(ctx)),
-        )
-        .group_by(Ticket.service_id)
+        select(unresolved_then.c.service_id, func.count())
+        .where(unresolved_then.c.service_id.in_(_active_now(ctx)))
+        .group_by(unresolved_then.c.service_id)
+        .having(func.count() > ctx.limits.overdue_tickets_max)  # the rule's own test: the rest raise nothing
     )
     return {service_id: int(count) for service_id, count in rows}
 
@@ -132,6 +142,10 @@ def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[H
     day = local_today(at, ctx.tz)
     results = []
     for service_id in service_ids:
+        if not (service_id in blocked or service_id in overdue or service_id in upcoming or service_id in sessions
+                or service_id in tickets):
+            results.append(HealthThen(service_id, Health.ON_TRACK, []))  # no signal: On Track, without the rules
+            continue
         recent, prior = sessions.get(service_id, (0, 0))
         signals = HealthSignals(
             blocked=blocked.get(service_id, []), overdue_milestones=overdue.get(service_id, []),

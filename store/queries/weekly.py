@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from store.clock import Week, local_today
@@ -87,21 +87,26 @@ def _sla(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple
     due in the week but unresolved when the week ended (the open breaches of that week).
     """
     windows = [_window(w) for w in weeks]
+    # The tickets that count, as two index ranges (an OR of the two in one WHERE reads every
+    # ticket): resolved since the first week began (met, resolved, and breaches resolved late),
+    # and unresolved ones due in either week (breaches still open).
+    since = windows[1].start
+    tickets = union_all(
+        select(Ticket.resolved_at, Ticket.due_at).where(Ticket.team_id == ctx.team_id, Ticket.resolved_at >= since),
+        select(Ticket.resolved_at, Ticket.due_at).where(
+            Ticket.team_id == ctx.team_id, Ticket.resolved_at.is_(None), Ticket.due_at >= since,
+            Ticket.due_at < windows[0].end),
+    ).subquery()
+    resolved_at, due_at = tickets.c.resolved_at, tickets.c.due_at
     columns = []
     for window in windows:
-        resolved = window.holds(Ticket.resolved_at)
+        resolved = window.holds(resolved_at)
         columns += [
-            count_if(and_(resolved, Ticket.resolved_at <= Ticket.due_at)),
+            count_if(and_(resolved, resolved_at <= due_at)),
             count_if(resolved),
-            count_if(and_(window.holds(Ticket.due_at),
-                          or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= window.end))),
+            count_if(and_(window.holds(due_at), or_(resolved_at.is_(None), resolved_at >= window.end))),
         ]
-    row = session.execute(
-        select(*columns).where(
-            Ticket.team_id == ctx.team_id,
-            or_(Ticket.resolved_at >= windows[1].start, Ticket.due_at >= windows[1].start),
-        )
-    ).one()
+    row = session.execute(select(*columns).select_from(tickets)).one()
     return tuple(
         WeekSla(first_day=week.first_day,
                 sla=SlaCompliance(met=int(row[3 * i] or 0), resolved=int(row[3 * i + 1] or 0),
@@ -146,7 +151,8 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     compared = [s for s in services if s.id in then]
     changed = {s.id for s in compared if s.assessment.computed != then[s.id].health}
     declining_ids = {s.id for s in services if any(f.rule == ENGAGEMENT_RULE for f in s.assessment.findings)}
-    views = service_views(session, [s for s in services if s.id in changed | declining_ids])
+    shown = changed | declining_ids
+    views = service_views(session, [s for s in services if s.id in shown])
     changes = sorted(
         (HealthChange(service=view, before=then[view.service_id].health)
          for view in views if view.service_id in changed),
