@@ -76,7 +76,7 @@ from load_report import (
 from fake_slack import RESPONSE_URL_METHOD, FakeSlack
 from handlers.commands.delivery import WORKING_ON_IT
 from handlers.ids import ActionId, DeliverableMoveValue, ViewKind, ViewRef
-from served_app import app_environment, free_port
+from served_app import app_environment, free_port, stop_process
 from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from store.db import make_engine
 from store.rules.transitions import Move
@@ -165,12 +165,7 @@ def server(url: str, api_url: str, args: argparse.Namespace, log: Path) -> Itera
                 time.sleep(0.2)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=30)
 
 
 # -- the clients ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -37,33 +38,43 @@ def app_environment(database_url: str, api_url: str, **extra: str) -> dict[str, 
 
 @contextmanager
 def served(database_url: str, api_url: str, *, startup_timeout: float = 30.0, **extra: str) -> Iterator[str]:
-    """Start the server; yield its base URL once /healthz answers; stop it afterwards."""
+    """Start the server; yield its base URL once /healthz answers; stop it afterwards.
+
+    Its output goes to a temporary file: a pipe nobody reads fills up after about a thousand
+    access-log lines and then blocks the server."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
-        env=app_environment(database_url, api_url, **extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base, process, startup_timeout)
-        yield base
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+            env=app_environment(database_url, api_url, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_until_healthy(base, process, startup_timeout, log)
+            yield base
+        finally:
+            stop_process(process, timeout=15)
 
 
-def _wait_until_healthy(base: str, process: subprocess.Popen, timeout: float) -> None:
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen, timeout: float, log) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{process.stdout.read()}")
+            log.seek(0)
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read()}")
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return

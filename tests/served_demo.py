@@ -62,3 +62,22 @@ def share_in_channel(app: DemoApp, slack, reply: dict, user: str):
     post(app, interactive_body(payload))
     (shared,) = slack.wait_for("chat.postMessage")
     return shared
+
+
+def row_menu(reply: dict, name: str) -> tuple[dict, str]:
+    """The overflow menu (and its block id) of the deliverable row named `name` in a reply."""
+    for block in reply["blocks"]:
+        accessory = block.get("accessory") or {}
+        if accessory.get("type") == "overflow" and f" {name} ·" in block["text"]["text"]:
+            return accessory, block.get("block_id", "")
+    raise AssertionError(f"no row menu for {name}")
+
+
+def overflow_click(menu: dict, block_id: str, chosen: dict, *, user: str, response_url: str) -> bytes:
+    """block_actions for an overflow in an ephemeral answer (no `message`, only the response_url)."""
+    payload = copy.deepcopy(load_payload("block_actions_overflow.json"))
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
+    payload["response_url"] = response_url
+    payload["actions"] = [{"type": "overflow", "action_id": menu["action_id"], "block_id": block_id,
+                           "selected_option": chosen, "action_ts": "1732262470.654321"}]
+    return interactive_body(payload)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conftest import DATABASE_KINDS
-from served_demo import DemoApp, command, post, served_demo, share_in_channel
+from served_demo import DemoApp, command, overflow_click, post, row_menu, served_demo, share_in_channel
 from slack_signing import interactive_body, load_payload
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
@@ -29,27 +29,9 @@ def fresh_slack(clean_slack):
     """Every test here starts with no recorded calls."""
 
 
-def row_menu(reply: dict, name: str) -> tuple[dict, str]:
-    for block in reply["blocks"]:
-        accessory = block.get("accessory") or {}
-        if accessory.get("type") == "overflow" and f" {name} ·" in block["text"]["text"]:
-            return accessory, block.get("block_id", "")
-    raise AssertionError(f"no row menu for {name}")
-
-
 def option(menu: dict, label: str) -> dict:
     (found,) = [o for o in menu["options"] if o["text"]["text"] == label]
     return found
-
-
-def overflow_click(menu: dict, block_id: str, chosen: dict, *, user: str, response_url: str) -> bytes:
-    """block_actions for an overflow in an ephemeral answer (no `message`, only the response_url)."""
-    payload = copy.deepcopy(load_payload("block_actions_overflow.json"))
-    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
-    payload["response_url"] = response_url
-    payload["actions"] = [{"type": "overflow", "action_id": menu["action_id"], "block_id": block_id,
-                           "selected_option": chosen, "action_ts": "1732262470.654321"}]
-    return interactive_body(payload)
 
 
 def deliverable(app: DemoApp, name: str) -> Deliverable:

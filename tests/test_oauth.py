@@ -27,6 +27,7 @@ from bot.settings import DEFAULT_SCOPES, SettingsError, load_settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
 from conftest import DATABASE_KINDS, temporary_database
 from served_app import SIGNING_SECRET, served
+from served_demo import row_menu
 from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from store.clock import FixedClock, SystemClock
 from store.db import make_engine
@@ -122,14 +123,6 @@ def command(app: OAuthApp, slack, text: str, *, team: str, user: str) -> request
 
 def text_of(reply: dict) -> str:
     return json.dumps(reply.get("blocks", []), ensure_ascii=False)
-
-
-def row_menu(reply: dict, name: str) -> tuple[dict, str]:
-    for block in reply["blocks"]:
-        accessory = block.get("accessory") or {}
-        if accessory.get("type") == "overflow" and f" {name} ·" in block["text"]["text"]:
-            return accessory, block.get("block_id", "")
-    raise AssertionError(f"no row menu for {name}")
 
 
 def overflow_click(menu: dict, block_id: str, label: str, *, team: str, user: str, response_url: str) -> bytes:

@@ -14,7 +14,6 @@ PostgreSQL only: SQLite is one file on one machine, so it has no replicas.
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -37,8 +36,9 @@ from bot.app import single_workspace, web_client
 from bot.settings import load_settings
 from conftest import temporary_database
 from digests import runner
-from served_app import SIGNING_SECRET, app_environment, served
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
+from served_app import SIGNING_SECRET, app_environment, served, stop_process
+from served_demo import overflow_click, row_menu
+from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from store.clock import FixedClock
 from store.db import make_engine, normalise_url
 from store.digests import subscribe
@@ -105,23 +105,10 @@ def post(base: str, body: bytes) -> requests.Response:
     return requests.post(f"{base}/slack/events", data=body, headers=headers, timeout=10)
 
 
-def row_menu(reply: dict, name: str) -> tuple[dict, str]:
-    for block in reply["blocks"]:
-        accessory = block.get("accessory") or {}
-        if accessory.get("type") == "overflow" and f" {name} ·" in block["text"]["text"]:
-            return accessory, block.get("block_id", "")
-    raise AssertionError(f"no row menu for {name}")
-
-
-def overflow_click(menu: dict, block_id: str, label: str, *, user: str, response_url: str) -> bytes:
-    """block_actions for a row menu in an ephemeral answer, as Slack sends it."""
+def click_option(menu: dict, block_id: str, label: str, *, user: str, response_url: str) -> bytes:
+    """block_actions choosing `label` in a row menu of an ephemeral answer, as Slack sends it."""
     (chosen,) = [o for o in menu["options"] if o["text"]["text"] == label]
-    payload = copy.deepcopy(load_payload("block_actions_overflow.json"))
-    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
-    payload["response_url"] = response_url
-    payload["actions"] = [{"type": "overflow", "action_id": menu["action_id"], "block_id": block_id,
-                           "selected_option": chosen, "action_ts": "1732262470.654321"}]
-    return interactive_body(payload)
+    return overflow_click(menu, block_id, chosen, user=user, response_url=response_url)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +132,7 @@ def test_identical_clicks_through_two_replicas_apply_once_and_the_others_are_tol
         target = session.scalars(select(Deliverable).where(Deliverable.name == DELIVERABLE)).one()
     assert target.status != DeliverableStatus.COMPLETE
 
-    bodies = [overflow_click(menu, block_id, "Complete", user=CLICKER, response_url=slack.response_url(f"click{n}"))
+    bodies = [click_option(menu, block_id, "Complete", user=CLICKER, response_url=slack.response_url(f"click{n}"))
               for n in range(CLICKS)]
     start = threading.Barrier(CLICKS)
     answers: list[tuple[int, float] | BaseException] = [None] * CLICKS  # type: ignore[list-item]
@@ -228,12 +215,7 @@ def scheduler_process(url: str, api_url: str, log: Path) -> Iterator[subprocess.
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=10)
 
 
 def wait_until(condition, timeout: float, what: str, processes: list[subprocess.Popen], logs: list[Path]) -> None:
