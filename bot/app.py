@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store
+from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store, store_gate
 from handlers import register_all
 from handlers.middleware import workspace_middleware
 from store.clock import Clock, SystemClock
@@ -67,11 +66,6 @@ def _local_authorize(token: str):
         )
 
     return authorize
-
-
-def store_gate(settings: Settings) -> threading.BoundedSemaphore:
-    """How many store reads and changes a process runs at once (DELIVERY_STORE_CONCURRENCY)."""
-    return threading.BoundedSemaphore(settings.delivery_store_concurrency)
 
 
 def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Workspace:

@@ -46,6 +46,11 @@ def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
     return SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine, logger=log)
 
 
+def store_gate(settings: Settings) -> threading.BoundedSemaphore:
+    """How many store reads and changes a process runs at once (DELIVERY_STORE_CONCURRENCY)."""
+    return threading.BoundedSemaphore(settings.delivery_store_concurrency)
+
+
 class Workspaces:
     """A Workspace per team id, made on first use and kept: all share one engine and the settings."""
 
@@ -56,7 +61,7 @@ class Workspaces:
         self._made: dict[str, Workspace] = {}
         self._lock = threading.Lock()
         # One gate for all the process's workspaces: it bounds the process's work, whoever asks.
-        self._gate = threading.BoundedSemaphore(settings.delivery_store_concurrency)
+        self._gate = store_gate(settings)
 
     def settings_for(self, team_id: str) -> Settings:
         """The settings as one workspace sees them: the channel ids of DELIVERY_CUSTOMER_ORG_CHANNEL and
