@@ -81,8 +81,11 @@ class PortfolioStatus(ReadModel):
     phase_counts: dict[Phase, int]
     deliverables: DeliverableTally
     overdue_tickets: int
-    milestones_this_week: list[MilestoneView]
+    milestones_this_week: list[MilestoneView]  # the first few, by due day; all of them counted
+    milestones_this_week_total: int
+    # Worst first, then by customer and service; the first few only, all of them counted.
     needing_attention: list[ServiceHealthView]
+    needing_attention_total: int
 
 
 class ServiceRef(ReadModel):

@@ -51,18 +51,16 @@ class CapacityReport(ReadModel):
     week_first_day: date
     week_last_day: date
     # Overloaded first, then at capacity, scheduled, available; most loaded first within a state.
+    # The first few people only (as many as a message can show); every one is counted.
     people: list[PersonCapacity]
+    people_total: int
+    state_counts: dict[LoadState, int]
+    # Who can take on a service: available and with room left, most spare services first (the
+    # first few). A person whose maximum is zero is "available" when they carry nothing, but has
+    # no room to offer, so is left out.
+    with_capacity: list[PersonCapacity]
+    with_capacity_total: int
     appointments: AppointmentsThisWeek
 
     def count(self, state: LoadState) -> int:
-        return sum(1 for p in self.people if p.state == state)
-
-    @property
-    def with_capacity(self) -> list[PersonCapacity]:
-        """Who can take on a service: available and with room left, most spare services first.
-
-        A person whose maximum is zero is "available" when they carry nothing, but has no
-        room to offer, so is left out.
-        """
-        free = [p for p in self.people if p.state == LoadState.AVAILABLE and p.spare_services > 0]
-        return sorted(free, key=lambda p: (-p.spare_services, p.load or 0.0, p.person.name.casefold()))
+        return self.state_counts.get(state, 0)

@@ -23,11 +23,14 @@ from store.rules.capacity import LoadState
 
 class AtRiskDigestData(ReadModel):
     as_of: datetime
-    at_risk: list[ServiceHealthView]  # shown_health At Risk, longest in that state first
+    at_risk: list[ServiceHealthView]  # shown_health At Risk, longest in that state first; the first few
+    at_risk_total: int
     needs_attention: list[ServiceHealthView]
+    needs_attention_total: int
     blocked: list[BlockedDeliverableView]  # days_blocked, longest blocked first
     blocked_total: int
-    overloaded: list[PersonCapacity]  # load_state Overloaded
+    overloaded: list[PersonCapacity]  # load_state Overloaded, most loaded first; the first few
+    overloaded_total: int
     milestones: list[MilestoneItem]  # milestones_in_trouble
     milestones_total: int
 

@@ -21,7 +21,7 @@ from store.clock import FixedClock, current_week
 from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
-from store.queries.capacity import capacity_report
+from store.queries.capacity import MAX_SHOWN_PEOPLE, capacity_report
 from store.readmodels import PersonRef
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import BillableBand, LoadState, billable_band, capacity_sort_key, load_state, service_load
@@ -141,6 +141,21 @@ def test_a_fixed_number_of_statements_whatever_the_team_size(demo_engine):
     assert len(extra) == 40 and all(p.active_services == 1 for p in extra), "owner and member count once"
 
 
+def test_only_the_first_people_are_built_and_everyone_is_counted(demo_engine):
+    add_people(demo_engine, 40)
+    ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
+    with Session(demo_engine) as session:
+        everyone = capacity_report(session, ctx, limit=1000)
+        first = capacity_report(session, ctx, limit=5)
+    assert len(everyone.people) == everyone.people_total == 47 and len(everyone.with_capacity) > 5
+    assert first.people == everyone.people[:5]
+    assert first.with_capacity == everyone.with_capacity[:5]
+    assert (first.people_total, first.with_capacity_total) == (47, len(everyone.with_capacity))
+    assert first.state_counts == everyone.state_counts and sum(first.state_counts.values()) == 47
+    hidden = capacity_message(first, UTC).block_dicts()
+    assert any("and 42 more people" in t for t in texts(hidden)), "the message counts everyone, not the people built"
+
+
 def test_other_workspaces_rows_are_never_counted(demo_engine):
     """Another team's demo, and rows of another team pointing at this team's people, change nothing."""
     alone = report(demo_engine)
@@ -177,9 +192,18 @@ def person(n: int, name: str | None = None, *, active: int = 2, most: int = 4, h
 
 
 def report_of(people: list[PersonCapacity]) -> CapacityReport:
+    """A report of everyone in `people`, built the way the query builds it: the first few of each list."""
     week = current_week(WEDNESDAY, UTC)
-    return CapacityReport(as_of=WEDNESDAY, week_first_day=week.first_day, week_last_day=week.last_day, people=people,
-                          appointments=AppointmentsThisWeek(customer_sessions=1, internal=0, total_hours=1.5))
+    ordered = sorted(people, key=lambda p: capacity_sort_key(p.state, p.active_services, p.max_services,
+                                                              p.person.name))
+    free = sorted((p for p in people if p.state == LoadState.AVAILABLE and p.spare_services > 0),
+                  key=lambda p: (-p.spare_services, p.load or 0.0, p.person.name.casefold()))
+    return CapacityReport(
+        as_of=WEDNESDAY, week_first_day=week.first_day, week_last_day=week.last_day,
+        people=ordered[:MAX_SHOWN_PEOPLE], people_total=len(people),
+        state_counts={state: sum(1 for p in people if p.state == state) for state in LoadState},
+        with_capacity=free[:MAX_SHOWN_PEOPLE], with_capacity_total=len(free),
+        appointments=AppointmentsThisWeek(customer_sessions=1, internal=0, total_hours=1.5))
 
 
 def texts(blocks: list[dict]) -> list[str]:

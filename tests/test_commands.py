@@ -37,8 +37,9 @@ def status_with(attention: list[ServiceHealthView], *, at_risk=1, attention_coun
         phase_counts={phase: 1 for phase in Phase},
         deliverables=DeliverableTally(complete=12, in_progress=3),
         overdue_tickets=0,
-        milestones_this_week=[],
+        milestones_this_week=[], milestones_this_week_total=0,
         needing_attention=attention,
+        needing_attention_total=len(attention),
     )
 
 

@@ -20,6 +20,15 @@ from store.demo.load import KEYED_TABLES
 from store.demo.synthetic import load_synthetic, service_plans
 from store.enums import Health, Phase, ServiceStatus
 from store.models import Base, Customer, Deliverable, Service, Ticket
+from handlers.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
+from store.queries.health_signals import (
+    MAX_SHOWN_SERVICES,
+    attention_by_health,
+    longest_in_state_first,
+    portfolio_health,
+    service_views,
+    worst_first,
+)
 from store.queries.portfolio import portfolio_status
 from store.schema import upgrade
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
@@ -183,3 +192,24 @@ def test_portfolio_status_statement_count_does_not_grow_with_the_portfolio(engin
         counts.append(counter)
     small, large = counts
     assert small.count == large.count, f"20 services:\n{small}\n\n300 services:\n{large}"
+
+
+def test_only_the_first_services_needing_attention_are_built_and_all_are_counted(engine):
+    """Answers build read models for the services a message can show, ranked as if all were built."""
+    load(engine, services=300)
+    ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
+    with Session(engine) as session:
+        health = portfolio_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits)
+        everyone = service_views(session, health.needing_attention, order=worst_first)
+        by_health = attention_by_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits, limit=5)
+        at_risk = service_views(session, [s for s in health.needing_attention if s.assessment.shown == Health.AT_RISK],
+                                order=longest_in_state_first)
+    answer = status(engine)
+    assert answer.needing_attention_total == len(everyone) > MAX_SHOWN_SERVICES
+    assert answer.needing_attention == everyone[:MAX_SHOWN_SERVICES]
+    assert answer.needing_attention_total == answer.health_counts[Health.AT_RISK] + answer.health_counts[
+        Health.NEEDS_ATTENTION]
+    assert by_health[Health.AT_RISK].views == at_risk[:5]
+    assert by_health[Health.AT_RISK].total == len(at_risk) == answer.health_counts[Health.AT_RISK]
+    text = str(portfolio_status_message(answer, UTC).block_dicts())
+    assert f"and {len(everyone) - MAX_ATTENTION_ROWS} more services need attention" in text

@@ -37,14 +37,15 @@ def _milestone_lines(data: AtRiskDigestData, tz: ZoneInfo) -> list[str]:
 
 def _fallback(data: AtRiskDigestData) -> str:
     first = next((s for s in [*data.at_risk, *data.needs_attention] if s.findings), None)
-    return say(T, "fallback", at_risk=len(data.at_risk), needs_attention=len(data.needs_attention),
-               blocked=data.blocked_total, overloaded=len(data.overloaded),
+    return say(T, "fallback", at_risk=data.at_risk_total, needs_attention=data.needs_attention_total,
+               blocked=data.blocked_total, overloaded=data.overloaded_total,
                first_customer=first.customer_name if first else None,
                first_reason=first.findings[0].reason if first else None)
 
 
 def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> Reply | None:
     services = [*data.at_risk, *data.needs_attention]
+    services_total = data.at_risk_total + data.needs_attention_total
     now = data.as_of
     footer = context(say("common.j2", "footer", time=time_token(now), command=COMMAND))
     if not (services or data.blocked_total or data.overloaded or data.milestones_total):
@@ -54,15 +55,15 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
                      mrkdwn_section(say(T, "all_clear")), footer], shareable=False, view=VIEW)
     head = [
         header(say(T, "title")),
-        mrkdwn_section(say(T, "intro", at_risk=len(data.at_risk), needs_attention=len(data.needs_attention),
-                           blocked=data.blocked_total, overloaded=len(data.overloaded),
+        mrkdwn_section(say(T, "intro", at_risk=data.at_risk_total, needs_attention=data.needs_attention_total,
+                           blocked=data.blocked_total, overloaded=data.overloaded_total,
                            milestones=data.milestones_total)),
     ]
     tail = []
     if data.overloaded:
-        tail.append(listing_section(say(T, "overloaded_heading", total=len(data.overloaded)),
+        tail.append(listing_section(say(T, "overloaded_heading", total=data.overloaded_total),
                                     [load_line(p) for p in data.overloaded[:MAX_LIST_LINES]],
-                                    total=len(data.overloaded), more=_more("/delivery capacity")))
+                                    total=data.overloaded_total, more=_more("/delivery capacity")))
     if data.milestones_total:
         tail.append(listing_section(say(T, "milestones_heading", total=data.milestones_total),
                                     _milestone_lines(data, tz), total=data.milestones_total,
@@ -73,11 +74,11 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
     blocked_frame = 2 if data.blocked else 0  # a divider and the heading
     room = MAX_DIGEST_BLOCKS - len(head) - len(tail) - blocked_frame
     shown_services, shown_blocked = share_rows(
-        room, [(len(services), len(services)), (len(data.blocked), data.blocked_total)]
+        room, [(len(services), services_total), (len(data.blocked), data.blocked_total)]
     )
     blocks = head + [mrkdwn_section(service_health_line(view, now)) for view in services[:shown_services]]
-    if len(services) > shown_services:
-        blocks.append(mrkdwn_section(_more(COMMAND)(len(services) - shown_services)))
+    if services_total > shown_services:
+        blocks.append(mrkdwn_section(_more(COMMAND)(services_total - shown_services)))
     if data.blocked:
         blocks += [divider(), mrkdwn_section(say(T, "blocked_heading", total=data.blocked_total))]
         blocks += [deliverable_section(b.deliverable, now=now, tz=tz, view=VIEW, service_label=b.service.label)

@@ -38,7 +38,7 @@ def _team(data: WeeklyPortfolio, tz: ZoneInfo) -> str:
         available=loads[LoadState.AVAILABLE],
         overloaded_names=[(p.person.name, f"{p.active_services} of {p.max_services}")
                           for p in data.overloaded[:MAX_NAMES]],
-        hidden_names=max(0, len(data.overloaded) - MAX_NAMES),
+        hidden_names=max(0, loads[LoadState.OVERLOADED] - min(len(data.overloaded), MAX_NAMES)),
         week=date_token(last.first_day, tz),
         utilization=last.utilization, utilization_before=before.utilization,
         utilization_change=points(last.utilization, before.utilization),

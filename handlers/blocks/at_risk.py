@@ -30,16 +30,17 @@ def _list_section(title: str, rows: list[str], total: int, more_hint: str) -> st
 def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     now = report.as_of
     services = [*report.at_risk, *report.needs_attention]
-    title = (f"{plural(len(report.at_risk), 'service')} at risk, {len(report.needs_attention)} "
-             f"{'needs' if len(report.needs_attention) == 1 else 'need'} attention")
+    total = report.at_risk_total + report.needs_attention_total
+    title = (f"{plural(report.at_risk_total, 'service')} at risk, {report.needs_attention_total} "
+             f"{'needs' if report.needs_attention_total == 1 else 'need'} attention")
     blocks = [HeaderBlock(text=title)]
     view = ViewRef(k=ViewKind.AT_RISK)
     ticket_rows = min(len(report.overdue), MAX_TICKET_ROWS)
     # The overdue tickets take a title, their rows and an "and N more" instead of one section.
     shown = services[:MAX_SERVICE_SECTIONS - (ticket_rows + 1 if report.overdue_total else 0)]
     blocks += [mrkdwn_section(service_health_line(view, now)) for view in shown]
-    if len(services) > len(shown):
-        blocks.append(mrkdwn_section(f"and {len(services) - len(shown)} more services; "
+    if total > len(shown):
+        blocks.append(mrkdwn_section(f"and {total - len(shown)} more services; "
                                      "`/delivery status &lt;name&gt;` shows one"))
     if not services:
         blocks.append(mrkdwn_section(":large_green_circle: Every active service is on track."))
@@ -55,7 +56,7 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     else:
         blocks.append(mrkdwn_section(_list_section("Overdue tickets", [], 0, "")))
     blocks.append(mrkdwn_section(_list_section(
-        "Overloaded people", [load_line(p) for p in report.overloaded[:20]], len(report.overloaded),
+        "Overloaded people", [load_line(p) for p in report.overloaded[:20]], report.overloaded_total,
         "`/delivery capacity`",
     )))
     blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))

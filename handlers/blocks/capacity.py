@@ -43,10 +43,10 @@ def hours(value: float) -> str:
 
 
 def headline(report: CapacityReport) -> str:
-    if not report.people:
+    if not report.people_total:
         return "Nobody is set up in this workspace yet."
     counts = ", ".join(f"{report.count(state)} {state.label.lower()}" for state in LoadState)
-    return f"{plural(len(report.people), 'person', 'people')}. {counts}."
+    return f"{plural(report.people_total, 'person', 'people')}. {counts}."
 
 
 def load_line(view: PersonCapacity) -> str:
@@ -76,12 +76,12 @@ def person_section_text(view: PersonCapacity) -> str:
     return "\n".join((load_line(view), utilization_line(view), work_line(view)))
 
 
-def _names(people: list[PersonCapacity], limit: int, *, with_load: bool) -> str:
+def _names(people: list[PersonCapacity], total: int, limit: int, *, with_load: bool) -> str:
     shown = [
         escape(p.person.name) + (f" ({p.active_services} of {p.max_services})" if with_load else "")
         for p in people[:limit]
     ]
-    hidden = len(people) - len(shown)
+    hidden = total - len(shown)
     return ", ".join(shown) + (f" and {hidden} more" if hidden > 0 else "")
 
 
@@ -90,7 +90,7 @@ def capacity_line(report: CapacityReport) -> str:
     free = report.with_capacity
     if not free:
         return "*Capacity:* Nobody has spare capacity."
-    return f"*Capacity:* {_names(free, MAX_CAPACITY_NAMES, with_load=True)}"
+    return f"*Capacity:* {_names(free, report.with_capacity_total, MAX_CAPACITY_NAMES, with_load=True)}"
 
 
 def appointments_line(week: AppointmentsThisWeek) -> str:
@@ -112,24 +112,26 @@ def _more_people(hidden: int) -> str:
 def _summary(report: CapacityReport) -> str:
     """The notification text: headline, who is overloaded, who has room, the week's appointments."""
     parts = [headline(report)]
+    # Overloaded people come first, so the first few shown are the first few overloaded.
     overloaded = [p for p in report.people if p.state == LoadState.OVERLOADED]
     if overloaded:
-        parts.append(f"Overloaded: {_names(overloaded, MAX_TEXT_NAMES, with_load=False)}.")
-    if report.people:
+        names = _names(overloaded, report.count(LoadState.OVERLOADED), MAX_TEXT_NAMES, with_load=False)
+        parts.append(f"Overloaded: {names}.")
+    if report.people_total:
         free = report.with_capacity
-        parts.append(f"Capacity: {_names(free, MAX_TEXT_NAMES, with_load=False)}." if free
-                     else "Nobody has spare capacity.")
+        parts.append(f"Capacity: {_names(free, report.with_capacity_total, MAX_TEXT_NAMES, with_load=False)}."
+                     if free else "Nobody has spare capacity.")
     parts.append(f"Appointments this week: {appointments_line(report.appointments)}.")
     return " ".join(parts)
 
 
 def capacity_message(report: CapacityReport, tz: ZoneInfo) -> Reply:
     blocks = [HeaderBlock(text=headline(report))]
-    if report.people:
+    if report.people_total:
         blocks += [mrkdwn_section(capacity_line(report)), DividerBlock()]
     shown = report.people[:MAX_PEOPLE_ROWS]
     blocks += [mrkdwn_section(person_section_text(view)) for view in shown]
-    hidden = len(report.people) - len(shown)
+    hidden = report.people_total - len(shown)
     if hidden > 0:
         blocks.append(mrkdwn_section(_more_people(hidden)))
     week = f"{date_token(report.week_first_day, tz)} – {date_token(report.week_last_day, tz)}"

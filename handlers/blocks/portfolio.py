@@ -56,7 +56,7 @@ def _milestones(status: PortfolioStatus, tz: ZoneInfo) -> str:
         f"({date_token(m.due_on, tz)})"
         for m in status.milestones_this_week[:MAX_MILESTONE_LINES]
     ]
-    hidden = len(status.milestones_this_week) - MAX_MILESTONE_LINES
+    hidden = status.milestones_this_week_total - min(len(status.milestones_this_week), MAX_MILESTONE_LINES)
     if hidden > 0:
         lines.append(f"and {hidden} more")
     return "\n".join(lines)
@@ -104,7 +104,7 @@ def portfolio_status_message(status: PortfolioStatus, tz: ZoneInfo) -> Reply:
     if shown:
         blocks.append(DividerBlock())
         blocks += [mrkdwn_section(service_health_line(view, status.as_of)) for view in shown]
-    hidden = len(status.needing_attention) - len(shown)
+    hidden = status.needing_attention_total - len(shown)
     if hidden > 0:
         blocks.append(mrkdwn_section(f"and {hidden} more services need attention."))
     blocks.append(context(f"As of {time_token(status.as_of)} · `/delivery help` for more"))

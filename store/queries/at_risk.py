@@ -11,7 +11,7 @@ from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
 from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import capacity_report
-from store.queries.health_signals import services_needing_attention
+from store.queries.health_signals import attention_by_health
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
@@ -25,13 +25,17 @@ MAX_OVERDUE = 15
 
 class AtRiskReport(ReadModel):
     as_of: datetime
+    # Longest in their health first; the first few of each only, all of them counted.
     at_risk: list[ServiceHealthView]
+    at_risk_total: int
     needs_attention: list[ServiceHealthView]
+    needs_attention_total: int
     blocked: list[BlockedDeliverableView]
     blocked_total: int
     overdue: list[OverdueTicket]
     overdue_total: int
-    overloaded: list[PersonCapacity]
+    overloaded: list[PersonCapacity]  # the first few, most loaded first
+    overloaded_total: int
 
 
 def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,
@@ -63,17 +67,17 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
 
 
 def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
-    _, services = services_needing_attention(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
-    worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name))
+    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     blocked, blocked_total = blocked_deliverables(session, ctx)
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
-    people = capacity_report(session, ctx, states={LoadState.OVERLOADED}).people
+    overloaded = capacity_report(session, ctx, states={LoadState.OVERLOADED})
     return AtRiskReport(
         as_of=ctx.now,
-        at_risk=[s for s in worst_first if s.health == Health.AT_RISK],
-        needs_attention=[s for s in worst_first if s.health == Health.NEEDS_ATTENTION],
+        at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
+        needs_attention=services[Health.NEEDS_ATTENTION].views,
+        needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
         overdue=oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_OVERDUE), overdue_total=overdue_total,
-        overloaded=[p for p in people if p.state == LoadState.OVERLOADED],
+        overloaded=overloaded.people, overloaded_total=overloaded.people_total,
     )

@@ -1,9 +1,9 @@
 """The capacity answer behind `/delivery capacity`.
 
-Five grouped statements whatever the number of people or services: people, active
-services per person, appointment minutes per person and kind, open tickets per owner,
-blocked deliverables per owner. Figures are assembled in Python with the rules of
-`store.rules.capacity`; definitions live in `store.metrics`.
+Six grouped statements whatever the number of people or services: people, active services
+per person, this week's appointments, and for the people shown only, appointment minutes per
+person and kind, open tickets per owner and blocked deliverables per owner. Figures are
+assembled in Python with the rules of `store.rules.capacity`; definitions live in `store.metrics`.
 """
 
 from __future__ import annotations
@@ -82,25 +82,51 @@ def _active_services_per_person(session: Session, team_id: str) -> dict[int, int
     return {person_id: int(count) for person_id, count in rows}
 
 
-def _appointments(session: Session, team_id: str, start: datetime, end: datetime):
-    """Appointment count and minutes per (person, kind) for appointments starting in [start, end)."""
-    return session.execute(
-        select(Appointment.person_id, Appointment.kind, func.count(), func.sum(Appointment.duration_minutes))
+def _appointments_this_week(session: Session, team_id: str, start: datetime, end: datetime) -> AppointmentsThisWeek:
+    """The workspace's appointments starting in [start, end): every one, whoever holds it."""
+    counts = {kind: 0 for kind in AppointmentKind}
+    total_minutes = 0
+    for kind, count, minutes in session.execute(
+        select(Appointment.kind, func.count(), func.sum(Appointment.duration_minutes))
         .where(Appointment.team_id == team_id, Appointment.starts_at >= start, Appointment.starts_at < end)
+        .group_by(Appointment.kind)
+    ):
+        counts[AppointmentKind(kind)] += int(count)
+        total_minutes += int(minutes or 0)
+    return AppointmentsThisWeek(
+        customer_sessions=counts[AppointmentKind.CUSTOMER_SESSION],
+        internal=counts[AppointmentKind.INTERNAL],
+        total_hours=total_minutes / 60,
+    )
+
+
+def _minutes_per_person(session: Session, team_id: str, start: datetime, end: datetime,
+                        person_ids: Collection[int]) -> dict[int, _Minutes]:
+    """These people's appointment minutes for appointments starting in [start, end)."""
+    per_person: dict[int, _Minutes] = defaultdict(_Minutes)
+    for person_id, kind, minutes in session.execute(
+        select(Appointment.person_id, Appointment.kind, func.sum(Appointment.duration_minutes))
+        .where(Appointment.team_id == team_id, Appointment.starts_at >= start, Appointment.starts_at < end,
+               Appointment.person_id.in_(person_ids))
         .group_by(Appointment.person_id, Appointment.kind)
-    ).all()
+    ):
+        minutes = int(minutes or 0)
+        per_person[person_id].total += minutes
+        if AppointmentKind(kind) == AppointmentKind.CUSTOMER_SESSION:
+            per_person[person_id].billable += minutes
+    return per_person
 
 
-def _open_tickets_per_owner(session: Session, team_id: str) -> dict[int, int]:
+def _open_tickets_per_owner(session: Session, team_id: str, owner_ids: Collection[int]) -> dict[int, int]:
     rows = session.execute(
         select(Ticket.owner_id, func.count())
-        .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.owner_id.is_not(None))
+        .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.owner_id.in_(owner_ids))
         .group_by(Ticket.owner_id)
     )
     return {owner_id: int(count) for owner_id, count in rows}
 
 
-def _blocked_deliverables_per_owner(session: Session, team_id: str) -> dict[int, int]:
+def _blocked_deliverables_per_owner(session: Session, team_id: str, owner_ids: Collection[int]) -> dict[int, int]:
     rows = session.execute(
         select(Deliverable.owner_id, func.count())
         .join(Service, Service.id == Deliverable.service_id)
@@ -109,31 +135,11 @@ def _blocked_deliverables_per_owner(session: Session, team_id: str) -> dict[int,
             Service.team_id == team_id,
             Service.status == ServiceStatus.ACTIVE,
             Deliverable.status == DeliverableStatus.BLOCKED,
-            Deliverable.owner_id.is_not(None),
+            Deliverable.owner_id.in_(owner_ids),
         )
         .group_by(Deliverable.owner_id)
     )
     return {owner_id: int(count) for owner_id, count in rows}
-
-
-def _split_appointments(rows) -> tuple[dict[int, _Minutes], AppointmentsThisWeek]:
-    """Per-person minutes, and the workspace's totals (which count every appointment, whoever holds it)."""
-    per_person: dict[int, _Minutes] = defaultdict(_Minutes)
-    counts = {kind: 0 for kind in AppointmentKind}
-    total_minutes = 0
-    for person_id, kind, count, minutes in rows:
-        kind, minutes = AppointmentKind(kind), int(minutes or 0)
-        counts[kind] += int(count)
-        total_minutes += minutes
-        per_person[person_id].total += minutes
-        if kind == AppointmentKind.CUSTOMER_SESSION:
-            per_person[person_id].billable += minutes
-    week = AppointmentsThisWeek(
-        customer_sessions=counts[AppointmentKind.CUSTOMER_SESSION],
-        internal=counts[AppointmentKind.INTERNAL],
-        total_hours=total_minutes / 60,
-    )
-    return per_person, week
 
 
 def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets: int, blocked: int) -> PersonCapacity:
@@ -159,25 +165,69 @@ def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets
     )
 
 
-def capacity_report(session: Session, ctx: QueryContext, *,
-                    states: Collection[LoadState] | None = None) -> CapacityReport:
-    """Every person of the workspace (or those in `states` only, as the at-risk answers need the
-    overloaded) with load, state and this week's utilization, in five statements."""
+# A Slack message holds at most 50 blocks: no answer lists more people than this, so read models
+# are built for the first this many of a list, and the rest are counted.
+MAX_SHOWN_PEOPLE = 50
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One person's load, enough to count and order everyone before any read model is built."""
+
+    person: _PersonRow
+    active: int
+    state: LoadState
+
+    @property
+    def order(self) -> tuple:
+        return capacity_sort_key(self.state, self.active, self.person.max_services, self.person.name)
+
+    @property
+    def has_room(self) -> bool:
+        return self.state == LoadState.AVAILABLE and spare_services(self.active, self.person.max_services) > 0
+
+    @property
+    def room_order(self) -> tuple:
+        spare = spare_services(self.active, self.person.max_services)
+        return -spare, service_load(self.active, self.person.max_services) or 0.0, self.person.name.casefold()
+
+
+def capacity_report(session: Session, ctx: QueryContext, *, states: Collection[LoadState] | None = None,
+                    limit: int = MAX_SHOWN_PEOPLE) -> CapacityReport:
+    """The workspace's people (or those in `states` only, as the at-risk answers need the overloaded)
+    counted by load state, the first `limit` of them with load and this week's utilization, and
+    the first `limit` who can take on a service: six statements, whatever the number of people.
+
+    Everyone's load is computed (it orders and counts them); the figures that need more
+    statements (hours, tickets, blocked deliverables) are read for the people shown only.
+    """
     team_id, week = ctx.team_id, ctx.week
-    people = _people(session, team_id)
     active = _active_services_per_person(session, team_id)
+    loads = []
+    for person in _people(session, team_id):
+        count = active.get(person.id, 0)
+        loads.append(_Load(person, count, load_state(count, person.max_services)))
     if states is not None:
-        people = [p for p in people if load_state(active.get(p.id, 0), p.max_services) in states]
-    minutes, appointments = _split_appointments(_appointments(session, team_id, week.start, week.end))
-    tickets = _open_tickets_per_owner(session, team_id)
-    blocked = _blocked_deliverables_per_owner(session, team_id)
-    views = [
-        _person_capacity(p, active.get(p.id, 0), minutes.get(p.id, _Minutes()), tickets.get(p.id, 0),
-                         blocked.get(p.id, 0))
-        for p in people
-    ]
-    views.sort(key=lambda v: capacity_sort_key(v.state, v.active_services, v.max_services, v.person.name))
+        loads = [load for load in loads if load.state in states]
+    state_counts = {state: 0 for state in LoadState}
+    for load in loads:
+        state_counts[load.state] += 1
+    shown = sorted(loads, key=lambda load: load.order)[:limit]
+    with_room = [load for load in loads if load.has_room]
+    room_shown = sorted(with_room, key=lambda load: load.room_order)[:limit]
+    ids = {load.person.id for load in (*shown, *room_shown)}
+    minutes = _minutes_per_person(session, team_id, week.start, week.end, ids)
+    tickets = _open_tickets_per_owner(session, team_id, ids)
+    blocked = _blocked_deliverables_per_owner(session, team_id, ids)
+
+    def view(load: _Load) -> PersonCapacity:
+        pid = load.person.id
+        return _person_capacity(load.person, load.active, minutes.get(pid, _Minutes()), tickets.get(pid, 0),
+                                blocked.get(pid, 0))
+
     return CapacityReport(
-        as_of=ctx.now, week_first_day=week.first_day, week_last_day=week.last_day, people=views,
-        appointments=appointments,
+        as_of=ctx.now, week_first_day=week.first_day, week_last_day=week.last_day,
+        people=[view(load) for load in shown], people_total=len(loads), state_counts=state_counts,
+        with_capacity=[view(load) for load in room_shown], with_capacity_total=len(with_room),
+        appointments=_appointments_this_week(session, team_id, week.start, week.end),
     )

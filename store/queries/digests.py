@@ -17,7 +17,7 @@ from store.enums import Health
 from store.models import Ticket
 from store.queries.at_risk import blocked_deliverables
 from store.queries.capacity import capacity_report
-from store.queries.health_signals import services_needing_attention
+from store.queries.health_signals import attention_by_health
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels_digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
@@ -33,19 +33,18 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
 
     Fifteen statements: services' health (6), blocked deliverables (2), capacity (5), milestones (2).
     """
-    _, services = services_needing_attention(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     # Longest in its state first; a service with no start for its state (an override) last.
-    worst_first = sorted(services, key=lambda s: (s.health_since is None, s.health_since, s.customer_name,
-                                                  s.service_name))
+    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
-    people = capacity_report(session, ctx, states={LoadState.OVERLOADED}).people
+    overloaded = capacity_report(session, ctx, states={LoadState.OVERLOADED})
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
     return AtRiskDigestData(
         as_of=ctx.now,
-        at_risk=[s for s in worst_first if s.health == Health.AT_RISK],
-        needs_attention=[s for s in worst_first if s.health == Health.NEEDS_ATTENTION],
+        at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
+        needs_attention=services[Health.NEEDS_ATTENTION].views,
+        needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
-        overloaded=[p for p in people if p.state == LoadState.OVERLOADED],
+        overloaded=overloaded.people, overloaded_total=overloaded.people_total,
         milestones=milestones.items, milestones_total=milestones.total,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Collection
+from typing import Callable, Collection
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -216,9 +216,31 @@ def portfolio_health(
                            needing_attention=needing)
 
 
-def service_views(session: Session, assessed: Collection[AssessedService]) -> list[ServiceHealthView]:
-    """Read models of these assessed services, by customer and service name (in Python, so the
-    order is the same on both databases): one statement for their names and owners."""
+# A Slack message holds at most 50 blocks, one per service at best: no answer shows more services
+# than this, so read models are built for the first this many of a list, and the rest are counted.
+MAX_SHOWN_SERVICES = 50
+
+ServiceOrder = Callable[[AssessedService, str, str], tuple]
+
+
+def by_customer_and_name(_service: AssessedService, customer_name: str, service_name: str) -> tuple:
+    return customer_name, service_name
+
+
+def worst_first(service: AssessedService, customer_name: str, service_name: str) -> tuple:
+    return -service.assessment.shown.severity, customer_name, service_name
+
+
+def longest_in_state_first(service: AssessedService, customer_name: str, service_name: str) -> tuple:
+    """Longest in its shown health first; a service with no start for it (an override) last."""
+    since = service.assessment.since
+    return since is None, since, customer_name, service_name
+
+
+def service_views(session: Session, assessed: Collection[AssessedService], *,
+                  order: ServiceOrder = by_customer_and_name, limit: int | None = None) -> list[ServiceHealthView]:
+    """Read models of these assessed services in `order` (sorted in Python, so the order is the same
+    on both databases), of the first `limit` only when given: one statement for their names and owners."""
     by_id = {service.id: service for service in assessed}
     rows = session.execute(
         select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note)
@@ -226,11 +248,11 @@ def service_views(session: Session, assessed: Collection[AssessedService]) -> li
         .outerjoin(Person, Person.id == Service.owner_id)
         .where(Service.id.in_(list(by_id)))
     ).all()
-    rows.sort(key=lambda row: (row[2], row[1], row[0]))
+    rows.sort(key=lambda row: (*order(by_id[row[0]], row[2], row[1]), row[0]))
     # Built without validation (model_construct): every value is already typed, from the
-    # database and the rules, and validating a thousand views costs more than the query.
+    # database and the rules.
     views = []
-    for service_id, name, customer_name, owner_name, owner_slack, note in rows:
+    for service_id, name, customer_name, owner_name, owner_slack, note in rows[:limit]:
         service = by_id[service_id]
         assessment = service.assessment
         override = assessment.override
@@ -254,6 +276,19 @@ def service_views(session: Session, assessed: Collection[AssessedService]) -> li
     return views
 
 
+@dataclass(frozen=True)
+class ShownServices:
+    """The first services of a list, as read models, and how many the whole list holds."""
+
+    views: list[ServiceHealthView]
+    total: int
+
+
+def shown_services(session: Session, assessed: Collection[AssessedService], *, order: ServiceOrder,
+                   limit: int = MAX_SHOWN_SERVICES) -> ShownServices:
+    return ShownServices(service_views(session, assessed, order=order, limit=limit), len(assessed))
+
+
 def active_service_health(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
     only: Collection[int] | None = None,
@@ -265,7 +300,21 @@ def active_service_health(
 
 def services_needing_attention(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-) -> tuple[PortfolioHealth, list[ServiceHealthView]]:
-    """The portfolio's health, and read models of the services whose shown health is not On Track."""
+    order: ServiceOrder = worst_first, limit: int = MAX_SHOWN_SERVICES,
+) -> tuple[PortfolioHealth, ShownServices]:
+    """The portfolio's health, and the first services (in `order`) whose shown health is not On Track."""
     health = portfolio_health(session, team_id, now=now, today=today, limits=limits)
-    return health, service_views(session, health.needing_attention)
+    return health, shown_services(session, health.needing_attention, order=order, limit=limit)
+
+
+def attention_by_health(
+    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    order: ServiceOrder = longest_in_state_first, limit: int = MAX_SHOWN_SERVICES,
+) -> dict[Health, ShownServices]:
+    """The first services (in `order`) of each shown health other than On Track, and how many each has."""
+    health = portfolio_health(session, team_id, now=now, today=today, limits=limits)
+    return {
+        shown: shown_services(session, [s for s in health.needing_attention if s.assessment.shown == shown],
+                              order=order, limit=limit)
+        for shown in (Health.AT_RISK, Health.NEEDS_ATTENTION)
+    }

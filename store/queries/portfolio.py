@@ -46,28 +46,37 @@ def overdue_ticket_count(session: Session, team_id: str, *, now: datetime) -> in
     )
 
 
-def milestones_due(session: Session, team_id: str, *, first_day, last_day) -> list[MilestoneView]:
+# A message has room for a few dozen milestone lines at most; the rest are counted.
+MAX_SHOWN_MILESTONES = 50
+
+
+def milestones_due(session: Session, team_id: str, *, first_day, last_day,
+                   limit: int = MAX_SHOWN_MILESTONES) -> tuple[list[MilestoneView], int]:
+    """The first `limit` milestones of active services due between the two days (by due day, customer
+    and name), and how many there are: two statements."""
+    due = (Milestone.team_id == team_id, Service.status == ServiceStatus.ACTIVE,
+           Milestone.due_on.between(first_day, last_day))
+    total = session.scalar(
+        select(func.count()).select_from(Milestone).join(Service, Service.id == Milestone.service_id).where(*due))
     rows = session.execute(
         select(Milestone.name, Milestone.due_on, Milestone.done_on, Service.name, Customer.name)
         .join(Service, Service.id == Milestone.service_id)
         .join(Customer, Customer.id == Service.customer_id)
-        .where(
-            Milestone.team_id == team_id,
-            Service.status == ServiceStatus.ACTIVE,
-            Milestone.due_on.between(first_day, last_day),
-        )
+        .where(*due)
         .order_by(Milestone.due_on, Customer.name, Milestone.name)
+        .limit(limit)
     )
-    return [
-        MilestoneView(name=name, due_on=due, done_on=done, service_name=service, customer_name=customer)
-        for name, due, done, service, customer in rows
+    shown = [
+        MilestoneView(name=name, due_on=due_on, done_on=done, service_name=service, customer_name=customer)
+        for name, due_on, done, service, customer in rows
     ]
+    return shown, int(total)
 
 
 def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
     team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
+    milestones, milestones_total = milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day)
     health, needing_attention = services_needing_attention(session, team_id, now=now, today=today, limits=ctx.limits)
-    needing_attention.sort(key=lambda s: (-s.health.severity, s.customer_name, s.service_name))
     return PortfolioStatus(
         as_of=now,
         active_services=health.active,
@@ -75,6 +84,7 @@ def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
         phase_counts=health.phase_counts,
         deliverables=deliverable_tally(session, team_id, today=today),
         overdue_tickets=overdue_ticket_count(session, team_id, now=now),
-        milestones_this_week=milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day),
-        needing_attention=needing_attention,
+        milestones_this_week=milestones, milestones_this_week_total=milestones_total,
+        needing_attention=needing_attention.views,
+        needing_attention_total=needing_attention.total,
     )

@@ -164,7 +164,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         phases[service.phase] += 1
     return WeeklyPortfolio(
         as_of=ctx.now, week_ago=week_ago,
-        people=len(capacity.people),
+        people=capacity.people_total,
         load_counts={state: capacity.count(state) for state in LoadState},
         overloaded=[p for p in capacity.people if p.state == LoadState.OVERLOADED],
         last_week=utilization[0], week_before=utilization[1],

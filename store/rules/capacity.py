@@ -37,7 +37,10 @@ class LoadState(StrEnum):
     @property
     def rank(self) -> int:
         """Position in the capacity answer: the people who need action come first."""
-        return list(LoadState).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {state: rank for rank, state in enumerate(LoadState)}
 
 
 class BillableBand(StrEnum):
@@ -59,7 +62,8 @@ def load_state(active: int, max_services: int) -> LoadState:
         return LoadState.OVERLOADED
     if active == max_services:
         return LoadState.AT_CAPACITY
-    if Fraction(active, max_services) >= SCHEDULED_FROM:
+    # active / max >= numerator / denominator, in integers (exact, and cheap for thousands of people).
+    if active * SCHEDULED_FROM.denominator >= SCHEDULED_FROM.numerator * max_services:
         return LoadState.SCHEDULED
     return LoadState.AVAILABLE
 
