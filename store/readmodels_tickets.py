@@ -97,7 +97,8 @@ class TicketReport(ReadModel):
     overdue_total: int  # every overdue ticket, shown or not
     sla: SlaCompliance
     breakdown: TicketGrouping
-    groups: list[TicketGroup]  # open now descending, then name
+    groups: list[TicketGroup]  # open now descending, then name; only the first ones, at most the query's limit
+    group_total: int  # every group of the breakdown, shown or not
 
     @property
     def change(self) -> FlowChange:

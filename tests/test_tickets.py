@@ -17,7 +17,7 @@ from store.clock import FixedClock, current_week
 from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.models import Customer, Person, Ticket
-from store.queries.tickets import ticket_report
+from store.queries.tickets import MAX_SHOWN_GROUPS, ticket_report
 from store.readmodels import PersonRef
 from store.readmodels_tickets import OverdueTicket, SlaCompliance, TicketGroup, TicketGrouping, TicketReport, WeekFlow
 from store.workspace import Workspace
@@ -118,11 +118,40 @@ def test_breakdown_matches_the_rows(demo_engine, grouping):
         add_ticket(session, "x-unassigned", opened=WEDNESDAY - HOUR, due=WEDNESDAY + HOUR, owner=None)
     answer = report(demo_engine, grouping)
     got = [(g.name, g.open_now, g.opened, g.resolved) for g in answer.groups]
-    assert got == expected_groups(demo_engine, grouping)
+    assert got == expected_groups(demo_engine, grouping) and answer.group_total == len(got)
     assert sum(g.opened for g in answer.groups) == 13 and sum(g.resolved for g in answer.groups) == 15
     assert sum(g.open_now for g in answer.groups) == 5
     if grouping == "owner":
         assert ("Unassigned", 1, 1, 0) in got and got[0][0] == "Ryan Ortiz"
+
+
+def test_breakdown_keeps_the_first_groups_and_counts_them_all(demo_engine):
+    """More groups than a message can list: the report holds the first ones, ranked as the whole list
+    would be (open now descending, then name whatever its case), and counts every group."""
+    extra = MAX_SHOWN_GROUPS + 17
+    with Session(demo_engine) as session, session.begin():
+        for n in range(extra):
+            name = f"{'abc'[n % 3]}{'Ab'[n % 2]} Customer {n:03}"  # mixed case, so the ranking's casefold matters
+            session.add(Customer(team_id=TEAM, key=f"many-{n}", name=name))
+            session.flush()
+            for k in range(n % 4 + 1):
+                add_ticket(session, f"many-{n}-{k}", customer=name, opened=WEDNESDAY - (k + 1) * HOUR,
+                           due=WEDNESDAY + HOUR, resolved=WEDNESDAY - HOUR / 2 if k == 3 else None)
+    expected = expected_groups(demo_engine, "customer")
+    assert len(expected) > MAX_SHOWN_GROUPS
+    answer = report(demo_engine)
+    got = [(g.name, g.open_now, g.opened, g.resolved) for g in answer.groups]
+    assert got == expected[:MAX_SHOWN_GROUPS] and answer.group_total == len(expected)
+    with Session(demo_engine) as session:
+        few = ticket_report(session, QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC), breakdown="customer",
+                            group_limit=3)
+    assert few.groups == answer.groups[:3] and few.group_total == len(expected)
+    # The reply lists what fits and says how many more there are, counting the groups it never got.
+    texts = [b["text"]["text"] for b in tickets_message(answer, UTC).block_dicts()
+             if b["type"] == "section" and "text" in b]
+    breakdown = texts[next(i for i, text in enumerate(texts) if text.startswith("*By customer*")):]
+    shown = sum(line.startswith("• ") for text in breakdown for line in text.split("\n"))
+    assert 0 < shown <= MAX_SHOWN_GROUPS and breakdown[-1].endswith(f"and {len(expected) - shown} more")
 
 
 def test_other_teams_tickets_are_never_counted(demo_engine):
@@ -220,7 +249,8 @@ def big_report(title: str = "Ticket", customer: str = "Customer", overdue: int =
         sla=SlaCompliance(met=10, resolved=15, open_breaches=5, target=0.95),
         breakdown=TicketGrouping.CUSTOMER,
         groups=[TicketGroup(name=f"{customer} {n} " + "x" * 150, open_now=3, opened=2, resolved=1)
-                for n in range(groups)],
+                for n in range(min(groups, MAX_SHOWN_GROUPS))],
+        group_total=groups,
     )
 
 

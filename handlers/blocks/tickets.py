@@ -27,7 +27,7 @@ from handlers.ids import ViewKind, ViewRef
 
 TITLE = "Tickets this week"
 MAX_OVERDUE_LINES = 15
-MAX_GROUP_LINES = 50
+MAX_GROUP_LINES = 50  # the report holds at most store.queries.tickets.MAX_SHOWN_GROUPS (50) groups
 MAX_GROUP_SECTIONS = 3
 # Room kept free in a section for the closing "and N more" line.
 MORE_ROOM = 40
@@ -135,10 +135,10 @@ def _overdue_blocks(report: TicketReport, view: ViewRef) -> list[Block]:
 
 def _breakdown_blocks(report: TicketReport, max_sections: int) -> list[Block]:
     head = f"*By {report.breakdown.value}*: open now · opened this week · resolved this week"
-    if not report.groups:
+    if not report.group_total:
         return [mrkdwn_section(f"{head}\nNo open tickets, none opened or resolved this week")]
     lines = [group_line(group) for group in report.groups[:MAX_GROUP_LINES]]
-    texts = fit_sections(head, lines, total=len(report.groups), max_sections=max_sections)
+    texts = fit_sections(head, lines, total=report.group_total, max_sections=max_sections)
     return [mrkdwn_section(text) for text in texts]
 
 
