@@ -18,8 +18,11 @@ from store.enums import DeliverableStatus, Health
 from store.models import Deliverable, Milestone, Service
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_work
-from store.queries.service_card import lookup_service, service_card
+from store.demo.synthetic import load_synthetic
+from store.queries.service_card import lookup_service, service_card, service_refs
+from store.rules.matching import Candidate, MatchKind
 from support import TEAM, UTC, WEDNESDAY
+from test_matching import reference_match
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
@@ -79,6 +82,32 @@ def test_card_never_shows_another_workspace(demo_engine):
         delta = session.query(Service).filter_by(name="Integration Rollout").one()
         with pytest.raises(LookupError):
             service_card(session, other, service_id=delta.id)
+
+
+def test_a_lookup_among_many_services_answers_as_the_rules_say(engine):
+    load_synthetic(engine, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=400)
+    refs = read(engine, service_refs)
+    assert len(refs) == 400
+    # What the lookup used to match against: every service, in portfolio order, named as on its card.
+    every = [Candidate(r.service_id, (r.service_name, r.customer_name, f"{r.customer_name} {r.service_name}"), r.label)
+             for r in refs.values()]
+    first, last = every[0], every[-1]
+    customer = last.names[1]
+    queries = [first.names[2], first.label.upper(), first.names[0], customer, customer[2:-2], customer[:3] + customer[4:],
+               customer[:3] + customer[4] + customer[3] + customer[5:], last.names[0][:-1] + "x", "zzzqqq", "warehouse"]
+    kinds = set()
+    for query in queries:
+        expected = reference_match(query, every)
+        lookup = read(engine, lookup_service, name=query)
+        kinds.add(expected.kind)
+        if expected.kind == MatchKind.ONE:
+            assert lookup.card is not None and lookup.card.ref == refs[expected.ids[0]], query
+            assert lookup.choices == [] and lookup.suggestions == [], query
+        else:
+            assert lookup.card is None, query
+            assert lookup.choices == [refs[i] for i in expected.ids], query
+            assert lookup.suggestions == expected.suggestions, query
+    assert kinds == set(MatchKind)
 
 
 def test_milestones_this_week_next_week_and_overdue(demo_engine):

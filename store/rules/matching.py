@@ -1,14 +1,19 @@
 """Find what a person meant by a name: exact, then substring, then close misspellings.
 
 Pure: callers pass the candidates. rapidfuzz does the fuzzy scoring in C, so a
-portfolio of 10,000 services is matched in milliseconds.
+portfolio of 10,000 services is matched in milliseconds. What a candidate's names
+fold to, and the pieces it is fuzzy-matched by, depend on its names alone, so both
+are cached across requests: a lookup does not redo that work for every candidate of
+the portfolio each time, only a cache look-up.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Sequence
+from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 from rapidfuzz import fuzz, process, utils
 
@@ -17,6 +22,9 @@ FUZZY_CUTOFF = 80
 CLEAR_LEAD = 5
 MAX_CHOICES = 8
 MAX_SUGGESTIONS = 3
+# Candidates whose folded names (and, apart, whose fuzzy pieces) are remembered: a few
+# 10,000-service portfolios. Past that the least recently used are folded again when next seen.
+CANDIDATE_CACHE_SIZE = 1 << 15
 
 
 class MatchKind(StrEnum):
@@ -25,8 +33,9 @@ class MatchKind(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A lightweight record: a lookup builds one for every service of the portfolio."""
+
     id: int
     names: tuple[str, ...]  # every name it answers to: its own, its customer's, …
     label: str  # how it is shown
@@ -43,12 +52,39 @@ def _folded(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+@lru_cache(maxsize=CANDIDATE_CACHE_SIZE)
+def _folded_names(names: tuple[str, ...], label: str) -> tuple[tuple[str, ...], str, str]:
+    """A candidate's names folded, its label folded, and its folded names joined by newlines."""
+    folded = tuple(map(_folded, names))
+    return folded, _folded(label), "\n".join(folded)
+
+
+@lru_cache(maxsize=CANDIDATE_CACHE_SIZE)
+def _pieces(names: tuple[str, ...]) -> tuple[str, ...]:
+    """What a candidate is fuzzy-matched by, once each: each of its names whole, and each word of them.
+
+    Words are interned: thousands of names share the same few ("Analytics", "Build", …).
+    """
+    return tuple(dict.fromkeys(piece for name in names for piece in (name, *map(sys.intern, name.split()))))
+
+
 def match(query: str, candidates: Sequence[Candidate]) -> Match:
     wanted = _folded(query)
-    exact = [c.id for c in candidates if any(_folded(n) == wanted for n in (*c.names, c.label))]
+    # One pass for both rules: a candidate is exact when any of its names or its label folds to
+    # the query, "inside" when the query is part of one of its folded names. Exact wins: the
+    # substring matches only count while no exact match has been seen (and are dropped if one is).
+    exact: list[int] = []
+    inside: list[int] = []
+    for candidate in candidates:
+        folded, label, joined = _folded_names(candidate.names, candidate.label)
+        if wanted in folded or label == wanted:
+            exact.append(candidate.id)
+        # Folded text has no newline (whitespace folds to single spaces), the query neither: it is
+        # inside one of the names exactly when it is inside the names joined by newlines.
+        elif not exact and folded and wanted in joined:
+            inside.append(candidate.id)
     if exact:
         return _decided(exact)
-    inside = [c.id for c in candidates if any(wanted in _folded(n) for n in c.names)]
     if inside:
         return _decided(inside)
     return _fuzzy(wanted, candidates)
@@ -61,19 +97,23 @@ def _decided(ids: list[int]) -> Match:
 
 
 def _fuzzy(wanted: str, candidates: Sequence[Candidate]) -> Match:
-    strings: list[str] = []
-    owners: list[int] = []
-    for index, candidate in enumerate(candidates):
-        for name in candidate.names:
-            for piece in {name, *name.split()}:
-                strings.append(piece)
-                owners.append(index)
-    best: dict[int, float] = {}
-    for _, score, position in process.extract(
-        wanted, strings, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=FUZZY_CUTOFF, limit=None
-    ):
-        owner = owners[position]
-        best[owner] = max(best.get(owner, 0), score)
+    # A candidate scores its best piece (a name, or a word of one). Each distinct piece is scored
+    # once, however many candidates share it (service names repeat, and "customer service" repeats
+    # its customer's and its service's words); then, in candidate order (as the stable sort below
+    # expects for ties), each candidate with a piece past the cutoff takes its best score.
+    pieces = [_pieces(candidate.names) for candidate in candidates]
+    choices = list(frozenset().union(*pieces))
+    scores: dict[str, float] = {
+        piece: score
+        for piece, score, _ in process.extract(
+            wanted, choices, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=FUZZY_CUTOFF, limit=None
+        )
+    }
+    scored = scores.keys()
+    best: dict[int, float] = {
+        index: max(scores[piece] for piece in own if piece in scores)
+        for index, own in enumerate(pieces) if not scored.isdisjoint(own)
+    } if scores else {}
     ranked = sorted(best, key=lambda i: (-best[i], candidates[i].label))
     if not ranked:
         return Match(MatchKind.NONE, [], _suggestions(wanted, candidates))
