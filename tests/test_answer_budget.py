@@ -5,6 +5,7 @@ within 3 seconds. Over real HTTP, with a budget of zero so every answer takes th
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 
 import pytest
 import requests
@@ -13,7 +14,8 @@ from slack_bolt.request import BoltRequest
 from served_app import SIGNING_SECRET
 from served_demo import served_demo
 from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
-from handlers.commands.delivery import WORKING_ON_IT
+from handlers.blocks.common import Reply
+from handlers.commands.delivery import WORKING_ON_IT, send_late_answer
 from handlers.received import RECEIVED_AT_HEADER, seconds_since_received
 
 HEADLINE = "15 active services. 12 on track, 2 need attention, 1 at risk."
@@ -75,3 +77,27 @@ def test_seconds_since_received_reads_the_stamp_and_ignores_what_is_not_one():
     assert seconds_since_received(BoltRequest(body="", headers={})) == 0.0
     assert seconds_since_received(BoltRequest(body="", headers={RECEIVED_AT_HEADER: "soon"})) == 0.0
     assert seconds_since_received(None) == 0.0
+
+
+class RecordingRespond:
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def __call__(self, **message):
+        self.calls.append(message)
+
+
+def test_a_late_answer_replaces_the_note_and_a_failed_one_is_reported_with_a_reference():
+    answered, failed = Future(), Future()
+    answered.set_result(Reply(text="All on track.", blocks=[]))
+    failed.set_exception(RuntimeError("database went away"))
+    respond = RecordingRespond()
+
+    send_late_answer(respond, "/delivery", answered)
+    send_late_answer(respond, "/delivery", failed)
+
+    assert respond.calls[0] == {"response_type": "ephemeral", "replace_original": True, "text": "All on track.",
+                                "blocks": []}
+    assert respond.calls[1]["response_type"] == "ephemeral"
+    assert respond.calls[1]["text"].startswith("Sorry, something went wrong on our side. Nothing was changed.")
+    assert "Reference: " in respond.calls[1]["text"]

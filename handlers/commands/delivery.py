@@ -5,13 +5,16 @@ of indexed queries. But Slack drops a command not acknowledged within 3 seconds,
 server (a very large portfolio, many people asking at once) can take longer: so the answer is
 computed in a small pool of its own, and when it is not ready within the answer budget
 (DELIVERY_ANSWER_BUDGET_SECONDS) the command is acknowledged with a short note and the answer
-follows through the command's response_url, replacing the note.
+follows through the command's response_url, replacing the note. The listener returns right after
+that acknowledgement: were it to wait for the answer, a burst of slow answers would hold every one
+of Bolt's listener threads, and new requests, clicks included, could not even be acknowledged.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as NotReady
+from functools import partial
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_bolt.request import BoltRequest
@@ -21,6 +24,7 @@ from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
 from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import UsageError, parse_command
+from handlers.errors import report_error
 from handlers.received import seconds_since_received
 from store.workspace import Workspace
 
@@ -56,7 +60,16 @@ def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltCon
         reply = answering.result(timeout=max(0.0, budget))
     except NotReady:
         ack(response_type="ephemeral", text=WORKING_ON_IT)
-        reply = answering.result()
-        respond(response_type="ephemeral", replace_original=True, text=reply.text, blocks=reply.block_dicts())
+        answering.add_done_callback(partial(send_late_answer, respond, command.get("command", "/delivery")))
         return
     ack(response_type="ephemeral", text=reply.text, blocks=reply.block_dicts())
+
+
+def send_late_answer(respond: Respond, command: str, answering: Future) -> None:
+    """Replace the "Working on it" note with the answer once it is ready (run by the thread that
+    computed it); a failure is reported to the person like any listener's."""
+    try:
+        reply = answering.result()
+        respond(response_type="ephemeral", replace_original=True, text=reply.text, blocks=reply.block_dicts())
+    except Exception as error:
+        report_error(error, {"command": command}, None, {"respond": respond})
