@@ -39,11 +39,16 @@ class DeliveryServer(BaseApplication):
 
     def load(self):
         engine = make_engine(self.settings.database_url)
-        # Twice the server's threads: one per request waiting for its ack, and as many for work
-        # that goes on after acks (a click's redraw, an answer sent through response_url).
+        # One listener thread per request waiting for its ack, and seven times as many for work that
+        # goes on after acks (a click's change and redraw). That work mostly waits for the store
+        # (DELIVERY_STORE_CONCURRENCY at a time): a waiting thread costs little, while a request
+        # finding no free listener thread cannot even be acknowledged.
         app = create_app(self.settings, self.credentials, engine=engine,
-                         listener_threads=2 * self.options["threads"])
+                         listener_threads=LISTENER_THREADS_PER_SERVER_THREAD * self.options["threads"])
         return create_wsgi_app(app, engine)
+
+
+LISTENER_THREADS_PER_SERVER_THREAD = 8
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
