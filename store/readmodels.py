@@ -83,9 +83,12 @@ class PortfolioStatus(ReadModel):
     overdue_tickets: int
     milestones_this_week: list[MilestoneView]  # the first few, by due day; all of them counted
     milestones_this_week_total: int
-    # Worst first, then by customer and service; the first few only, all of them counted.
+    # Worst first, then by customer and service; the first few only (`needing_attention_total` counts them).
     needing_attention: list[ServiceHealthView]
-    needing_attention_total: int
+
+    @property
+    def needing_attention_total(self) -> int:
+        return self.health_counts[Health.AT_RISK] + self.health_counts[Health.NEEDS_ATTENTION]
 
 
 class ServiceRef(ReadModel):

@@ -53,7 +53,6 @@ class CapacityReport(ReadModel):
     # Overloaded first, then at capacity, scheduled, available; most loaded first within a state.
     # The first few people only (as many as a message can show); every one is counted.
     people: list[PersonCapacity]
-    people_total: int
     state_counts: dict[LoadState, int]
     # Who can take on a service: available and with room left, most spare services first (the
     # first few). A person whose maximum is zero is "available" when they carry nothing, but has
@@ -64,3 +63,7 @@ class CapacityReport(ReadModel):
 
     def count(self, state: LoadState) -> int:
         return self.state_counts.get(state, 0)
+
+    @property
+    def people_total(self) -> int:
+        return sum(self.state_counts.values())

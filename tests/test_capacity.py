@@ -200,7 +200,7 @@ def report_of(people: list[PersonCapacity]) -> CapacityReport:
                   key=lambda p: (-p.spare_services, p.load or 0.0, p.person.name.casefold()))
     return CapacityReport(
         as_of=WEDNESDAY, week_first_day=week.first_day, week_last_day=week.last_day,
-        people=ordered[:MAX_SHOWN_PEOPLE], people_total=len(people),
+        people=ordered[:MAX_SHOWN_PEOPLE],
         state_counts={state: sum(1 for p in people if p.state == state) for state in LoadState},
         with_capacity=free[:MAX_SHOWN_PEOPLE], with_capacity_total=len(free),
         appointments=AppointmentsThisWeek(customer_sessions=1, internal=0, total_hours=1.5))

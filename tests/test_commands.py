@@ -39,7 +39,6 @@ def status_with(attention: list[ServiceHealthView], *, at_risk=1, attention_coun
         overdue_tickets=0,
         milestones_this_week=[], milestones_this_week_total=0,
         needing_attention=attention,
-        needing_attention_total=len(attention),
     )
 
 

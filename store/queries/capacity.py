@@ -227,7 +227,7 @@ def capacity_report(session: Session, ctx: QueryContext, *, states: Collection[L
 
     return CapacityReport(
         as_of=ctx.now, week_first_day=week.first_day, week_last_day=week.last_day,
-        people=[view(load) for load in shown], people_total=len(loads), state_counts=state_counts,
+        people=[view(load) for load in shown], state_counts=state_counts,
         with_capacity=[view(load) for load in room_shown], with_capacity_total=len(with_room),
         appointments=_appointments_this_week(session, team_id, week.start, week.end),
     )

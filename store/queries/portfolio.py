@@ -86,5 +86,4 @@ def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
         overdue_tickets=overdue_ticket_count(session, team_id, now=now),
         milestones_this_week=milestones, milestones_this_week_total=milestones_total,
         needing_attention=needing_attention.views,
-        needing_attention_total=needing_attention.total,
     )
