@@ -39,16 +39,16 @@ class DeliveryServer(BaseApplication):
 
     def load(self):
         engine = make_engine(self.settings.database_url)
-        # One listener thread per request waiting for its ack, and seven times as many for work that
-        # goes on after acks (a click's change and redraw). That work mostly waits for the store
-        # (DELIVERY_STORE_CONCURRENCY at a time): a waiting thread costs little, while a request
-        # finding no free listener thread cannot even be acknowledged.
+        # One listener thread per request waiting for its ack, and one more for a listener finishing
+        # a short step after its ack (reading what a modal shows, then opening it). Longer work after
+        # an ack runs in pools of its own (handlers/after_ack.py, the /delivery answers), so it never
+        # holds these: a request finding no free listener thread could not even be acknowledged.
         app = create_app(self.settings, self.credentials, engine=engine,
                          listener_threads=LISTENER_THREADS_PER_SERVER_THREAD * self.options["threads"])
         return create_wsgi_app(app, engine)
 
 
-LISTENER_THREADS_PER_SERVER_THREAD = 8
+LISTENER_THREADS_PER_SERVER_THREAD = 2
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:

@@ -40,6 +40,8 @@ from fake_slack_methods import (  # noqa: F401 (re-exported: tests import them f
 )
 
 RESPONSE_URL_METHOD = "response_url"
+# A held call is answered after this long even if never released, so a failing test cannot hang.
+HELD_AT_MOST_SECONDS = 60
 
 # Slack accepts these as JSON strings in form bodies and as objects in JSON
 # bodies; decoding them here lets tests assert on one shape either way.
@@ -110,6 +112,7 @@ class FakeSlack(WebApiMethods):
         self._teams_by_token: dict[str, tuple[str, str]] = {}  # token -> (team id, team name)
         self._tokens_by_code: dict[str, str] = {}
         self._oauth_client: tuple[str, str] | None = None
+        self._held: dict[str, threading.Event] = {}  # method -> opened when calls may be answered
         self._handlers: dict[str, Callable[[Json], Json]] = {
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
@@ -215,6 +218,9 @@ class FakeSlack(WebApiMethods):
             self._teams_by_token.clear()
             self._tokens_by_code.clear()
             self._oauth_client = None
+            held, self._held = self._held, {}
+        for gate in held.values():
+            gate.set()
 
     # -- several workspaces --------------------------------------------------
 
@@ -252,6 +258,14 @@ class FakeSlack(WebApiMethods):
         )
         self._add_rule(rule)
 
+    def hold(self, method: str) -> Callable[[], None]:
+        """Keep calls to `method` waiting, unanswered and unrecorded, until the returned function is
+        called (or `reset()`): a slow Slack, for what the app does while its calls are outstanding."""
+        gate = threading.Event()
+        with self._cond:
+            self._held[method] = gate
+        return gate.set
+
     def set_response(self, method: str, response: Json) -> None:
         """Answer every call to `method` with `response` (HTTP 200) until `reset()`.
 
@@ -277,6 +291,10 @@ class FakeSlack(WebApiMethods):
             # Slack answers a body it cannot parse with invalid_json; so does the fake.
             params, reply = {}, _Reply(200, _error("invalid_json"))
         else:
+            with self._cond:
+                gate = self._held.get(method or "")
+            if gate is not None:
+                gate.wait(HELD_AT_MOST_SECONDS)
             reply = self._answer(method, params, headers)
         # Unknown paths are recorded under the path itself, so a wrong base URL shows up in `calls`.
         self._record(SlackCall(method or parts.path, params, headers, body, reply.status, reply.body, name))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deliverable_moves import apply_move
+from handlers.after_ack import after_ack
 from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin
 from handlers.views.block_deliverable import block_modal
@@ -13,7 +14,8 @@ from store.queries.deliverable import deliverable_name
 from store.rules.transitions import Move
 
 
-def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                     respond: Respond) -> None:
     value = DeliverableMoveValue.model_validate_json(action["selected_option"]["value"])
     origin = Origin.of(body)
     ack()
@@ -22,4 +24,4 @@ def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, cont
         name = context["workspace"].read(deliverable_name, deliverable_id=value.d)
         client.views_open(trigger_id=body["trigger_id"], view=block_modal(value, origin, name))
         return
-    apply_move(client, context["workspace"], origin, value)
+    after_ack(body, apply_move, client, context["workspace"], origin, value, respond=respond)

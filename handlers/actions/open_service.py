@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from handlers.after_ack import after_ack
 from handlers.blocks.service_card import service_card_message
 from handlers.blocks.share import with_share_button
 from handlers.ids import OpenServiceValue
 from store.queries.service_card import service_card
+from store.workspace import Workspace
 
 
-def open_service(ack: Ack, action: dict, respond: Respond, context: BoltContext) -> None:
+def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
     ack()
     value = OpenServiceValue.model_validate_json(action["value"])
-    workspace = context["workspace"]
+    after_ack(body, show_service_card, context["workspace"], value, respond, respond=respond)
+
+
+def show_service_card(workspace: Workspace, value: OpenServiceValue, respond: Respond) -> None:
     card = workspace.read(service_card, service_id=value.service_id)
     reply = with_share_button(service_card_message(card, workspace.tz), f"status {card.ref.label}")
     respond(replace_original=True, text=reply.text, blocks=reply.block_dicts())

@@ -12,10 +12,12 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.after_ack import after_ack
 from handlers.blocks.share import shared_by
 from handlers.commands.delivery import reply_for
 from handlers.ids import ShareValue
 from store.queries.posted import remember_message
+from store.workspace import Workspace
 
 log = logging.getLogger("delivery.share")
 NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
@@ -27,7 +29,11 @@ def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: We
     value = ShareValue.model_validate_json(action["value"])
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    workspace = context["workspace"]
+    after_ack(body, share_in_channel, context["workspace"], value, user_id, channel_id, client, respond, respond=respond)
+
+
+def share_in_channel(workspace: Workspace, value: ShareValue, user_id: str, channel_id: str, client: WebClient,
+                     respond: Respond) -> None:
     # Rebuilt from the database, so the channel sees the numbers as they are now.
     reply = shared_by(reply_for(workspace, value.text, user_id, shareable=False), user_id)
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from handlers.after_ack import after_ack
 from handlers.ids import TicketAction, TicketActionValue
 from handlers.rerender import Origin
 from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
@@ -12,7 +13,8 @@ from handlers.views.resolve_ticket import resolve_modal
 from store.changes.tickets import check_ticket_change
 
 
-def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                  respond: Respond) -> None:
     value = TicketActionValue.model_validate_json(action["selected_option"]["value"])
     origin = Origin.of(body)
     ack()
@@ -28,4 +30,4 @@ def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context
         # trigger_id lasts 3 seconds: the check above is two indexed reads, then the modal.
         client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(value, origin, title))
         return
-    apply_ticket_action(client, workspace, origin, value)
+    after_ack(body, apply_ticket_action, client, workspace, origin, value, respond=respond)

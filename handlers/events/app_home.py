@@ -6,6 +6,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
+from handlers.after_ack import after_ack
 from handlers.blocks.common import MAX_VIEW_BLOCKS, context, mrkdwn_section, time_token
 from handlers.blocks.mine import my_work_blocks
 from handlers.blocks.portfolio import headline
@@ -26,9 +27,12 @@ def home_blocks(workspace, user_id: str) -> list[dict]:
     return [block.to_dict() for block in blocks][:MAX_VIEW_BLOCKS]
 
 
-def publish_home(event: dict, client: WebClient, context: BoltContext) -> None:
+def publish_home(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+    # Bolt acknowledges events before their listener runs.
     if event.get("tab") != "home":
         return
-    client.views_publish(
-        user_id=event["user"], view={"type": "home", "blocks": home_blocks(context["workspace"], event["user"])}
-    )
+    after_ack(body, publish_home_view, client, context["workspace"], event["user"])
+
+
+def publish_home_view(client: WebClient, workspace, user_id: str) -> None:
+    client.views_publish(user_id=user_id, view={"type": "home", "blocks": home_blocks(workspace, user_id)})

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextInpu
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from handlers.after_ack import after_ack
 from handlers.blocks.common import clip, escape
 from handlers.deliverable_moves import apply_move
 from handlers.rerender import Origin
@@ -66,4 +67,4 @@ def submit_block(ack: Ack, body: dict, view: dict, client: WebClient, context: B
     ack()
     meta = BlockModalMeta.model_validate_json(view["private_metadata"])
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    apply_move(client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until)
+    after_ack(body, apply_move, client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until)

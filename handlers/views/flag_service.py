@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from handlers.after_ack import after_ack
 from handlers.blocks.common import clip, escape
 from handlers.blocks.service_actions import flag_note
 from handlers.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
@@ -22,6 +23,7 @@ from handlers.rerender import Origin, tell
 from handlers.service_changes import change_service, modal_meta, origin_of, show_change
 from store.changes.services import FlagNote, flag_for_customer_org
 from store.rules.permissions import Permission
+from store.workspace import Workspace
 
 log = logging.getLogger("delivery.flag")
 
@@ -76,10 +78,14 @@ def submit_flag(ack: Ack, body: dict, view: dict, client: WebClient, context: Bo
         ack(response_action="errors", errors={InputId.FLAG_REASON.value: REASON_MISSING})
         return
     ack()
-    workspace = context["workspace"]
     meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
-    origin = origin_of(meta, body["user"]["id"])
-    channel = customer_org_channel(context)
+    after_ack(body, apply_flag, client, context["workspace"], origin_of(meta, body["user"]["id"]), meta, reason,
+              customer_org_channel(context))
+
+
+def apply_flag(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta, reason: str,
+               channel: str | None) -> None:
+    """Flag the service and post the note to the Customer Org channel (one change: see `change_service`)."""
     if channel is None:
         tell(client, origin, NOT_SET_UP)
         return

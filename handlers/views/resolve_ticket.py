@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from handlers.after_ack import after_ack
 from handlers.blocks.common import clip, escape
 from handlers.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
 from handlers.rerender import Origin
@@ -48,4 +49,4 @@ def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context:
     ack()
     meta = ResolveModalMeta.model_validate_json(view["private_metadata"])
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    apply_ticket_action(client, context["workspace"], origin, meta.action, note=note)
+    after_ack(body, apply_ticket_action, client, context["workspace"], origin, meta.action, note=note)

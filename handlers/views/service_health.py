@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from handlers.after_ack import after_ack
 from handlers.blocks.common import clip, escape
 from handlers.blocks.health import HEALTH_EMOJI
 from handlers.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
@@ -29,6 +30,7 @@ from store.clock import local_today
 from store.enums import Health
 from store.readmodels import ServiceCard
 from store.rules.permissions import Permission
+from store.workspace import Workspace
 
 VALUE = "value"
 MAX_TEXT = 500
@@ -147,7 +149,12 @@ def submit_health(ack: Ack, body: dict, view: dict, client: WebClient, context: 
         return
     ack()
     meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
-    origin = origin_of(meta, body["user"]["id"])
+    after_ack(body, apply_health, client, workspace, origin_of(meta, body["user"]["id"]), meta, form)
+
+
+def apply_health(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta,
+                 form: HealthForm) -> None:
+    """Set or clear the override, and make every message showing the service true again."""
     setting = form.health is not None
     applied = change_service(
         client, workspace, origin, meta.action, Permission.UPDATE_HEALTH, set_health_override,
