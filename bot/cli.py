@@ -377,10 +377,15 @@ def _send_now(client, workspace, args) -> int:
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
-    from store.schema import schema_state, upgrade
+    from store.schema import SchemaOutOfDate, schema_state, upgrade
 
     engine = _engine(settings)
-    state = upgrade(engine) if args.db_command == "upgrade" else schema_state(engine)
+    try:
+        state = upgrade(engine) if args.db_command == "upgrade" else schema_state(engine)
+    except SchemaOutOfDate as problem:
+        raise CliFailure(str(problem)) from None
+    if state.newer_than_code:
+        raise CliFailure(state.advice())
     note = "up to date" if state.up_to_date else f"behind {state.head}: run `delivery-bot db upgrade`"
     print(f"schema {state.current or 'empty'} ({note})")
     return 0

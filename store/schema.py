@@ -18,17 +18,32 @@ PG_MIGRATION_LOCK = 72_410_001
 
 
 class SchemaOutOfDate(Exception):
-    """The database is behind the code; the message says what to run."""
+    """The database's schema is not the one this code needs; the message says what to do."""
 
 
 @dataclass(frozen=True)
 class SchemaState:
     current: str | None
     head: str
+    # False when the database is at a revision this code has no script for: a newer version of
+    # delivery-bot upgraded it, and this one can neither use it nor upgrade it.
+    known: bool = True
 
     @property
     def up_to_date(self) -> bool:
         return self.current == self.head
+
+    @property
+    def newer_than_code(self) -> bool:
+        return not self.known
+
+    def advice(self) -> str:
+        """What to do about a schema that is not up to date, for a person to read."""
+        if self.newer_than_code:
+            return (f"the database schema is at {self.current}, newer than this version of delivery-bot knows "
+                    f"(its newest is {self.head}): run the newer version that upgraded it")
+        return (f"the database schema is at {self.current or 'nothing'} but this version needs {self.head}: "
+                "run `delivery-bot db upgrade`")
 
 
 def _config() -> Config:
@@ -38,19 +53,33 @@ def _config() -> Config:
 
 
 @cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+@cache
 def head_revision() -> str:
     """The newest revision this code knows; read from the migration scripts once."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return _scripts().get_current_head()
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 def schema_state(engine: Engine) -> SchemaState:
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    return SchemaState(current=current, head=head_revision())
+    return SchemaState(current=current, head=head_revision(), known=current is None or current in known_revisions())
 
 
 def upgrade(engine: Engine) -> SchemaState:
-    """Apply pending migrations in one transaction; safe to run from several replicas at once."""
+    """Apply pending migrations in one transaction; safe to run from several replicas at once.
+    Refuses (SchemaOutOfDate) a database that a newer version has upgraded past this code."""
+    state = schema_state(engine)
+    if state.newer_than_code:
+        raise SchemaOutOfDate(state.advice())
     config = _config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -65,12 +94,9 @@ def ensure_schema(engine: Engine, *, apply: bool) -> SchemaState:
     state = schema_state(engine)
     if state.up_to_date:
         return state
-    if apply:
+    if apply and not state.newer_than_code:
         return upgrade(engine)
-    raise SchemaOutOfDate(
-        f"the database schema is at {state.current or 'nothing'} but this version needs {state.head}: "
-        "run `delivery-bot db upgrade`"
-    )
+    raise SchemaOutOfDate(state.advice())
 
 
 def new_revision(engine: Engine, message: str) -> None:

@@ -99,6 +99,28 @@ def test_ask_on_an_empty_postgres_database_says_to_run_db_upgrade(postgres_datab
     assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
 
 
+def test_a_schema_newer_than_the_code_is_refused_with_what_to_do(tmp_path):
+    from sqlalchemy import text
+
+    from store.db import make_engine
+    from store.schema import head_revision
+
+    assert run_cli("demo", "--quiet", cwd=tmp_path).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'delivery.db'}")
+    with engine.begin() as connection:  # as if a newer delivery-bot had upgraded the database
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d_from_the_future'"))
+    engine.dispose()
+
+    for command in (("ask", "status"), ("db", "upgrade"), ("db", "current")):
+        refused = run_cli(*command, cwd=tmp_path)
+        assert refused.returncode == 1, command
+        assert refused.stderr.strip() == (
+            "delivery-bot: the database schema is at f00d_from_the_future, newer than this version of "
+            f"delivery-bot knows (its newest is {head_revision()}): run the newer version that upgraded it"
+        ), command
+        assert "db upgrade" not in refused.stderr
+
+
 def test_ask_explain_says_how_figures_are_computed(tmp_path):
     run_cli("demo", "--quiet", cwd=tmp_path)
     result = run_cli("ask", "--explain", "tickets", cwd=tmp_path)
