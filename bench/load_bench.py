@@ -74,6 +74,7 @@ from load_report import (
     serve_defaults, server_errors,
 )
 from fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from handlers.after_ack import BUSY_TEXT
 from handlers.commands.delivery import WORKING_ON_IT
 from handlers.ids import ActionId, DeliverableMoveValue, ViewKind, ViewRef
 from served_app import app_environment, free_port, stop_process
@@ -179,6 +180,7 @@ class Result:
     sent: float  # perf_counter when sent
     reply_error: bool = False  # 200 but the body says something went wrong
     deferred: bool = False  # a command acknowledged with "Working on it": its answer follows via response_url
+    busy: bool = False  # a command refused at once: the bot had too much to do (DELIVERY_BUSY_AFTER_SECONDS)
     name: str = ""  # the response_url name the request carried
 
 
@@ -219,7 +221,8 @@ class Load:
             ms = (time.perf_counter() - sent) * 1000
             bad = response.status_code == 200 and "went wrong" in response.text
             deferred = response.status_code == 200 and WORKING_ON_IT in response.text
-            result = Result(kind, response.status_code, ms, sent, bad, deferred, name)
+            busy = response.status_code == 200 and BUSY_TEXT in response.text
+            result = Result(kind, response.status_code, ms, sent, bad, deferred, busy, name)
         except requests.Timeout:
             result = Result(kind, "timeout", (time.perf_counter() - sent) * 1000, sent)
         except requests.RequestException as error:
@@ -386,9 +389,10 @@ def main() -> int:
         delays = response_delays(load)
         answers = answer_delays(load)
         commands = sum(r.kind.startswith("/delivery") and r.status == 200 for r in load.results)
+        busy_commands = sum(r.busy for r in load.results)
         key, block = run_block(args, fx, elapsed, rows, client_statuses, delays, stats, missing, problems,
                                log_errors, drain_s, workers, threads, command, (load_before, load_after),
-                               answers, commands)
+                               answers, commands, busy_commands)
         print(block)
         kept = Path(tempfile.gettempdir()) / f"load-bench-serve-{key}.log"
         shutil.copyfile(log, kept)

@@ -19,6 +19,7 @@ from typing import Iterator
 from benchlib import scratch_postgres
 from sqlalchemy import Engine, text
 
+from handlers.after_ack import BUSY_CHANGE_TEXT
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
 from store.schema import upgrade
@@ -135,6 +136,9 @@ def check_changes(engine: Engine, before: Snapshot, load) -> tuple[list[str], di
         else:
             audit[row.object_id].append(row)
     by_id = {c.target.deliverable_id: c for c in load.clicks}
+    with load.fake.lock:
+        told_busy = {name for name, posts in load.fake.posts.items()
+                     if any(BUSY_CHANGE_TEXT in text for _, text in posts)}
     stats = Counter()
     for click in load.clicks:
         t = click.target
@@ -147,6 +151,10 @@ def check_changes(engine: Engine, before: Snapshot, load) -> tuple[list[str], di
         stats["double clicks"] += len(click.names) > 1
         if acked:
             stats["acknowledged clicks"] += 1
+            acked_names = [name for name, s in zip(click.names, click.statuses) if s == 200]
+            if unchanged and not rows_for and all(name in told_busy for name in acked_names):
+                stats["refused as busy, nothing changed"] += 1
+                continue
             if not applied or len(rows_for) != 1:
                 kind = "lost" if unchanged and not rows_for else "doubled" if len(rows_for) > 1 else "wrong"
                 stats[f"{kind} changes"] += 1

@@ -121,11 +121,13 @@ once (a double click). Latency is the time to the HTTP answer, i.e. the ack: com
 the answer budget, acknowledge with "Working on it" and answer through the response_url), clicks ack first and
 change after. Checks: every answer 200 within 3 s, no 5xx, no error in the server log, and in the
 database every acknowledged click applied exactly once (status, version, one audit row with the right from/to and
-actor), no other change. One run per database, size and server shape below; a new run replaces its own."""
+actor) or, when the server was too busy to take it, refused with nothing changed and the person told so (a
+response_url post saying so), and no other change. Refusals are counted: shedding work is how the server keeps
+acknowledging and keeps its queue short enough to finish on a graceful stop. One run per database, size and server shape below; a new run replaces its own."""
 
 
 def run_block(args, fx, elapsed, rows, statuses, delays, stats, missing, problems, log_errors, drain_s,
-              workers, threads, command, loadavg, answers=(), commands=0) -> tuple[str, str]:
+              workers, threads, command, loadavg, answers=(), commands=0, busy_commands=0) -> tuple[str, str]:
     """This run's key and its markdown, between its own markers inside the section."""
     key = f"{args.database}-{fx.services}-w{workers}t{threads}-c{args.clients}"
     total = rows[-1]
@@ -152,6 +154,8 @@ def run_block(args, fx, elapsed, rows, statuses, delays, stats, missing, problem
                   f"answered through the response_url: {len(answers):,} of {commands:,}"
                   + (f"; send to answer p50 {percentile(answers, 0.5):.0f} ms, p99 {percentile(answers, 0.99):.0f} ms, "
                      f"max {answers[-1]:.0f} ms." if answers else "."), ""]
+        lines += [f"Commands refused at once as busy (answers already queued had waited past "
+                  f"DELIVERY_BUSY_AFTER_SECONDS): {busy_commands:,} of {commands:,}.", ""]
     status_text = ", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items(), key=lambda i: str(i[0])))
     lines += [f"Throughput: {total['count']:,} requests in {elapsed:.1f} s = {total['count'] / elapsed:.1f} req/s. "
               f"Answers by status: {status_text}. 5xx: {five}. Server log error lines: {len(log_errors)}.", "",

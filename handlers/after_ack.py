@@ -8,24 +8,81 @@ new request queues behind the backlog: it cannot even be acknowledged, and after
 404 and Slack shows an error. So a listener acknowledges, hands the rest to `after_ack`, and
 returns: the backlog waits in this pool's queue, and listener threads stay free for acks.
 
+A queue that only grows would turn overload into changes applied minutes late, or lost when the
+process stops with work still queued. So while the oldest queued work has waited longer than
+DELIVERY_BUSY_AFTER_SECONDS, listeners refuse new work (`busy`) and tell the person nothing was
+changed, instead of queueing it.
+
 Listeners that open a modal keep their reads in the listener: `trigger_id` lasts 3 seconds, so
 that work must not wait behind a queue.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Callable
 
-from slack_bolt import Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from handlers.errors import report_error
+from handlers.ids import InputId
+
+BUSY_TEXT = "Delivery bot has too much to do right now. Please try again in a minute."
+BUSY_FORM_TEXT = "Delivery bot has too much to do right now, so nothing was changed. Please submit again in a minute."
+BUSY_CHANGE_TEXT = "Delivery bot has too much to do right now, so nothing was changed. Please try again in a minute."
+
+
+class WorkQueue:
+    """A few threads (started on first use) and a queue that knows how long its oldest work has
+    waited to start."""
+
+    def __init__(self, name: str, threads: int, clock: Callable[[], float] = time.monotonic):
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._queued_since: deque[float] = deque()  # in submission order, which is the order work starts
+
+    def submit(self, work: Callable, /, *args, **kwargs) -> Future:
+        with self._lock:
+            self._queued_since.append(self._clock())
+        return self._executor.submit(self._start, work, args, kwargs)
+
+    def _start(self, work: Callable, args: tuple, kwargs: dict):
+        with self._lock:
+            self._queued_since.popleft()
+        return work(*args, **kwargs)
+
+    def oldest_wait(self) -> float:
+        """Seconds the oldest work not yet started has been waiting; 0 when none is waiting."""
+        with self._lock:
+            return self._clock() - self._queued_since[0] if self._queued_since else 0.0
+
+    def busy(self, limit_seconds: float) -> bool:
+        return self.oldest_wait() > limit_seconds
+
 
 # The work is mostly the store (DELIVERY_STORE_CONCURRENCY at a time) and Slack's Web API: a few
-# threads (started on first use) overlap those waits, and few at once leave the CPU to acks.
+# threads overlap those waits, and few at once leave the CPU to acks.
 AFTER_ACK_THREADS = 4
-_after_ack = ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
+_after_ack = WorkQueue("after-ack", AFTER_ACK_THREADS)
+
+
+def busy(context: BoltContext) -> bool:
+    """True while work after acks waits longer to start than this workspace's settings allow."""
+    return _after_ack.busy(context["settings"].delivery_busy_after_seconds)
+
+
+def refused_when_busy(ack: Ack, context: BoltContext, input_id: InputId) -> bool:
+    """For a modal's submission: when busy, keep the modal open with a note on `input_id` (nothing
+    is lost: the person submits again) and say True."""
+    if not busy(context):
+        return False
+    ack(response_action="errors", errors={input_id.value: BUSY_FORM_TEXT})
+    return True
 
 
 def after_ack(body: dict, work: Callable, /, *args, respond: Respond | None = None, **kwargs) -> Future:

@@ -1,6 +1,7 @@
 """Work after an acknowledgement (a click's change and redraws, a shared answer, App Home) runs in a
 pool of its own, so it never holds Bolt's listener threads: however much of it is waiting, a new
-request is still acknowledged within Slack's 3 seconds. Over real HTTP against `delivery-bot serve`."""
+request is still acknowledged within Slack's 3 seconds. While that work has waited too long to
+start, new work is refused with "busy" and nothing changes. Over real HTTP against `delivery-bot serve`."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.server import LISTENER_THREADS_PER_SERVER_THREAD
-from handlers.after_ack import after_ack
+from handlers.after_ack import BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, WorkQueue, after_ack
 from handlers.errors import friendly_text
 from served_demo import command, overflow_click, post, row_menu, served_demo
+from test_changes_http import submission
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
 
@@ -93,3 +95,81 @@ def test_a_failure_after_the_ack_is_told_to_the_person_with_a_reference(caplog):
     assert message == {"text": friendly_text(reference), "response_type": "ephemeral", "replace_original": False}
     assert any(f"ref {reference}" in record.getMessage() and record.exc_info for record in caplog.records)
 
+
+
+def _option(menu: dict, label: str) -> dict:
+    (found,) = [o for o in menu["options"] if o["text"]["text"] == label]
+    return found
+
+
+@pytest.fixture(scope="module")
+def quick_to_refuse(slack, tmp_path_factory):
+    with served_demo("sqlite", slack, tmp_path_factory.mktemp("busy"), DELIVERY_BUSY_AFTER_SECONDS="1") as demo:
+        yield demo
+
+
+def test_while_queued_work_waits_too_long_new_changes_are_refused_and_nothing_changes(quick_to_refuse, slack):
+    app = quick_to_refuse
+    slack.reset()
+    filler_menu, filler_block = row_menu(command(app, "status Delta Corp", "U0RYAN"), "SSO integration")
+    orion_menu, orion_block = row_menu(command(app, "status Orion Logistics", "U0RYAN"),
+                                       "Fleet Tracking Build deliverable 5")
+    erp_menu, erp_block = row_menu(command(app, "status Precision", "U0RYAN"), "ERP Go-Live deliverable 14")
+    post(app, overflow_click(erp_menu, erp_block, _option(erp_menu, "Block"), user="U0RYAN",
+                             response_url=slack.response_url("block")))
+    (opened,) = slack.wait_for("views.open")
+    modal = opened.params["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+
+    release = slack.hold("response_url")
+    try:
+        # Four clicks take the pool's four threads and wait for Slack; a fifth waits to start.
+        for n in range(5):
+            post(app, overflow_click(filler_menu, filler_block, _option(filler_menu, "Unblock"), user="U0RYAN",
+                                     response_url=slack.response_url(f"filler-{n}")))
+        time.sleep(1.5)  # the server is another process: its clock cannot be pinned from here
+        refused = post(app, overflow_click(orion_menu, orion_block, _option(orion_menu, "Complete"), user="U0RYAN",
+                                           response_url=slack.response_url("refused")))
+        kept_open = post(app, submission(modal, user="U0RYAN", reason="Waiting on the IdP", until=None))
+    finally:
+        release()
+
+    assert refused.status_code == 200
+    assert kept_open.json() == {"response_action": "errors", "errors": {"block_reason": BUSY_FORM_TEXT}}
+    posts = slack.wait_for("response_url", count=1 + 2 * 4 + 1, timeout=30)
+    (told,) = [call for call in posts if call.name == "refused"]
+    assert told.params["text"] == BUSY_CHANGE_TEXT and told.params["replace_original"] is False
+    assert _deliverable(app, "Fleet Tracking Build deliverable 5").status == DeliverableStatus.IN_PROGRESS
+    assert _deliverable(app, "ERP Go-Live deliverable 14").status == DeliverableStatus.IN_PROGRESS
+    assert _deliverable(app, "SSO integration").status == DeliverableStatus.IN_PROGRESS
+
+    # Once the queue has drained, the same click goes through.
+    slack.reset()
+    post(app, overflow_click(orion_menu, orion_block, _option(orion_menu, "Complete"), user="U0RYAN",
+                             response_url=slack.response_url("again")))
+    (redrawn,) = slack.wait_for("response_url")
+    assert redrawn.params["replace_original"] is True
+    assert _deliverable(app, "Fleet Tracking Build deliverable 5").status == DeliverableStatus.COMPLETE
+
+
+def test_a_queue_is_busy_while_its_oldest_waiting_work_has_waited_past_the_limit():
+    now = [100.0]
+    queue = WorkQueue("test-queue", 1, clock=lambda: now[0])
+    running, finish = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        running.set()
+        finish.wait(10)
+
+    first = queue.submit(hold)
+    assert running.wait(5)
+    assert queue.oldest_wait() == 0.0 and not queue.busy(10), "running work is not waiting"
+    second = queue.submit(lambda: "done")
+    now[0] += 10
+    assert queue.oldest_wait() == 10.0 and not queue.busy(10)
+    now[0] += 0.5
+    assert queue.busy(10)
+    finish.set()
+    first.result(5)
+    assert second.result(5) == "done"
+    assert queue.oldest_wait() == 0.0 and not queue.busy(10)

@@ -6,9 +6,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deliverable_moves import apply_move
-from handlers.after_ack import after_ack
+from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
 from handlers.ids import DeliverableMoveValue
-from handlers.rerender import Origin
+from handlers.rerender import Origin, tell
 from handlers.views.block_deliverable import block_modal
 from store.queries.deliverable import deliverable_name
 from store.rules.transitions import Move
@@ -23,5 +23,8 @@ def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, cont
         # trigger_id lasts 3 seconds: open the modal before anything slower.
         name = context["workspace"].read(deliverable_name, deliverable_id=value.d)
         client.views_open(trigger_id=body["trigger_id"], view=block_modal(value, origin, name))
+        return
+    if busy(context):
+        tell(client, origin, BUSY_CHANGE_TEXT)
         return
     after_ack(body, apply_move, client, context["workspace"], origin, value, respond=respond)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import BUSY_TEXT, after_ack, busy
 from handlers.blocks.service_card import service_card_message
 from handlers.blocks.share import with_share_button
 from handlers.ids import OpenServiceValue
@@ -15,6 +15,9 @@ from store.workspace import Workspace
 def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
     ack()
     value = OpenServiceValue.model_validate_json(action["value"])
+    if busy(context):
+        respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
+        return
     after_ack(body, show_service_card, context["workspace"], value, respond, respond=respond)
 
 

@@ -12,7 +12,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import BUSY_TEXT, after_ack, busy
 from handlers.blocks.share import shared_by
 from handlers.commands.delivery import reply_for
 from handlers.ids import ShareValue
@@ -29,6 +29,9 @@ def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: We
     value = ShareValue.model_validate_json(action["value"])
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if busy(context):
+        respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
+        return
     after_ack(body, share_in_channel, context["workspace"], value, user_id, channel_id, client, respond, respond=respond)
 
 

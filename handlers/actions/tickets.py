@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
 from handlers.ids import TicketAction, TicketActionValue
-from handlers.rerender import Origin
+from handlers.rerender import Origin, tell
 from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
 from handlers.views.resolve_ticket import resolve_modal
 from store.changes.tickets import check_ticket_change
@@ -29,5 +29,8 @@ def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context
             return
         # trigger_id lasts 3 seconds: the check above is two indexed reads, then the modal.
         client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(value, origin, title))
+        return
+    if busy(context):
+        tell(client, origin, BUSY_CHANGE_TEXT)
         return
     after_ack(body, apply_ticket_action, client, workspace, origin, value, respond=respond)

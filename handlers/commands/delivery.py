@@ -8,17 +8,20 @@ computed in a small pool of its own, and when it is not ready within the answer 
 follows through the command's response_url, replacing the note. The listener returns right after
 that acknowledgement: were it to wait for the answer, a burst of slow answers would hold every one
 of Bolt's listener threads, and new requests, clicks included, could not even be acknowledged.
+While answers already queued have waited longer than DELIVERY_BUSY_AFTER_SECONDS to start, a new
+command is told at once that the bot is busy, rather than answered minutes later.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as NotReady
 from functools import partial
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_bolt.request import BoltRequest
 
+from handlers.after_ack import BUSY_TEXT, WorkQueue
 from handlers.blocks.common import Reply
 from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
@@ -47,11 +50,14 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
 # Answers are CPU work under one interpreter lock: a few threads keep the database's waits
 # overlapped without letting many answers slow each other down. Threads start on first use.
 ANSWER_THREADS = 4
-_answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="delivery-answer")
+_answers = WorkQueue("delivery-answer", ANSWER_THREADS)
 WORKING_ON_IT = "Working on it: the answer follows in a moment."
 
 
 def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltContext, request: BoltRequest) -> None:
+    if _answers.busy(context["settings"].delivery_busy_after_seconds):
+        ack(response_type="ephemeral", text=BUSY_TEXT)
+        return
     answering = _answers.submit(reply_for, context["workspace"], command.get("text", ""), command["user_id"],
                                 channel_id=command.get("channel_id", ""))
     # The budget counts from the request's arrival: on a busy server, time passes before this runs.

@@ -6,7 +6,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, busy
 from handlers.blocks.common import MAX_VIEW_BLOCKS, context, mrkdwn_section, time_token
 from handlers.blocks.mine import my_work_blocks
 from handlers.blocks.portfolio import headline
@@ -29,7 +29,8 @@ def home_blocks(workspace, user_id: str) -> list[dict]:
 
 def publish_home(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
     # Bolt acknowledges events before their listener runs.
-    if event.get("tab") != "home":
+    if event.get("tab") != "home" or busy(context):
+        # When busy, the tab keeps what it showed last time.
         return
     after_ack(body, publish_home_view, client, context["workspace"], event["user"])
 

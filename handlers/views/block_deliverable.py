@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextInpu
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.deliverable_moves import apply_move
 from handlers.rerender import Origin
@@ -63,6 +63,8 @@ def submit_block(ack: Ack, body: dict, view: dict, client: WebClient, context: B
     errors = block_form_errors(reason, until, local_today(workspace.clock.now(), workspace.tz))
     if errors:
         ack(response_action="errors", errors=errors)
+        return
+    if refused_when_busy(ack, context, InputId.BLOCK_REASON):
         return
     ack()
     meta = BlockModalMeta.model_validate_json(view["private_metadata"])

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.blocks.service_actions import flag_note
 from handlers.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
@@ -76,6 +76,8 @@ def submit_flag(ack: Ack, body: dict, view: dict, client: WebClient, context: Bo
     reason = read_flag_reason(view["state"]["values"])
     if not reason:
         ack(response_action="errors", errors={InputId.FLAG_REASON.value: REASON_MISSING})
+        return
+    if refused_when_busy(ack, context, InputId.FLAG_REASON):
         return
     ack()
     meta = ServiceModalMeta.model_validate_json(view["private_metadata"])

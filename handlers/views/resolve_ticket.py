@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
 from handlers.rerender import Origin
@@ -45,6 +45,8 @@ def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context:
     note = read_note(view["state"]["values"])
     if not note:
         ack(response_action="errors", errors={InputId.RESOLUTION_NOTE.value: NOTE_MISSING})
+        return
+    if refused_when_busy(ack, context, InputId.RESOLUTION_NOTE):
         return
     ack()
     meta = ResolveModalMeta.model_validate_json(view["private_metadata"])

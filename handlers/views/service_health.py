@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack
+from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.blocks.health import HEALTH_EMOJI
 from handlers.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
@@ -146,6 +146,8 @@ def submit_health(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     errors = health_form_errors(form, local_today(workspace.clock.now(), workspace.tz))
     if errors:
         ack(response_action="errors", errors=errors)
+        return
+    if refused_when_busy(ack, context, InputId.HEALTH_CHOICE):
         return
     ack()
     meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
