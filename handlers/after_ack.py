@@ -19,6 +19,7 @@ that work must not wait behind a queue.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -31,6 +32,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from handlers.errors import report_error
 from handlers.ids import InputId
 
+log = logging.getLogger("delivery.busy")
+
 BUSY_TEXT = "Delivery bot has too much to do right now. Please try again in a minute."
 BUSY_FORM_TEXT = "Delivery bot has too much to do right now, so nothing was changed. Please submit again in a minute."
 BUSY_CHANGE_TEXT = "Delivery bot has too much to do right now, so nothing was changed. Please try again in a minute."
@@ -41,6 +44,7 @@ class WorkQueue:
     waited to start."""
 
     def __init__(self, name: str, threads: int, clock: Callable[[], float] = time.monotonic):
+        self.name = name
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._clock = clock
         self._lock = threading.Lock()
@@ -62,7 +66,14 @@ class WorkQueue:
             return self._clock() - self._queued_since[0] if self._queued_since else 0.0
 
     def busy(self, limit_seconds: float) -> bool:
-        return self.oldest_wait() > limit_seconds
+        """True (and logged, for whoever sizes the deployment) while the oldest waiting work has
+        waited past `limit_seconds`: the caller refuses new work."""
+        waited = self.oldest_wait()
+        if waited <= limit_seconds:
+            return False
+        log.warning("%s: refused new work as busy; queued work has waited %.1f s (DELIVERY_BUSY_AFTER_SECONDS=%g)",
+                    self.name, waited, limit_seconds)
+        return True
 
 
 # The work is mostly the store (DELIVERY_STORE_CONCURRENCY at a time) and Slack's Web API: a few

@@ -152,7 +152,7 @@ def test_while_queued_work_waits_too_long_new_changes_are_refused_and_nothing_ch
     assert _deliverable(app, "Fleet Tracking Build deliverable 5").status == DeliverableStatus.COMPLETE
 
 
-def test_a_queue_is_busy_while_its_oldest_waiting_work_has_waited_past_the_limit():
+def test_a_queue_is_busy_while_its_oldest_waiting_work_has_waited_past_the_limit(caplog):
     now = [100.0]
     queue = WorkQueue("test-queue", 1, clock=lambda: now[0])
     running, finish = threading.Event(), threading.Event()
@@ -169,6 +169,7 @@ def test_a_queue_is_busy_while_its_oldest_waiting_work_has_waited_past_the_limit
     assert queue.oldest_wait() == 10.0 and not queue.busy(10)
     now[0] += 0.5
     assert queue.busy(10)
+    assert "test-queue: refused new work as busy; queued work has waited 10.5 s" in caplog.text
     finish.set()
     first.result(5)
     assert second.result(5) == "done"
