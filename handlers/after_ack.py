@@ -9,9 +9,9 @@ new request queues behind the backlog: it cannot even be acknowledged, and after
 returns: the backlog waits in this pool's queue, and listener threads stay free for acks.
 
 A queue that only grows would turn overload into changes applied minutes late, or lost when the
-process stops with work still queued. So while the oldest queued work has waited longer than
-DELIVERY_BUSY_AFTER_SECONDS, listeners refuse new work (`busy`) and tell the person nothing was
-changed, instead of queueing it.
+process stops with work still queued. So while the oldest unfinished work was asked for longer ago
+than DELIVERY_BUSY_AFTER_SECONDS, listeners refuse new work (`busy`) and tell the person nothing
+was changed, instead of queueing it.
 
 Listeners that open a modal keep their reads in the listener: `trigger_id` lasts 3 seconds, so
 that work must not wait behind a queue.
@@ -19,10 +19,11 @@ that work must not wait behind a queue.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Callable
@@ -40,39 +41,43 @@ BUSY_CHANGE_TEXT = "Delivery bot has too much to do right now, so nothing was ch
 
 
 class WorkQueue:
-    """A few threads (started on first use) and a queue that knows how long its oldest work has
-    waited to start."""
+    """A few threads (started on first use) and a queue that knows how long ago its oldest unfinished
+    work was submitted: waiting for a thread or running (perhaps waiting for the store), either way
+    what someone asked for is not done yet."""
 
     def __init__(self, name: str, threads: int, clock: Callable[[], float] = time.monotonic):
         self.name = name
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._clock = clock
         self._lock = threading.Lock()
-        self._queued_since: deque[float] = deque()  # in submission order, which is the order work starts
+        self._numbers = itertools.count()
+        self._unfinished: OrderedDict[int, float] = OrderedDict()  # submission number -> when, oldest first
 
     def submit(self, work: Callable, /, *args, **kwargs) -> Future:
         with self._lock:
-            self._queued_since.append(self._clock())
-        return self._executor.submit(self._start, work, args, kwargs)
+            number = next(self._numbers)
+            self._unfinished[number] = self._clock()
+        future = self._executor.submit(work, *args, **kwargs)
+        future.add_done_callback(partial(self._finished, number))
+        return future
 
-    def _start(self, work: Callable, args: tuple, kwargs: dict):
+    def _finished(self, number: int, _done: Future) -> None:
         with self._lock:
-            self._queued_since.popleft()
-        return work(*args, **kwargs)
+            del self._unfinished[number]
 
-    def oldest_wait(self) -> float:
-        """Seconds the oldest work not yet started has been waiting; 0 when none is waiting."""
+    def oldest_age(self) -> float:
+        """Seconds since the oldest unfinished work was submitted; 0 when all is done."""
         with self._lock:
-            return self._clock() - self._queued_since[0] if self._queued_since else 0.0
+            return self._clock() - next(iter(self._unfinished.values())) if self._unfinished else 0.0
 
     def busy(self, limit_seconds: float) -> bool:
-        """True (and logged, for whoever sizes the deployment) while the oldest waiting work has
-        waited past `limit_seconds`: the caller refuses new work."""
-        waited = self.oldest_wait()
-        if waited <= limit_seconds:
+        """True (and logged, for whoever sizes the deployment) while the oldest unfinished work was
+        submitted more than `limit_seconds` ago: the caller refuses new work."""
+        age = self.oldest_age()
+        if age <= limit_seconds:
             return False
-        log.warning("%s: refused new work as busy; queued work has waited %.1f s (DELIVERY_BUSY_AFTER_SECONDS=%g)",
-                    self.name, waited, limit_seconds)
+        log.warning("%s: refused new work as busy; the oldest unfinished was asked for %.1f s ago "
+                    "(DELIVERY_BUSY_AFTER_SECONDS=%g)", self.name, age, limit_seconds)
         return True
 
 
@@ -83,7 +88,7 @@ _after_ack = WorkQueue("after-ack", AFTER_ACK_THREADS)
 
 
 def busy(context: BoltContext) -> bool:
-    """True while work after acks waits longer to start than this workspace's settings allow."""
+    """True while work after acks has been unfinished for longer than the settings allow."""
     return _after_ack.busy(context["settings"].delivery_busy_after_seconds)
 
 

@@ -8,7 +8,7 @@ computed in a small pool of its own, and when it is not ready within the answer 
 follows through the command's response_url, replacing the note. The listener returns right after
 that acknowledgement: were it to wait for the answer, a burst of slow answers would hold every one
 of Bolt's listener threads, and new requests, clicks included, could not even be acknowledged.
-While answers already queued have waited longer than DELIVERY_BUSY_AFTER_SECONDS to start, a new
+While the oldest unfinished answer was asked for longer ago than DELIVERY_BUSY_AFTER_SECONDS, a new
 command is told at once that the bot is busy, rather than answered minutes later.
 """
 
