@@ -129,7 +129,7 @@ acknowledging and keeps its queue short enough to finish on a graceful stop. One
 def run_block(args, fx, elapsed, rows, statuses, delays, stats, missing, problems, log_errors, drain_s,
               workers, threads, command, loadavg, answers=(), commands=0, busy_commands=0) -> tuple[str, str]:
     """This run's key and its markdown, between its own markers inside the section."""
-    key = f"{args.database}-{fx.services}-w{workers}t{threads}-c{args.clients}"
+    key = f"{args.database}-{fx.services}-w{workers}t{threads}-c{args.clients}" + (f"-think{args.think:g}" if args.think else "")
     total = rows[-1]
     five = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
     database = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[args.database]
