@@ -125,7 +125,10 @@ class WeeklyPortfolio(ReadModel):
     computed_counts_now: dict[Health, int]  # of the services compared
     computed_counts_week_ago: dict[Health, int]
     compared: int  # active now and created a week ago or earlier
-    health_changes: list[HealthChange]
-    engagement_declining: list[ServiceHealthView]
+    # The lists hold their first services only (no message shows more), with the totals.
+    health_changes: list[HealthChange]  # worst computed health first, then by customer and service
+    health_changes_total: int
+    engagement_declining: int  # services now
     engagement_declining_week_ago: int
-    customer_org_flags: list[ServiceHealthView]
+    customer_org_flags: list[ServiceHealthView]  # by customer and service
+    customer_org_flags_total: int

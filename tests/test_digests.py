@@ -25,14 +25,14 @@ from store.clock import FixedClock, local_midnight
 from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
-from store.enums import DeliverableStatus, Health
+from store.enums import DeliverableStatus, Health, Phase
 from store.models import Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
 from store.queries.health_history import health_as_of
-from store.queries.health_signals import active_service_health
+from store.queries.health_signals import MAX_SHOWN_SERVICES, active_service_health
 from store.queries.portfolio import portfolio_status
 from store.queries.posted import remember_message
-from store.queries.weekly import weekly_portfolio
+from store.queries.weekly import ENGAGEMENT_RULE, weekly_portfolio
 from store.changes.deliverables import move_deliverable
 from store.rules.capacity import LoadState
 from store.rules.transitions import Move
@@ -176,6 +176,40 @@ def test_health_as_of_now_is_the_health_computed_now(engine, team):
                for v in active_service_health(session, team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)}
         then = {h.service_id: (h.health, h.rules) for h in health_as_of(session, ctx, at=ctx.now)}
     assert then == now and any(health != Health.ON_TRACK for health, _rules in now.values())
+
+
+def test_weekly_health_figures_are_those_of_assessing_every_service(engine):
+    """The digest assesses only the services with a signal or an override and counts the rest On Track:
+    its figures and its first changes and flags are those of assessing every active service now and
+    a week ago. 300 services: more changes than the read model keeps."""
+    load_synthetic(engine, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=300)
+    ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
+    with Session(engine) as session:
+        weekly = weekly_portfolio(session, ctx)
+        views = active_service_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits)
+        then = {h.service_id: h for h in health_as_of(session, ctx, at=weekly.week_ago)}
+
+    def tally(healths):
+        healths = list(healths)
+        return {health: healths.count(health) for health in Health}
+
+    compared = [v for v in views if v.service_id in then]
+    changed = sorted((v for v in compared if v.computed_health != then[v.service_id].health),
+                     key=lambda v: (-v.computed_health.severity, v.customer_name, v.service_name))
+    declining = [v for v in views if any(f.rule == ENGAGEMENT_RULE for f in v.findings)]
+    flags = [v for v in declining if v.health != Health.ON_TRACK]
+    assert weekly.active_services == len(views) and weekly.compared == len(compared)
+    assert weekly.phase_counts == {phase: sum(1 for v in views if v.phase == phase) for phase in Phase}
+    assert weekly.health_counts == tally(v.health for v in views)
+    assert weekly.computed_counts_now == tally(v.computed_health for v in compared)
+    assert weekly.computed_counts_week_ago == tally(then[v.service_id].health for v in compared)
+    assert weekly.health_changes_total == len(changed) > MAX_SHOWN_SERVICES
+    assert [(c.service, c.before) for c in weekly.health_changes] == [
+        (v, then[v.service_id].health) for v in changed[:MAX_SHOWN_SERVICES]]
+    assert weekly.engagement_declining == len(declining)
+    assert weekly.engagement_declining_week_ago == sum(ENGAGEMENT_RULE in then[v.service_id].rules for v in compared)
+    assert weekly.customer_org_flags_total == len(flags) > 0
+    assert weekly.customer_org_flags == flags[:MAX_SHOWN_SERVICES]
 
 
 def test_personal_digest_for_ryan(workspace):

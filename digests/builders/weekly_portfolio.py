@@ -112,18 +112,18 @@ def render(data: WeeklyPortfolio, tz: ZoneInfo, *, all_clear: bool = False) -> R
         mrkdwn_section(_team(data, tz)),
         mrkdwn_section(_business(data, tz)),
         divider(),
-        listing_section(say(T, "changes_heading", total=len(data.health_changes)), _change_lines(data),
-                        total=len(data.health_changes), more=_more("/delivery status")),
+        listing_section(say(T, "changes_heading", total=data.health_changes_total), _change_lines(data),
+                        total=data.health_changes_total, more=_more("/delivery status")),
         listing_section(
-            say(T, "flags_heading", declining=len(data.engagement_declining),
-                declining_before=data.engagement_declining_week_ago, flags=len(data.customer_org_flags)),
-            _flag_lines(data), total=len(data.customer_org_flags), more=_more("/delivery at-risk"),
+            say(T, "flags_heading", declining=data.engagement_declining,
+                declining_before=data.engagement_declining_week_ago, flags=data.customer_org_flags_total),
+            _flag_lines(data), total=data.customer_org_flags_total, more=_more("/delivery at-risk"),
         ),
         footer,
     ]
     text = say(T, "fallback", active=data.active_services, on_track=shown[Health.ON_TRACK],
                needs_attention=shown[Health.NEEDS_ATTENTION], at_risk=shown[Health.AT_RISK],
-               changes=len(data.health_changes), on_schedule=data.deliverables.on_schedule_share,
+               changes=data.health_changes_total, on_schedule=data.deliverables.on_schedule_share,
                sla_last=data.sla_last_week.sla.share)
     # A record of the week: later changes do not rewrite it, so it names no live objects.
     return Reply(text=text, blocks=within_budget(blocks), shareable=False, view=VIEW)

@@ -13,7 +13,8 @@ database dates:
 
 What the database does not date is left out: a lead's override (overrides keep no start time),
 and services that became active or were staffed differently (no history of service status). Only
-services active now and created by then are compared. Six statements whatever the portfolio size.
+services active now and created by then are compared. Six statements whatever the portfolio size
+(five for `signalled_as_of`, which leaves out the services that had no signal).
 """
 
 from __future__ import annotations
@@ -130,22 +131,19 @@ def _overdue_tickets_then(session: Session, ctx: QueryContext, at: datetime) -> 
     return {service_id: int(count) for service_id, count in rows}
 
 
-def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[HealthThen]:
-    """Computed health at `at` of the services active now that existed then, in six statements."""
+def signalled_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> dict[int, HealthThen]:
+    """Computed health at `at` of the services active now that had a signal then, in five statements.
+
+    Every other service had nothing for the rules to find, so it was On Track: callers count those
+    rather than build one object each. The creation time is not tested here (`health_as_of` does).
+    """
     blocked = _blocked_then(session, ctx, at)
     overdue, upcoming = _milestones_then(session, ctx, at)
     sessions = _sessions(session, ctx.team_id, at, ctx.limits, None)
     tickets = _overdue_tickets_then(session, ctx, at)
-    service_ids = session.scalars(
-        _active_now(ctx).where(Service.created_at <= at).order_by(Service.id)
-    ).all()
     day = local_today(at, ctx.tz)
-    results = []
-    for service_id in service_ids:
-        if not (service_id in blocked or service_id in overdue or service_id in upcoming or service_id in sessions
-                or service_id in tickets):
-            results.append(HealthThen(service_id, Health.ON_TRACK, []))  # no signal: On Track, without the rules
-            continue
+    results = {}
+    for service_id in {*blocked, *overdue, *upcoming, *sessions, *tickets}:
         recent, prior = sessions.get(service_id, (0, 0))
         signals = HealthSignals(
             blocked=blocked.get(service_id, []), overdue_milestones=overdue.get(service_id, []),
@@ -153,6 +151,18 @@ def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[H
             overdue_tickets=tickets.get(service_id, 0),
         )
         assessment = assess(signals, now=at, today=day, limits=ctx.limits)
-        results.append(HealthThen(service_id=service_id, health=assessment.computed,
-                                  rules=sorted({f.rule for f in assessment.findings})))
+        results[service_id] = HealthThen(service_id=service_id, health=assessment.computed,
+                                         rules=sorted({f.rule for f in assessment.findings}))
     return results
+
+
+def existed_then(ctx: QueryContext, at: datetime):
+    """The test for a service compared with `at`: active now and created by then."""
+    return and_(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE, Service.created_at <= at)
+
+
+def health_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> list[HealthThen]:
+    """Computed health at `at` of the services active now that existed then, in six statements."""
+    signalled = signalled_as_of(session, ctx, at=at)
+    service_ids = session.scalars(select(Service.id).where(existed_then(ctx, at)).order_by(Service.id)).all()
+    return [signalled.get(service_id) or HealthThen(service_id, Health.ON_TRACK, []) for service_id in service_ids]

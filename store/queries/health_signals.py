@@ -145,7 +145,7 @@ class AssessedService:
     assessment: Assessment
 
 
-def _assess_rows(rows, signals: dict[int, HealthSignals], *, now: datetime, today: date,
+def assess_rows(rows, signals: dict[int, HealthSignals], *, now: datetime, today: date,
                  limits: HealthThresholds) -> list[AssessedService]:
     """Assess (id, phase, override health, reason, expiry) rows; a service with no signal and no
     override is On Track without running the rules (they would find nothing)."""
@@ -177,7 +177,7 @@ def assess_active_services(
     signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
     query = select(*_assessment_columns()).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
     rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
-    return _assess_rows(rows, signals, now=now, today=today, limits=limits)
+    return assess_rows(rows, signals, now=now, today=today, limits=limits)
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def portfolio_health(
         select(*_assessment_columns()).where(
             *active, or_(Service.health_override.is_not(None), Service.id.in_(list(signals))))
     )
-    needing = [s for s in _assess_rows(candidates, signals, now=now, today=today, limits=limits)
+    needing = [s for s in assess_rows(candidates, signals, now=now, today=today, limits=limits)
                if s.assessment.shown != Health.ON_TRACK]
     total = sum(phase_counts.values())
     health_counts = {health: 0 for health in Health}

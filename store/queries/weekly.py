@@ -6,28 +6,30 @@ Two kinds of comparison, each honest about what the database keeps:
 - figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
   from dated facts (`store.queries.health_history`). Load and phases have no history, so they are
   shown as they are now.
-Twenty-one statements whatever the portfolio size.
+Twenty-two statements whatever the portfolio size.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, not_, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from store.clock import Week, local_today
 from store.context import QueryContext
 from store.enums import AppointmentKind, Health, Phase, ServiceStatus
-from store.models import Appointment, Deliverable, Person, Service, Ticket
+from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
-from store.queries.health_history import done_by, health_as_of
-from store.queries.health_signals import assess_active_services, service_views
+from store.queries.health_history import HealthThen, done_by, existed_then, signalled_as_of
+from store.queries.health_signals import MAX_SHOWN_SERVICES, AssessedService, assess_rows, gather_signals, service_views
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
 from store.readmodels_tickets import SlaCompliance
 from store.rules.capacity import BillableBand, LoadState, billable_band
+from store.rules.health import HealthSignals
 
 ENGAGEMENT_RULE = "engagement_declining"
 WEEK = timedelta(days=7)
@@ -39,27 +41,25 @@ def _window(week: Week) -> Window:
 
 def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple[WeekUtilization, ...]:
     """Each person's appointment and billable minutes in both weeks, with their capacity: one statement."""
-    windows = [_window(w) for w in weeks]
-    columns = []
-    for number, window in enumerate(windows):
-        held = window.holds(Appointment.starts_at)
-        billable = and_(held, Appointment.kind == AppointmentKind.CUSTOMER_SESSION)
-        columns += [func.sum(case((held, Appointment.duration_minutes), else_=0)).label(f"held_{number}"),
-                    func.sum(case((billable, Appointment.duration_minutes), else_=0)).label(f"billable_{number}")]
-    # Aggregate the two weeks' appointments first (the team/starts_at index), then attach people:
-    # joining people to appointments with the range in the ON clause made SQLite scan per person.
-    per_person = (
-        select(Appointment.person_id, *columns)
-        .where(Appointment.team_id == ctx.team_id, Appointment.starts_at >= windows[1].start,
-               Appointment.starts_at < windows[0].end)
+    # One aggregate per week, each over its own range of the team/starts_at index, then people
+    # attached: a CASE per week and figure over both weeks' appointments cost twice as much on SQLite
+    # in conditions as in reading, and joining people to appointments with the range in the ON
+    # clause made SQLite scan per person.
+    per_week = [
+        select(Appointment.person_id.label("person_id"),
+               func.sum(Appointment.duration_minutes).label("held"),
+               func.sum(case((Appointment.kind == AppointmentKind.CUSTOMER_SESSION, Appointment.duration_minutes),
+                             else_=0)).label("billable"))
+        .where(Appointment.team_id == ctx.team_id, _window(week).holds(Appointment.starts_at))
         .group_by(Appointment.person_id)
         .subquery()
-    )
-    rows = session.execute(
-        select(Person.id, Person.weekly_capacity_hours, *(per_person.c[c.name] for c in columns))
-        .outerjoin(per_person, per_person.c.person_id == Person.id)
-        .where(Person.team_id == ctx.team_id)
-    ).all()
+        for week in weeks
+    ]
+    query = select(Person.id, Person.weekly_capacity_hours,
+                   *(column for week in per_week for column in (week.c.held, week.c.billable)))
+    for week in per_week:
+        query = query.outerjoin(week, week.c.person_id == Person.id)
+    rows = session.execute(query.where(Person.team_id == ctx.team_id)).all()
     results = []
     for index, week in enumerate(weeks):
         hours = billable_hours = capacity = 0.0
@@ -86,27 +86,20 @@ def _sla(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple
     Met: resolved in the week by its due time. Misses: resolved in the week after its due time, and
     due in the week but unresolved when the week ended (the open breaches of that week).
     """
-    windows = [_window(w) for w in weeks]
-    # The tickets that count, as two index ranges (an OR of the two in one WHERE reads every
-    # ticket): resolved since the first week began (met, resolved, and breaches resolved late),
-    # and unresolved ones due in either week (breaches still open).
-    since = windows[1].start
-    tickets = union_all(
-        select(Ticket.resolved_at, Ticket.due_at).where(Ticket.team_id == ctx.team_id, Ticket.resolved_at >= since),
-        select(Ticket.resolved_at, Ticket.due_at).where(
-            Ticket.team_id == ctx.team_id, Ticket.resolved_at.is_(None), Ticket.due_at >= since,
-            Ticket.due_at < windows[0].end),
-    ).subquery()
-    resolved_at, due_at = tickets.c.resolved_at, tickets.c.due_at
+    def count(*conditions):
+        return select(func.count()).where(Ticket.team_id == ctx.team_id, *conditions).scalar_subquery()
+
+    # Each figure a count over its own range of the team/resolved/due index: one pass over both
+    # weeks' tickets with a CASE per figure cost SQLite five times as much, in conditions.
+    # Unresolved when the week ended: open now, or resolved since (two ranges, not an OR).
     columns = []
-    for window in windows:
-        resolved = window.holds(resolved_at)
-        columns += [
-            count_if(and_(resolved, resolved_at <= due_at)),
-            count_if(resolved),
-            count_if(and_(window.holds(due_at), or_(resolved_at.is_(None), resolved_at >= window.end))),
-        ]
-    row = session.execute(select(*columns).select_from(tickets)).one()
+    for week in weeks:
+        window = _window(week)
+        resolved = window.holds(Ticket.resolved_at)
+        columns += [count(resolved, Ticket.resolved_at <= Ticket.due_at), count(resolved),
+                    count(Ticket.resolved_at.is_(None), window.holds(Ticket.due_at))
+                    + count(Ticket.resolved_at >= window.end, window.holds(Ticket.due_at))]
+    row = session.execute(select(*columns)).one()
     return tuple(
         WeekSla(first_day=week.first_day,
                 sla=SlaCompliance(met=int(row[3 * i] or 0), resolved=int(row[3 * i + 1] or 0),
@@ -130,53 +123,116 @@ def _on_schedule_at(session: Session, ctx: QueryContext, at: datetime) -> float 
     return None if not total else (int(total) - int(late_count or 0)) / int(total)
 
 
+def _phases(session: Session, ctx: QueryContext, week_ago: datetime) -> tuple[dict[Phase, int], int]:
+    """Active services by phase, and how many of them are compared with a week ago: one statement."""
+    phases = {phase: 0 for phase in Phase}
+    compared = 0
+    rows = session.execute(
+        select(Service.phase, func.count(), count_if(existed_then(ctx, week_ago)))
+        .where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE)
+        .group_by(Service.phase)
+    )
+    for phase, count, existed in rows:
+        phases[Phase(phase)] = int(count)
+        compared += int(existed or 0)
+    return phases, compared
+
+
+class _Candidate(NamedTuple):
+    """An active service with a signal now or a week ago, or an override: the only ones whose health
+    can differ from On Track, now or then, so the only ones assessed or listed (a tuple: there can
+    be thousands)."""
+
+    service: AssessedService
+    existed: bool  # compared with a week ago
+    then: Health
+    sort_name: tuple[str, str]  # customer, service: the order of the lists
+
+
+def _candidates(session: Session, ctx: QueryContext, signals: dict[int, HealthSignals],
+                then: dict[int, HealthThen], week_ago: datetime) -> list[_Candidate]:
+    """Assess the active services with a signal now or then or an override: one statement for their
+    overrides, creation test and names."""
+    rows = session.execute(
+        select(Service.id, Service.phase, Service.health_override, Service.health_override_reason,
+               Service.health_override_expires_at, case((existed_then(ctx, week_ago), 1), else_=0), Customer.name,
+               Service.name)
+        .join(Customer, Customer.id == Service.customer_id)
+        .where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE,
+               or_(Service.health_override.is_not(None), Service.id.in_(bindparam(
+                   # Thousands of ids at 10,000 services: as literals (they are integers), since
+                   # binding each one cost more than the query on PostgreSQL.
+                   "candidate_ids", sorted({*signals, *then}), expanding=True, literal_execute=True))))
+    ).all()
+    assessed = assess_rows((row[:5] for row in rows), signals, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    return [
+        _Candidate(service, bool(row[5]), then[service.id].health if service.id in then else Health.ON_TRACK,
+                   (row[6], row[7]))
+        for service, row in zip(assessed, rows)
+    ]
+
+
+def _tally(healths) -> dict[Health, int]:
+    counted = {health: 0 for health in Health}
+    for health in healths:
+        counted[health] += 1
+    return counted
+
+
+def _with_quiet(counted: dict[Health, int], total: int) -> dict[Health, int]:
+    """`counted` (services not On Track, from the candidates), with every other service of `total` On Track."""
+    counted[Health.ON_TRACK] = total - sum(n for health, n in counted.items() if health != Health.ON_TRACK)
+    return counted
+
+
+def _first(candidates: list[_Candidate], key) -> list[_Candidate]:
+    """The first of `candidates` in `key` order, ties by id (as `service_views` sorts): no message shows more."""
+    return sorted(candidates, key=lambda c: (*key(c), c.service.id))[:MAX_SHOWN_SERVICES]
+
+
 def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     last_week = ctx.week.previous(ctx.tz)
     weeks = (last_week, last_week.previous(ctx.tz))
     week_ago = ctx.now - WEEK
-    services = assess_active_services(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    # Health now and a week ago, assessed only where a signal or an override can make it other than
+    # On Track; the rest are counted (`_with_quiet`), never built.
+    signals = gather_signals(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    then = signalled_as_of(session, ctx, at=week_ago)
+    phases, compared_total = _phases(session, ctx, week_ago)
+    active = sum(phases.values())
+    candidates = _candidates(session, ctx, signals, then, week_ago)
     capacity = capacity_report(session, ctx)
     utilization = _utilization(session, ctx, weeks)
     sla = _sla(session, ctx, weeks)
     tally = deliverable_tally(session, ctx.team_id, today=ctx.today)
     on_schedule_then = _on_schedule_at(session, ctx, week_ago)
-    then = {h.service_id: h for h in health_as_of(session, ctx, at=week_ago)}
 
-    def counts(values) -> dict[Health, int]:
-        tally_ = {health: 0 for health in Health}
-        for value in values:
-            tally_[value] += 1
-        return tally_
-
-    compared = [s for s in services if s.id in then]
-    changed = {s.id for s in compared if s.assessment.computed != then[s.id].health}
-    declining_ids = {s.id for s in services if any(f.rule == ENGAGEMENT_RULE for f in s.assessment.findings)}
-    shown = changed | declining_ids
-    views = service_views(session, [s for s in services if s.id in shown])
-    changes = sorted(
-        (HealthChange(service=view, before=then[view.service_id].health)
-         for view in views if view.service_id in changed),
-        key=lambda c: (-c.service.computed_health.severity, c.service.customer_name, c.service.service_name),
-    )
-    declining = [view for view in views if view.service_id in declining_ids]
-    phases = {phase: 0 for phase in Phase}
-    for service in services:
-        phases[service.phase] += 1
+    compared = [c for c in candidates if c.existed]
+    changed = [c for c in compared if c.service.assessment.computed != c.then]
+    declining = [c for c in candidates if any(f.rule == ENGAGEMENT_RULE for f in c.service.assessment.findings)]
+    flagged = [c for c in declining if c.service.assessment.shown != Health.ON_TRACK]
+    changes_shown = _first(changed, lambda c: (-c.service.assessment.computed.severity, *c.sort_name))
+    flags_shown = _first(flagged, lambda c: c.sort_name)
+    views = {view.service_id: view for view in service_views(
+        session, {c.service.id: c.service for c in [*changes_shown, *flags_shown]}.values())}
     return WeeklyPortfolio(
         as_of=ctx.now, week_ago=week_ago,
         people=capacity.people_total,
         load_counts={state: capacity.count(state) for state in LoadState},
         overloaded=[p for p in capacity.people if p.state == LoadState.OVERLOADED],
         last_week=utilization[0], week_before=utilization[1],
-        active_services=len(services), phase_counts=phases,
+        active_services=active, phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,
         sla_last_week=sla[0], sla_week_before=sla[1],
-        health_counts=counts(s.assessment.shown for s in services),
-        computed_counts_now=counts(s.assessment.computed for s in compared),
-        computed_counts_week_ago=counts(then[s.id].health for s in compared),
-        compared=len(compared),
-        health_changes=changes,
-        engagement_declining=declining,
-        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[s.id].rules for s in compared),
-        customer_org_flags=[s for s in declining if s.health != Health.ON_TRACK],
+        health_counts=_with_quiet(_tally(c.service.assessment.shown for c in candidates), active),
+        computed_counts_now=_with_quiet(_tally(c.service.assessment.computed for c in compared), compared_total),
+        computed_counts_week_ago=_with_quiet(_tally(c.then for c in compared), compared_total),
+        compared=compared_total,
+        health_changes=[HealthChange(service=views[c.service.id], before=c.then) for c in changes_shown],
+        health_changes_total=len(changed),
+        engagement_declining=len(declining),
+        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[c.service.id].rules
+                                          for c in compared if c.service.id in then),
+        customer_org_flags=[views[c.service.id] for c in flags_shown],
+        customer_org_flags_total=len(flagged),
     )
