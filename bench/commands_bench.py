@@ -38,6 +38,7 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine, text
 
 from bot.app import SlackCredentials, create_app, single_workspace
+from bot.garbage_collection import settle_after_startup
 from bot.local import LOCAL_TOKEN, _listener_errors, signed_headers, slash_command_form
 from bot.settings import load_settings
 from digests.builders import build_digest
@@ -141,6 +142,7 @@ def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], Non
     workspace = single_workspace(settings, engine, clock)
     for kind in DigestKind:
         runs[f"digest {kind.value}"] = (lambda k=kind: build_digest(k, workspace, slack_user_id=user))
+    settle_after_startup()  # as `serve` and Socket Mode do once their app is built
     return runs
 
 
@@ -269,7 +271,8 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
              f"local authorize, no network), Block Kit out; digests are `build_digest` alone. The floor is a "
              f"no-op `/delivery-noop` listener in the same app, dispatched with the same signed request: "
              f"Bolt runs listeners in a thread and polls for the ack every 10 ms, so nothing answers in "
-             f"less. One warm-up run (whose SQL is captured), then {args.repeat} timed runs, or fewer "
+             f"less. The app is built, then the garbage collector set as `serve` sets it "
+             f"(bot/garbage_collection.py). One warm-up run (whose SQL is captured), then {args.repeat} timed runs, or fewer "
              f"(n shown) once a command has taken {args.budget:g} s. \"Raw SQL\" replays the captured "
              f"statements with their parameters on a bare DBAPI connection (no ORM, no Bolt, no rendering), "
              f"fetching every row, as many times; \"× raw SQL\" is the command's median over that median. "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 from bot.app import create_app, slack_credentials
+from bot.garbage_collection import settle_after_startup
 from bot.settings import Settings
 from bot.web import create_wsgi_app
 from store.db import make_engine
@@ -45,7 +46,9 @@ class DeliveryServer(BaseApplication):
         # holds these: a request finding no free listener thread could not even be acknowledged.
         app = create_app(self.settings, self.credentials, engine=engine,
                          listener_threads=LISTENER_THREADS_PER_SERVER_THREAD * self.options["threads"])
-        return create_wsgi_app(app, engine)
+        wsgi = create_wsgi_app(app, engine)
+        settle_after_startup()
+        return wsgi
 
 
 LISTENER_THREADS_PER_SERVER_THREAD = 2

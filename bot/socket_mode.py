@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import SlackCredentials, create_app
+from bot.garbage_collection import settle_after_startup
 from bot.settings import Settings, SettingsError
 
 
@@ -21,4 +22,5 @@ def run_socket_mode(settings: Settings) -> None:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     credentials = SlackCredentials(bot_token=settings.slack_bot_token.get_secret_value(), signing_secret=secret)
     app = create_app(settings, credentials)
+    settle_after_startup()
     SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
