@@ -154,8 +154,8 @@ def run_block(args, fx, elapsed, rows, statuses, delays, stats, missing, problem
                   f"answered through the response_url: {len(answers):,} of {commands:,}"
                   + (f"; send to answer p50 {percentile(answers, 0.5):.0f} ms, p99 {percentile(answers, 0.99):.0f} ms, "
                      f"max {answers[-1]:.0f} ms." if answers else "."), ""]
-        lines += [f"Commands refused at once as busy (the oldest unfinished answer was asked for more than "
-                  f"DELIVERY_BUSY_AFTER_SECONDS ago): {busy_commands:,} of {commands:,}.", ""]
+        lines += [f"Commands refused at once as busy (a new answer would have taken longer than "
+                  f"DELIVERY_BUSY_AFTER_SECONDS): {busy_commands:,} of {commands:,}.", ""]
     status_text = ", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items(), key=lambda i: str(i[0])))
     lines += [f"Throughput: {total['count']:,} requests in {elapsed:.1f} s = {total['count'] / elapsed:.1f} req/s. "
               f"Answers by status: {status_text}. 5xx: {five}. Server log error lines: {len(log_errors)}.", "",

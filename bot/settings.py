@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     delivery_answer_budget_seconds: float = Field(default=1.5, ge=0, le=2.5)
     # Store reads and changes a process runs at once; more wait their turn (see store/workspace.py).
     delivery_store_concurrency: int = Field(default=2, ge=1, le=64)
-    # While the oldest unfinished work after an ack (a click's change, a /delivery answer) was asked
-    # for longer ago than this, new work is refused with "busy, try again" instead of queueing.
+    # While new work after an ack (a click's change, a /delivery answer) would take longer than this
+    # to be done, it is refused with "busy, try again" instead of queueing (handlers/after_ack.py).
     delivery_busy_after_seconds: float = Field(default=10, ge=1, le=300)
     # A digest run missed while the bot was down is sent late within this many minutes.
     delivery_digest_grace_minutes: int = Field(default=120, ge=0)

@@ -9,9 +9,9 @@ new request queues behind the backlog: it cannot even be acknowledged, and after
 returns: the backlog waits in this pool's queue, and listener threads stay free for acks.
 
 A queue that only grows would turn overload into changes applied minutes late, or lost when the
-process stops with work still queued. So while the oldest unfinished work was asked for longer ago
-than DELIVERY_BUSY_AFTER_SECONDS, listeners refuse new work (`busy`) and tell the person nothing
-was changed, instead of queueing it.
+process stops with work still queued. So while new work would take longer than
+DELIVERY_BUSY_AFTER_SECONDS to be done (`WorkQueue.expected_wait`), listeners refuse it (`busy`)
+and tell the person nothing was changed, instead of queueing it.
 
 Listeners that open a modal keep their reads in the listener: `trigger_id` lasts 3 seconds, so
 that work must not wait behind a queue.
@@ -41,45 +41,61 @@ BUSY_CHANGE_TEXT = "Delivery bot has too much to do right now, so nothing was ch
 
 
 class WorkQueue:
-    """A few threads (started on first use) and a queue that knows how long ago its oldest unfinished
-    work was submitted: waiting for a thread or running (perhaps waiting for the store), either way
-    what someone asked for is not done yet."""
+    """A few threads (started on first use) and a queue that estimates how long new work would take
+    to be done: the unfinished work ahead of it (waiting for a thread, or running and perhaps
+    waiting for the store), at the pace recent work took, and never less than the oldest unfinished
+    work has already waited. Either way, what someone asked for is not done until it finishes."""
 
     def __init__(self, name: str, threads: int, clock: Callable[[], float] = time.monotonic):
         self.name = name
+        self.threads = threads
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._clock = clock
         self._lock = threading.Lock()
         self._numbers = itertools.count()
         self._unfinished: OrderedDict[int, float] = OrderedDict()  # submission number -> when, oldest first
+        self._seconds_each: float | None = None  # how long recent work ran, smoothed
 
     def submit(self, work: Callable, /, *args, **kwargs) -> Future:
         with self._lock:
             number = next(self._numbers)
             self._unfinished[number] = self._clock()
-        future = self._executor.submit(work, *args, **kwargs)
-        future.add_done_callback(partial(self._finished, number))
-        return future
+        return self._executor.submit(self._run, number, work, args, kwargs)
 
-    def _finished(self, number: int, _done: Future) -> None:
-        with self._lock:
-            del self._unfinished[number]
+    def _run(self, number: int, work: Callable, args: tuple, kwargs: dict):
+        started = self._clock()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            ran = self._clock() - started
+            with self._lock:
+                del self._unfinished[number]
+                previous = self._seconds_each
+                self._seconds_each = ran if previous is None else previous + SMOOTHING * (ran - previous)
 
-    def oldest_age(self) -> float:
-        """Seconds since the oldest unfinished work was submitted; 0 when all is done."""
+    def expected_wait(self) -> float:
+        """Seconds until work submitted now would be done; 0 when nothing is unfinished."""
         with self._lock:
-            return self._clock() - next(iter(self._unfinished.values())) if self._unfinished else 0.0
+            if not self._unfinished:
+                return 0.0
+            oldest = self._clock() - next(iter(self._unfinished.values()))
+            if self._seconds_each is None:
+                return oldest
+            return max(oldest, (len(self._unfinished) + 1) / self.threads * self._seconds_each)
 
     def busy(self, limit_seconds: float) -> bool:
-        """True (and logged, for whoever sizes the deployment) while the oldest unfinished work was
-        submitted more than `limit_seconds` ago: the caller refuses new work."""
-        age = self.oldest_age()
-        if age <= limit_seconds:
+        """True (and logged, for whoever sizes the deployment) while new work would take longer
+        than `limit_seconds` to be done: the caller refuses it."""
+        wait = self.expected_wait()
+        if wait <= limit_seconds:
             return False
-        log.warning("%s: refused new work as busy; the oldest unfinished was asked for %.1f s ago "
-                    "(DELIVERY_BUSY_AFTER_SECONDS=%g)", self.name, age, limit_seconds)
+        log.warning("%s: refused new work as busy: it would be done in about %.1f s (DELIVERY_BUSY_AFTER_SECONDS=%g)",
+                    self.name, wait, limit_seconds)
         return True
 
+
+# How much each finished piece of work moves the estimate of how long work runs.
+SMOOTHING = 0.2
 
 # The work is mostly the store (DELIVERY_STORE_CONCURRENCY at a time) and Slack's Web API: a few
 # threads overlap those waits, and few at once leave the CPU to acks.
@@ -88,7 +104,7 @@ _after_ack = WorkQueue("after-ack", AFTER_ACK_THREADS)
 
 
 def busy(context: BoltContext) -> bool:
-    """True while work after acks has been unfinished for longer than the settings allow."""
+    """True while new work after an ack would take longer to be done than the settings allow."""
     return _after_ack.busy(context["settings"].delivery_busy_after_seconds)
 
 

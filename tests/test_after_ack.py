@@ -152,28 +152,37 @@ def test_while_queued_work_waits_too_long_new_changes_are_refused_and_nothing_ch
     assert _deliverable(app, "Fleet Tracking Build deliverable 5").status == DeliverableStatus.COMPLETE
 
 
-def test_a_queue_is_busy_while_its_oldest_unfinished_work_was_asked_for_longer_ago_than_the_limit(caplog):
+def test_with_nothing_finished_yet_a_queue_is_busy_once_its_oldest_unfinished_work_waited_past_the_limit(caplog):
     now = [100.0]
     queue = WorkQueue("test-queue", 1, clock=lambda: now[0])
-    running, finish = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        running.set()
-        finish.wait(10)
-
-    first = queue.submit(hold)
-    assert running.wait(5)
-    now[0] += 4
-    second = queue.submit(lambda: "done")
-    now[0] += 6
-    assert queue.oldest_age() == 10.0 and not queue.busy(10), "running work counts from its submission"
-    now[0] += 0.5
-    assert queue.busy(10)
-    assert "test-queue: refused new work as busy; the oldest unfinished was asked for 10.5 s ago" in caplog.text
+    finish = threading.Event()
+    first = queue.submit(finish.wait, 10)
+    assert queue.expected_wait() == 0.0 and not queue.busy(10)
+    now[0] += 10.5
+    assert queue.expected_wait() == 10.5 and queue.busy(10)
+    assert "test-queue: refused new work as busy: it would be done in about 10.5 s" in caplog.text
     finish.set()
     first.result(5)
-    assert second.result(5) == "done"
-    deadline = time.monotonic() + 5
-    while queue.oldest_age() and time.monotonic() < deadline:  # done callbacks run just after result()
-        time.sleep(0.01)
-    assert queue.oldest_age() == 0.0 and not queue.busy(10)
+    assert queue.expected_wait() == 0.0
+
+
+def test_a_queue_is_busy_while_the_work_ahead_at_the_recent_pace_would_take_past_the_limit():
+    now = [100.0]
+    queue = WorkQueue("test-queue", 2, clock=lambda: now[0])
+
+    def takes_two_seconds() -> None:
+        now[0] += 2
+
+    for _ in range(3):
+        queue.submit(takes_two_seconds).result(5)
+    finish = threading.Event()
+    running = [queue.submit(finish.wait, 10) for _ in range(2)]
+    # Two running, then new work: three pieces on two threads at 2 s each.
+    assert queue.expected_wait() == 3.0 and not queue.busy(10)
+    queued = [queue.submit(lambda: None) for _ in range(8)]
+    # Ten unfinished ahead of new work: eleven pieces on two threads at 2 s each.
+    assert queue.expected_wait() == 11.0 and queue.busy(10)
+    finish.set()
+    for future in running + queued:
+        future.result(5)
+    assert queue.expected_wait() == 0.0 and not queue.busy(10)

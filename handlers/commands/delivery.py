@@ -8,8 +8,9 @@ computed in a small pool of its own, and when it is not ready within the answer 
 follows through the command's response_url, replacing the note. The listener returns right after
 that acknowledgement: were it to wait for the answer, a burst of slow answers would hold every one
 of Bolt's listener threads, and new requests, clicks included, could not even be acknowledged.
-While the oldest unfinished answer was asked for longer ago than DELIVERY_BUSY_AFTER_SECONDS, a new
-command is told at once that the bot is busy, rather than answered minutes later.
+While a new answer would take longer than DELIVERY_BUSY_AFTER_SECONDS to be ready (see
+handlers/after_ack.py), the command is told at once that the bot is busy, rather than answered
+minutes later.
 """
 
 from __future__ import annotations
