@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Collection
+from typing import Callable, Collection, Iterable
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -208,12 +208,19 @@ def portfolio_health(
     needing = [s for s in assess_rows(candidates, signals, now=now, today=today, limits=limits)
                if s.assessment.shown != Health.ON_TRACK]
     total = sum(phase_counts.values())
-    health_counts = {health: 0 for health in Health}
-    for service in needing:
-        health_counts[service.assessment.shown] += 1
-    health_counts[Health.ON_TRACK] = total - len(needing)
-    return PortfolioHealth(active=total, phase_counts=phase_counts, health_counts=health_counts,
+    return PortfolioHealth(active=total, phase_counts=phase_counts,
+                           health_counts=counts_with_quiet((s.assessment.shown for s in needing), total),
                            needing_attention=needing)
+
+
+def counts_with_quiet(healths: Iterable[Health], total: int) -> dict[Health, int]:
+    """Services by health, from the healths of those assessed (the ones with a signal or an override)
+    and, of `total` services, every other one On Track: a service with nothing for the rules to find."""
+    counted = {health: 0 for health in Health}
+    for health in healths:
+        counted[health] += 1
+    counted[Health.ON_TRACK] = total - sum(n for health, n in counted.items() if health != Health.ON_TRACK)
+    return counted
 
 
 # A Slack message holds at most 50 blocks, one per service at best: no answer shows more services

@@ -23,7 +23,14 @@ from store.enums import AppointmentKind, Health, Phase, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
 from store.queries.health_history import HealthThen, done_by, existed_then, signalled_as_of
-from store.queries.health_signals import MAX_SHOWN_SERVICES, AssessedService, assess_rows, gather_signals, service_views
+from store.queries.health_signals import (
+    MAX_SHOWN_SERVICES,
+    AssessedService,
+    assess_rows,
+    counts_with_quiet,
+    gather_signals,
+    service_views,
+)
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
@@ -172,19 +179,6 @@ def _candidates(session: Session, ctx: QueryContext, signals: dict[int, HealthSi
     ]
 
 
-def _tally(healths) -> dict[Health, int]:
-    counted = {health: 0 for health in Health}
-    for health in healths:
-        counted[health] += 1
-    return counted
-
-
-def _with_quiet(counted: dict[Health, int], total: int) -> dict[Health, int]:
-    """`counted` (services not On Track, from the candidates), with every other service of `total` On Track."""
-    counted[Health.ON_TRACK] = total - sum(n for health, n in counted.items() if health != Health.ON_TRACK)
-    return counted
-
-
 def _first(candidates: list[_Candidate], key) -> list[_Candidate]:
     """The first of `candidates` in `key` order, ties by id (as `service_views` sorts): no message shows more."""
     return sorted(candidates, key=lambda c: (*key(c), c.service.id))[:MAX_SHOWN_SERVICES]
@@ -195,7 +189,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     weeks = (last_week, last_week.previous(ctx.tz))
     week_ago = ctx.now - WEEK
     # Health now and a week ago, assessed only where a signal or an override can make it other than
-    # On Track; the rest are counted (`_with_quiet`), never built.
+    # On Track; the rest are counted (`counts_with_quiet`), never built.
     signals = gather_signals(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     then = signalled_as_of(session, ctx, at=week_ago)
     phases, compared_total = _phases(session, ctx, week_ago)
@@ -224,9 +218,9 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         active_services=active, phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,
         sla_last_week=sla[0], sla_week_before=sla[1],
-        health_counts=_with_quiet(_tally(c.service.assessment.shown for c in candidates), active),
-        computed_counts_now=_with_quiet(_tally(c.service.assessment.computed for c in compared), compared_total),
-        computed_counts_week_ago=_with_quiet(_tally(c.then for c in compared), compared_total),
+        health_counts=counts_with_quiet((c.service.assessment.shown for c in candidates), active),
+        computed_counts_now=counts_with_quiet((c.service.assessment.computed for c in compared), compared_total),
+        computed_counts_week_ago=counts_with_quiet((c.then for c in compared), compared_total),
         compared=compared_total,
         health_changes=[HealthChange(service=views[c.service.id], before=c.then) for c in changes_shown],
         health_changes_total=len(changed),
