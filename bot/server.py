@@ -15,6 +15,9 @@ from bot.web import create_wsgi_app
 from store.db import make_engine
 
 
+KEEPALIVE_SECONDS = 75
+
+
 class DeliveryServer(BaseApplication):
     def __init__(self, settings: Settings, *, host: str, port: int, workers: int, threads: int):
         self.settings = settings
@@ -24,6 +27,11 @@ class DeliveryServer(BaseApplication):
             "worker_class": "gthread",
             "threads": threads,
             "timeout": 30,
+            # Longer than a load balancer keeps an idle connection (60 s on the common ones): with
+            # gunicorn's default of 2 s, a connection the balancer, or any client, reuses after 2 s
+            # idle can be closed under it, and that request fails before the app sees it. Idle
+            # connections wait in gthread's poller, not in a thread.
+            "keepalive": KEEPALIVE_SECONDS,
             "graceful_timeout": 20,
             "accesslog": "-",
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',

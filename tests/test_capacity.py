@@ -21,7 +21,7 @@ from store.clock import FixedClock, current_week
 from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
-from store.queries.capacity import MAX_SHOWN_PEOPLE, capacity_report
+from store.queries.capacity import MAX_SHOWN_PEOPLE, capacity_report, overloaded_people
 from store.readmodels import PersonRef
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import BillableBand, LoadState, billable_band, capacity_sort_key, load_state, service_load
@@ -154,6 +154,27 @@ def test_only_the_first_people_are_built_and_everyone_is_counted(demo_engine):
     assert first.state_counts == everyone.state_counts and sum(first.state_counts.values()) == 47
     hidden = capacity_message(first, UTC).block_dicts()
     assert any("and 42 more people" in t for t in texts(hidden)), "the message counts everyone, not the people built"
+
+
+def test_the_overloaded_are_those_the_full_report_calls_overloaded_in_its_order(demo_engine):
+    """`overloaded_people` (the at-risk answers') narrows in SQL; it must agree with the full report,
+    namesakes and a maximum of zero included, in fewer statements."""
+    add_people(demo_engine, 12)
+    with Session(demo_engine) as session, session.begin():
+        extras = session.scalars(select(Person).where(Person.key.like("extra-%")).order_by(Person.id)).all()
+        for n, person in enumerate(extras[:8]):
+            person.max_concurrent_services = 0 if n % 2 else -1
+            person.name = "Extra Namesake" if n < 4 else person.name
+    ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
+    with Session(demo_engine) as session:
+        everyone = capacity_report(session, ctx, limit=1000)
+        expected = [p for p in everyone.people if p.state == LoadState.OVERLOADED]
+        statements = count_statements(demo_engine, lambda: overloaded_people(session, ctx))
+        overloaded = overloaded_people(session, ctx)
+        first = overloaded_people(session, ctx, limit=3)
+    assert len(expected) >= 8 and overloaded.total == everyone.state_counts[LoadState.OVERLOADED] == len(expected)
+    assert overloaded.people == expected and first.people == expected[:3] and first.total == len(expected)
+    assert statements == 4
 
 
 def test_other_workspaces_rows_are_never_counted(demo_engine):

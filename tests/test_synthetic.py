@@ -23,6 +23,8 @@ from store.models import Base, Customer, Deliverable, Service, Ticket
 from handlers.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
 from store.queries.health_signals import (
     MAX_SHOWN_SERVICES,
+    AssessedService,
+    ServiceOrder,
     attention_by_health,
     longest_in_state_first,
     portfolio_health,
@@ -213,3 +215,14 @@ def test_only_the_first_services_needing_attention_are_built_and_all_are_counted
     assert by_health[Health.AT_RISK].total == len(at_risk) == answer.health_counts[Health.AT_RISK]
     text = str(portfolio_status_message(answer, UTC).block_dicts())
     assert f"and {len(everyone) - MAX_ATTENTION_ROWS} more services need attention" in text
+
+
+def test_the_services_that_may_come_first_keep_every_tie_at_the_cut():
+    """Names are read only for the services that can be among the first few: all whose lead (the part of
+    the order that needs no name) is at most the cut's, so a tie at the cut is decided by name, as before."""
+    services = [AssessedService(id_, Phase.BUILD, None) for id_ in (10, 11, 20, 21, 22, 30)]
+    by_tens = ServiceOrder(lambda service: (service.id // 10,))
+    assert [s.id for s in by_tens.may_be_first(services, 3)] == [10, 11, 20, 21, 22]
+    assert [s.id for s in by_tens.may_be_first(services, 2)] == [10, 11]
+    assert by_tens.may_be_first(services, None) == services and by_tens.may_be_first(services, 6) == services
+    assert by_tens.key(services[0], "Acme", "SSO") == (1, "Acme", "SSO")

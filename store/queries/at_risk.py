@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
 from store.models import Customer, Deliverable, Person, Service
-from store.queries.capacity import capacity_report
+from store.queries.capacity import overloaded_people
 from store.queries.health_signals import attention_by_health
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
 from store.readmodels_capacity import PersonCapacity
 from store.readmodels_tickets import OverdueTicket
-from store.rules.capacity import LoadState
 
 MAX_BLOCKED = 20
 MAX_OVERDUE = 15
@@ -71,7 +70,7 @@ def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
     blocked, blocked_total = blocked_deliverables(session, ctx)
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
-    overloaded = capacity_report(session, ctx, states={LoadState.OVERLOADED})
+    overloaded = overloaded_people(session, ctx)
     return AtRiskReport(
         as_of=ctx.now,
         at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
@@ -79,5 +78,5 @@ def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
         needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
         overdue=oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_OVERDUE), overdue_total=overdue_total,
-        overloaded=overloaded.people, overloaded_total=overloaded.people_total,
+        overloaded=overloaded.people, overloaded_total=overloaded.total,
     )

@@ -58,12 +58,16 @@ def _people(session: Session, team_id: str) -> list[_PersonRow]:
         .where(Person.team_id == team_id)
         .order_by(Person.name, Person.id)
     )
+    return [_person_row(*row) for row in rows]
+
+
+def _person_row(pid: int, name: str, slack: str | None, hours, most) -> _PersonRow:
     # Numeric comes back as Decimal; capacity hours are a float everywhere past this point.
-    return [_PersonRow(pid, name, slack, float(hours or 0), int(most or 0)) for pid, name, slack, hours, most in rows]
+    return _PersonRow(pid, name, slack, float(hours or 0), int(most or 0))
 
 
-def _active_services_per_person(session: Session, team_id: str) -> dict[int, int]:
-    """Distinct active services each person owns or is a team member of.
+def _active_services_counted(team_id: str):
+    """(person_id, active): distinct active services each person owns or is a team member of.
 
     UNION (not UNION ALL) removes the pair an owner who is also listed as a member
     would otherwise contribute twice, so a plain count per person is distinct.
@@ -78,8 +82,11 @@ def _active_services_per_person(session: Session, team_id: str) -> dict[int, int
         .where(*active)
     )
     pairs = union(owned, staffed).subquery()
-    rows = session.execute(select(pairs.c.person_id, func.count()).group_by(pairs.c.person_id))
-    return {person_id: int(count) for person_id, count in rows}
+    return select(pairs.c.person_id, func.count().label("active")).group_by(pairs.c.person_id)
+
+
+def _active_services_per_person(session: Session, team_id: str) -> dict[int, int]:
+    return {person_id: int(count) for person_id, count in session.execute(_active_services_counted(team_id))}
 
 
 def _appointments_this_week(session: Session, team_id: str, start: datetime, end: datetime) -> AppointmentsThisWeek:
@@ -192,42 +199,75 @@ class _Load:
         return -spare, service_load(self.active, self.person.max_services) or 0.0, self.person.name.casefold()
 
 
-def capacity_report(session: Session, ctx: QueryContext, *, states: Collection[LoadState] | None = None,
-                    limit: int = MAX_SHOWN_PEOPLE) -> CapacityReport:
-    """The workspace's people (or those in `states` only, as the at-risk answers need the overloaded)
-    counted by load state, the first `limit` of them with load and this week's utilization, and
-    the first `limit` who can take on a service: six statements, whatever the number of people.
-
-    Everyone's load is computed (it orders and counts them); the figures that need more
-    statements (hours, tickets, blocked deliverables) are read for the people shown only.
-    """
-    team_id, week = ctx.team_id, ctx.week
-    active = _active_services_per_person(session, team_id)
-    loads = []
-    for person in _people(session, team_id):
-        count = active.get(person.id, 0)
-        loads.append(_Load(person, count, load_state(count, person.max_services)))
-    if states is not None:
-        loads = [load for load in loads if load.state in states]
-    state_counts = {state: 0 for state in LoadState}
-    for load in loads:
-        state_counts[load.state] += 1
-    shown = sorted(loads, key=lambda load: load.order)[:limit]
-    with_room = [load for load in loads if load.has_room]
-    room_shown = sorted(with_room, key=lambda load: load.room_order)[:limit]
-    ids = {load.person.id for load in (*shown, *room_shown)}
-    minutes = _minutes_per_person(session, team_id, week.start, week.end, ids)
-    tickets = _open_tickets_per_owner(session, team_id, ids)
-    blocked = _blocked_deliverables_per_owner(session, team_id, ids)
+def _views(session: Session, ctx: QueryContext, *lists: list[_Load]) -> list[list[PersonCapacity]]:
+    """Read models of these loads, with this week's hours, open tickets and blocked deliverables read
+    for them only: three statements, whatever the number of people."""
+    ids = {load.person.id for loads in lists for load in loads}
+    minutes = _minutes_per_person(session, ctx.team_id, ctx.week.start, ctx.week.end, ids)
+    tickets = _open_tickets_per_owner(session, ctx.team_id, ids)
+    blocked = _blocked_deliverables_per_owner(session, ctx.team_id, ids)
 
     def view(load: _Load) -> PersonCapacity:
         pid = load.person.id
         return _person_capacity(load.person, load.active, minutes.get(pid, _Minutes()), tickets.get(pid, 0),
                                 blocked.get(pid, 0))
 
+    return [[view(load) for load in loads] for loads in lists]
+
+
+def capacity_report(session: Session, ctx: QueryContext, *, limit: int = MAX_SHOWN_PEOPLE) -> CapacityReport:
+    """The workspace's people counted by load state, the first `limit` of them with load and this
+    week's utilization, and the first `limit` who can take on a service: six statements, whatever
+    the number of people.
+
+    Everyone's load is computed (it orders and counts them); the figures that need more
+    statements (hours, tickets, blocked deliverables) are read for the people shown only.
+    """
+    active = _active_services_per_person(session, ctx.team_id)
+    loads = []
+    for person in _people(session, ctx.team_id):
+        count = active.get(person.id, 0)
+        loads.append(_Load(person, count, load_state(count, person.max_services)))
+    state_counts = {state: 0 for state in LoadState}
+    for load in loads:
+        state_counts[load.state] += 1
+    shown = sorted(loads, key=lambda load: load.order)[:limit]
+    with_room = [load for load in loads if load.has_room]
+    room_shown = sorted(with_room, key=lambda load: load.room_order)[:limit]
+    people, with_capacity = _views(session, ctx, shown, room_shown)
+    week = ctx.week
     return CapacityReport(
         as_of=ctx.now, week_first_day=week.first_day, week_last_day=week.last_day,
-        people=[view(load) for load in shown], state_counts=state_counts,
-        with_capacity=[view(load) for load in room_shown], with_capacity_total=len(with_room),
-        appointments=_appointments_this_week(session, team_id, week.start, week.end),
+        people=people, state_counts=state_counts,
+        with_capacity=with_capacity, with_capacity_total=len(with_room),
+        appointments=_appointments_this_week(session, ctx.team_id, week.start, week.end),
     )
+
+
+@dataclass(frozen=True)
+class Overloaded:
+    """The first overloaded people, most loaded first, and how many there are."""
+
+    people: list[PersonCapacity]
+    total: int
+
+
+def overloaded_people(session: Session, ctx: QueryContext, *, limit: int = MAX_SHOWN_PEOPLE) -> Overloaded:
+    """The people with more active services than their maximum, as the at-risk answers list them:
+    four statements, and only the overloaded reach Python (SQL narrows, `load_state` decides)."""
+    counted = _active_services_counted(ctx.team_id).subquery()
+    rows = session.execute(
+        select(Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours,
+               Person.max_concurrent_services, counted.c.active)
+        .join(counted, counted.c.person_id == Person.id)
+        .where(Person.team_id == ctx.team_id,
+               counted.c.active > func.coalesce(Person.max_concurrent_services, 0))
+    )
+    loads = []
+    for *person_columns, active in rows:
+        person = _person_row(*person_columns)
+        loads.append(_Load(person, int(active), load_state(int(active), person.max_services)))
+    overloaded = [load for load in loads if load.state == LoadState.OVERLOADED]
+    shown = sorted(overloaded, key=lambda load: (*load.order, load.person.id))[:limit]
+    (people,) = _views(session, ctx, shown)
+    return Overloaded(people, len(overloaded))

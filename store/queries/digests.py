@@ -16,12 +16,11 @@ from store.context import QueryContext
 from store.enums import Health
 from store.models import Ticket
 from store.queries.at_risk import blocked_deliverables
-from store.queries.capacity import capacity_report
+from store.queries.capacity import overloaded_people
 from store.queries.health_signals import attention_by_health
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels_digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
-from store.rules.capacity import LoadState
 
 MAX_BLOCKED = 20
 MAX_MILESTONES = 20
@@ -31,12 +30,12 @@ MAX_OVERDUE = 25
 def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble.
 
-    Fifteen statements: services' health (6), blocked deliverables (2), capacity (5), milestones (2).
+    Fourteen statements: services' health (6), blocked deliverables (2), overloaded people (4), milestones (2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
     services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
-    overloaded = capacity_report(session, ctx, states={LoadState.OVERLOADED})
+    overloaded = overloaded_people(session, ctx)
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
     return AtRiskDigestData(
         as_of=ctx.now,
@@ -44,7 +43,7 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
         needs_attention=services[Health.NEEDS_ATTENTION].views,
         needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
-        overloaded=overloaded.people, overloaded_total=overloaded.people_total,
+        overloaded=overloaded.people, overloaded_total=overloaded.total,
         milestones=milestones.items, milestones_total=milestones.total,
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket
+from store.queries.id_lists import id_in
 from store.readmodels import FindingView, PersonRef, ServiceHealthView
 from store.rules.health import (
     Assessment,
@@ -203,7 +204,7 @@ def portfolio_health(
         phase_counts[Phase(phase)] = int(count)
     candidates = session.execute(
         select(*_assessment_columns()).where(
-            *active, or_(Service.health_override.is_not(None), Service.id.in_(list(signals))))
+            *active, or_(Service.health_override.is_not(None), id_in(Service.id, signals, "signalled_ids")))
     )
     needing = [s for s in assess_rows(candidates, signals, now=now, today=today, limits=limits)
                if s.assessment.shown != Health.ON_TRACK]
@@ -227,35 +228,57 @@ def counts_with_quiet(healths: Iterable[Health], total: int) -> dict[Health, int
 # than this, so read models are built for the first this many of a list, and the rest are counted.
 MAX_SHOWN_SERVICES = 50
 
-ServiceOrder = Callable[[AssessedService, str, str], tuple]
+@dataclass(frozen=True)
+class ServiceOrder:
+    """An order of services: by what their assessment says (`lead`), then by customer and service
+    name. The lead needs no name, so the services that can come first are known before any is read."""
+
+    lead: Callable[[AssessedService], tuple]
+
+    def key(self, service: AssessedService, customer_name: str, service_name: str) -> tuple:
+        return *self.lead(service), customer_name, service_name
+
+    def may_be_first(self, assessed: Collection[AssessedService], limit: int | None) -> Collection[AssessedService]:
+        """The services that can be among the first `limit`: those whose lead is at most the
+        `limit`-th smallest (every other one has at least `limit` services before it)."""
+        if limit is None or len(assessed) <= limit:
+            return assessed
+        cut = sorted(self.lead(service) for service in assessed)[limit - 1]
+        return [service for service in assessed if self.lead(service) <= cut]
 
 
-def by_customer_and_name(_service: AssessedService, customer_name: str, service_name: str) -> tuple:
-    return customer_name, service_name
+def _no_lead(_service: AssessedService) -> tuple:
+    return ()
 
 
-def worst_first(service: AssessedService, customer_name: str, service_name: str) -> tuple:
-    return -service.assessment.shown.severity, customer_name, service_name
+def _worst(service: AssessedService) -> tuple:
+    return (-service.assessment.shown.severity,)
 
 
-def longest_in_state_first(service: AssessedService, customer_name: str, service_name: str) -> tuple:
+def _longest_in_state(service: AssessedService) -> tuple:
     """Longest in its shown health first; a service with no start for it (an override) last."""
     since = service.assessment.since
-    return since is None, since, customer_name, service_name
+    return since is None, since
+
+
+by_customer_and_name = ServiceOrder(_no_lead)
+worst_first = ServiceOrder(_worst)
+longest_in_state_first = ServiceOrder(_longest_in_state)
 
 
 def service_views(session: Session, assessed: Collection[AssessedService], *,
                   order: ServiceOrder = by_customer_and_name, limit: int | None = None) -> list[ServiceHealthView]:
     """Read models of these assessed services in `order` (sorted in Python, so the order is the same
-    on both databases), of the first `limit` only when given: one statement for their names and owners."""
-    by_id = {service.id: service for service in assessed}
+    on both databases), of the first `limit` only when given: one statement for the names and owners
+    of those that can be first."""
+    by_id = {service.id: service for service in order.may_be_first(assessed, limit)}
     rows = session.execute(
         select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note)
         .join(Customer, Customer.id == Service.customer_id)
         .outerjoin(Person, Person.id == Service.owner_id)
-        .where(Service.id.in_(list(by_id)))
+        .where(id_in(Service.id, by_id, "shown_ids"))
     ).all()
-    rows.sort(key=lambda row: (*order(by_id[row[0]], row[2], row[1]), row[0]))
+    rows.sort(key=lambda row: (*order.key(by_id[row[0]], row[2], row[1]), row[0]))
     # Built without validation (model_construct): every value is already typed, from the
     # database and the rules.
     views = []

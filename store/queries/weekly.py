@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from store.clock import Week, local_today
@@ -31,6 +31,7 @@ from store.queries.health_signals import (
     gather_signals,
     service_views,
 )
+from store.queries.id_lists import id_in
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
@@ -166,10 +167,7 @@ def _candidates(session: Session, ctx: QueryContext, signals: dict[int, HealthSi
                Service.name)
         .join(Customer, Customer.id == Service.customer_id)
         .where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE,
-               or_(Service.health_override.is_not(None), Service.id.in_(bindparam(
-                   # Thousands of ids at 10,000 services: as literals (they are integers), since
-                   # binding each one cost more than the query on PostgreSQL.
-                   "candidate_ids", sorted({*signals, *then}), expanding=True, literal_execute=True))))
+               or_(Service.health_override.is_not(None), id_in(Service.id, {*signals, *then}, "candidate_ids")))
     ).all()
     assessed = assess_rows((row[:5] for row in rows), signals, now=ctx.now, today=ctx.today, limits=ctx.limits)
     return [
