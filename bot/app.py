@@ -11,10 +11,11 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store, store_gate
 from handlers import register_all
 from handlers.middleware import workspace_middleware
@@ -56,6 +57,26 @@ def slack_credentials(settings: Settings, purpose: str) -> SlackCredentials:
         bot_token=settings.slack_bot_token.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
     )
+
+
+class BotTokenRejected(SettingsError):
+    """Slack answered auth.test for SLACK_BOT_TOKEN with an error: a setting to fix, not to retry."""
+
+
+def check_bot_token(client: WebClient) -> None:
+    """Refuse to start on a bot token Slack rejects, but start when Slack cannot be reached.
+
+    Bolt's own start-up check fails either way, so a replica started during a network blip would
+    exit and restart until Slack answered, its health check down all along. Started without that
+    check, Bolt calls auth.test on the first request instead (and keeps the answer).
+    """
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        raise BotTokenRejected(f"Slack rejected SLACK_BOT_TOKEN: {error.response.get('error')}") from error
+    except OSError as error:  # URLError, timeouts, refused connections, after slack_sdk's retries
+        log.warning("could not reach Slack at %s to check SLACK_BOT_TOKEN (%s): starting anyway; "
+                    "the token is checked on the first request", client.base_url, error)
 
 
 def _local_authorize(token: str):
@@ -149,11 +170,14 @@ def create_app(
             listener_executor=executor,
         )
     else:
+        client = web_client(settings, credentials.bot_token)
+        check_bot_token(client)
         app = App(
-            client=web_client(settings, credentials.bot_token),
+            client=client,
             signing_secret=credentials.signing_secret,
             name="delivery-bot",
             listener_executor=executor,
+            token_verification_enabled=False,  # check_bot_token did, without failing on a network blip
         )
     app.use(workspace_middleware(lambda _context: workspace, settings))
     register_all(app)

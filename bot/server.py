@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from bot.app import create_app, slack_credentials
+from bot.app import check_bot_token, create_app, slack_credentials, web_client
 from bot.garbage_collection import settle_after_startup
 from bot.settings import Settings
 from bot.web import create_wsgi_app
@@ -38,8 +38,10 @@ class DeliveryServer(BaseApplication):
             "errorlog": "-",
             "proc_name": "delivery-bot",
         }
-        # Fail before forking when the credentials are missing.
+        # Fail before forking when the credentials are missing, or the bot token is rejected.
         self.credentials = slack_credentials(settings, purpose="HTTP mode")
+        if not settings.oauth_enabled:
+            check_bot_token(web_client(settings, self.credentials.bot_token))
         super().__init__()
 
     def load_config(self) -> None:

@@ -174,3 +174,13 @@ def test_export_import_export_is_byte_identical_and_a_bad_date_imports_nothing(t
     assert rejected.returncode == 1
     assert "deliverables.csv, line 4, column due_on" in rejected.stderr
     assert rejected.stderr.strip().splitlines()[-1] == "delivery-bot: 1 bad row(s); nothing was imported"
+
+
+def test_serve_with_a_bot_token_slack_rejects_stops_before_serving_with_one_line(fake_slack, tmp_path):
+    assert run_cli("demo", "--quiet", cwd=tmp_path).returncode == 0
+    fake_slack.fail_next("auth.test", "invalid_auth")
+    result = run_cli("serve", "--port", "0", cwd=tmp_path, env={
+        "SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake_slack.api_url})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "delivery-bot: Slack rejected SLACK_BOT_TOKEN: invalid_auth"
+    assert "Listening at" not in result.stderr

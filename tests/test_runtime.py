@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 
 import pytest
 from sqlalchemy import text
@@ -109,3 +110,29 @@ def test_socket_mode_needs_a_bot_token(tmp_path):
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_app_token="xapp-1-test")
     with pytest.raises(cli.SettingsError, match="SLACK_BOT_TOKEN is not set"):
         cli.cmd_run(settings, server_args())
+
+
+def test_the_app_starts_when_slack_cannot_be_reached_and_checks_its_token_on_the_first_request(
+        fake_slack, tmp_path, caplog):
+    """A replica started during a network blip must come up (its health check is the database's);
+    Bolt then calls auth.test on the first request instead of at start-up."""
+    from bot.app import SlackCredentials, create_app
+    from bot.local import signed_headers, slash_command_form
+    from slack_bolt.request import BoltRequest
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"  # bound, never listening: refused
+    try:
+        settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_api_url=unreachable)
+        app = create_app(settings, SlackCredentials(bot_token="xoxb-test", signing_secret="s"),
+                         engine=make_engine(settings.database_url))
+    finally:
+        closed.close()
+    assert "could not reach Slack" in caplog.text and "checked on the first request" in caplog.text
+
+    app.client.base_url = fake_slack.api_url  # Slack is back
+    body = slash_command_form(text="help", user_id="U0RYAN", team_id="T0ACME")
+    response = app.dispatch(BoltRequest(body=body.decode(), headers=signed_headers("s", body)))
+    assert response.status == 200
+    assert len(fake_slack.calls_to("auth.test")) == 1
