@@ -30,7 +30,8 @@ MAX_OVERDUE = 25
 def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble.
 
-    Fourteen statements: services' health (6), blocked deliverables (2), overloaded people (4), milestones (2).
+    Sixteen statements: services' health (6) and the names of those shown (2), blocked deliverables (2),
+    overloaded people (4), milestones (2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
     services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
