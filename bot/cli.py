@@ -140,6 +140,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 loaded = load_demo(session, **where)
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
+    if args.services:
+        from store.db import vacuum_after_bulk_load
+        from store.demo.synthetic import SYNTHETIC_TABLES
+
+        vacuum_after_bulk_load(engine, SYNTHETIC_TABLES)
     what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
     print(f"Loaded {what} into {engine.url.render_as_string()} ({loaded.rows} rows).", file=sys.stderr)
     if args.quiet:
@@ -328,6 +333,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CliFailure(f"{len(rejected.errors)} bad row(s); nothing was imported") from None
     if progress:
         sys.stderr.write("\n")
+    from store.db import vacuum_after_bulk_load
+
+    vacuum_after_bulk_load(engine, report.tables)
     for kind, counts in report.counts.items():
         print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
     if args.dry_run:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +27,26 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _postgres_session_in_utc)
+    return engine
+
+
+def _postgres_session_in_utc(dbapi_connection, _record) -> None:
+    """Read and write timestamps in UTC whatever the server's or the role's default time zone.
+
+    This project's own columns hold aware datetimes and do not depend on it, but slack_sdk's
+    installation and state stores write naive UTC datetimes, which PostgreSQL would take as local
+    time of the session's zone: with a server in New York, a rotating bot token would be taken as
+    valid for five hours after it expired. Outside a transaction, so that no rollback undoes it.
+    """
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -58,6 +79,19 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def vacuum_after_bulk_load(engine: Engine, tables: Iterable[str]) -> None:
+    """Once a bulk load has committed, on PostgreSQL: VACUUM (ANALYZE) the tables it wrote. Until a
+    table's pages are vacuumed, its visibility map is empty and an index-only scan reads the table
+    too: at 10,000 services `/delivery tickets`' statements took 225 ms instead of 109 until
+    autovacuum came round. Outside any transaction, as VACUUM must be. SQLite has no such map (its
+    statistics are refreshed inside the load's own transaction)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name in tables:
+            connection.execute(text(f'VACUUM (ANALYZE) "{name}"'))
 
 
 def refresh_planner_statistics(session: Session, tables: list[str]) -> None:

@@ -51,6 +51,8 @@ def test_the_examples_import_with_the_right_counts(engine):
         service = session.scalars(select(Service).where(Service.key == "acme-onboarding")).one()
         assert sorted(p.key for p in service.members) == ["ana", "bill"]
         assert service.customer.name == "Acme Corp"
+    assert report.tables == sorted(["customers", "people", "services", "projects", "milestones", "deliverables",
+                                    "appointments", "tickets", "tasks"]), "what the CLI vacuums once committed"
 
 
 def test_reimport_is_idempotent(engine):
@@ -62,7 +64,7 @@ def test_reimport_is_idempotent(engine):
 def test_dry_run_changes_nothing(engine):
     report = run_import(engine, EXAMPLES, dry_run=True)
     assert counts(report) == {k: (n, 0, 0) for k, n in EXAMPLE_ROWS.items()}
-    assert total_rows(engine) == 0
+    assert total_rows(engine) == 0 and report.tables == []
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(engine, tmp_path):

@@ -12,6 +12,7 @@ from bot import cli
 from bot.settings import load_settings
 from bot.web import health
 from store.db import make_engine
+from store.schema import upgrade
 
 
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
@@ -26,6 +27,28 @@ def test_postgres_urls_use_psycopg3(database_url):
     assert engine.dialect.name in ("sqlite", "postgresql")
     if engine.dialect.name == "postgresql":
         assert engine.dialect.driver == "psycopg"
+
+
+def test_postgres_sessions_run_in_utc_whatever_the_server_default(postgres_database_url):
+    """slack_sdk's stores write naive UTC datetimes into timestamptz columns: PostgreSQL reads them in
+    the session's zone, so the session must be in UTC even when the server's default is not."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_database_url)
+    in_tokyo = url.update_query_dict({"options": f"{url.query['options']} -cTimeZone=Asia/Tokyo"})
+    engine = make_engine(in_tokyo.render_as_string(hide_password=False))
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            assert connection.execute(text("SHOW TIME ZONE")).scalar() == "UTC"
+            connection.execute(text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('s', :at)"),
+                               {"at": datetime(2026, 12, 2, 9, 0)})  # naive, as slack_sdk writes it
+            stored = connection.execute(text("SELECT expire_at FROM slack_oauth_states")).scalar()
+        assert stored == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    finally:
+        engine.dispose()
 
 
 def test_health_reports_ok_on_a_migrated_database(engine):

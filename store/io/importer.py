@@ -54,6 +54,11 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
 
+    @property
+    def tables(self) -> list[str]:
+        """The tables the import wrote to (for `store.db.vacuum_after_bulk_load` once it has committed)."""
+        return [] if self.dry_run else sorted({SPECS[kind].model.__tablename__ for kind in self.counts})
+
 
 class ImportRejected(Exception):
     """At least one row is bad; nothing may be kept. `errors` lists every bad row."""
