@@ -2,7 +2,7 @@
 
 Five SQL statements whatever the number of tickets: the two weeks' flow (opened; resolved,
 average resolution and the SLA numerator, each week its own index range), the overdue count, the oldest
-overdue tickets (at most `limit` rows), and the breakdown (one row per group). No statement
+overdue tickets (at most `limit` rows), and the breakdown (a row per group that can rank first). No statement
 loads tickets one by one, so the cost stays flat at hundreds of thousands of tickets. The breakdown
 is ranked on plain tuples and only the groups an answer can show become read models: at 10,000
 customers, building a model for each was most of the report's time.
@@ -184,23 +184,29 @@ def _breakdown(session: Session, team_id: str, grouping: TicketGrouping, this: W
     counts = (
         select(ranges.c.group_key, *(func.sum(ranges.c[column]).label(column) for column in ("o", "n", "r")))
         .group_by(ranges.c.group_key)
-        .subquery()
+        .cte("group_counts")
     )
+    # Only the groups that can rank among the first `limit` reach Python: those open at least as much
+    # as the `limit`-th most open (ties included, so names still decide among them). One group per
+    # customer can mean thousands; the count of all of them comes along with each row.
+    cut = func.coalesce(select(counts.c.o).order_by(counts.c.o.desc()).offset(limit - 1).limit(1)
+                        .scalar_subquery(), 0)
+    total = select(func.count()).select_from(counts).scalar_subquery()
     if grouping == TicketGrouping.CUSTOMER:
         named, name = (Customer, Customer.id == counts.c.group_key), Customer.name
     elif grouping == TicketGrouping.OWNER:
         named, name = (Person, Person.id == counts.c.group_key), Person.name
     else:
         named, name = None, counts.c.group_key
-    query = select(name, counts.c.o, counts.c.n, counts.c.r).select_from(counts)
+    query = select(name, counts.c.o, counts.c.n, counts.c.r, total).select_from(counts).where(counts.c.o >= cut)
     if named is not None:
         query = query.outerjoin(*named)
-    # Plain tuples, ranked, and models for the shown groups only: one group per customer can mean thousands.
-    rows = [(UNASSIGNED if label is None else label, int(o), n, r)
-            for label, o, n, r in session.connection().execute(query)]
+    # Plain tuples, ranked, and models for the shown groups only.
+    fetched = session.connection().execute(query).all()
+    rows = [(UNASSIGNED if label is None else label, int(o), n, r) for label, o, n, r, _ in fetched]
     shown = heapq.nsmallest(limit, rows, key=_rank)  # the same as sorted(rows, key=_rank)[:limit]
     groups = [TicketGroup(name=label, open_now=o, opened=int(n), resolved=int(r)) for label, o, n, r in shown]
-    return groups, len(rows)
+    return groups, int(fetched[0][4]) if fetched else 0
 
 
 def ticket_report(
