@@ -228,6 +228,7 @@ def counts_with_quiet(healths: Iterable[Health], total: int) -> dict[Health, int
 # than this, so read models are built for the first this many of a list, and the rest are counted.
 MAX_SHOWN_SERVICES = 50
 
+
 @dataclass(frozen=True)
 class ServiceOrder:
     """An order of services: by what their assessment says (`lead`), then by customer and service
