@@ -6,15 +6,19 @@ start, new work is refused with "busy" and nothing changes. Over real HTTP again
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.server import LISTENER_THREADS_PER_SERVER_THREAD
-from handlers.after_ack import BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, WorkQueue, after_ack
+from handlers.after_ack import AFTER_ACK_THREADS, BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, WorkQueue, after_ack
 from handlers.errors import friendly_text
 from served_demo import command, overflow_click, post, row_menu, served_demo
 from test_changes_http import submission
@@ -186,3 +190,67 @@ def test_a_queue_is_busy_while_the_work_ahead_at_the_recent_pace_would_take_past
     for future in running + queued:
         future.result(5)
     assert queue.expected_wait() == 0.0 and not queue.busy(10)
+
+
+def _gunicorn_master(base: str) -> int:
+    port = base.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", f"bot.cli serve .*--port {port}"], capture_output=True, text=True)
+    pids = {int(line) for line in found.stdout.split()}
+    # The workers are forks of the master, with its command line: the master's parent is not one of them.
+    (master,) = [pid for pid in pids if int(Path(f"/proc/{pid}/stat").read_text().split()[3]) not in pids]
+    return master
+
+
+def test_a_graceful_stop_finishes_the_work_of_every_acknowledged_click(slack, tmp_path):
+    """A deploy stops replicas with SIGTERM: changes acknowledged but still queued must be applied
+    before the process exits, not dropped with it."""
+    with served_demo("sqlite", slack, tmp_path) as app:
+        slack.reset()
+        rows = [block for text in ("status Delta Corp", "status Orion Logistics", "status Precision")
+                for block in command(app, text, "U0RYAN")["blocks"]
+                if (block.get("accessory") or {}).get("type") == "overflow"]
+        clicks = []
+        for block in rows:
+            menu = block["accessory"]
+            direct = [o for o in menu["options"] if o["text"]["text"] in ("Start", "Complete", "Unblock")]
+            if direct:
+                clicks.append((menu, block.get("block_id", ""), direct[0]))
+        assert len(clicks) >= 6, "enough deliverables to fill the pool's threads and queue behind them"
+        before = {menu["action_id"]: json.loads(option["value"]) for menu, _, option in clicks}
+
+        release = slack.hold("response_url")  # each click's work ends in a response_url post
+        try:
+            for n, (menu, block_id, option) in enumerate(clicks):
+                acked = post(app, overflow_click(menu, block_id, option, user="U0RYAN",
+                                                 response_url=slack.response_url(f"click-{n}")))
+                assert acked.status_code == 200
+            master = _gunicorn_master(app.base)
+            time.sleep(0.5)
+            queued = _unchanged(app, before)
+            os.kill(master, signal.SIGTERM)
+            time.sleep(1)  # the stop has begun while the work waits for Slack
+        finally:
+            release()
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline and _running(master):
+            time.sleep(0.2)
+
+        assert len(queued) >= len(clicks) - AFTER_ACK_THREADS, "clicks were still queued when the stop began"
+        assert not _running(master), "the server did not stop within 25 s"
+        lost = _unchanged(app, before)
+        assert lost == [], f"{len(lost)} of {len(before)} acknowledged clicks were lost on the stop"
+
+
+def _unchanged(app, clicked: dict) -> list[int]:
+    """The clicked deliverables still at the version their click was drawn from."""
+    with Session(app.engine) as session:
+        versions = {d.id: d.version for d in session.scalars(select(Deliverable))}
+    return [v["d"] for v in clicked.values() if versions[v["d"]] == v["v"]]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child the test runner has not reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
