@@ -6,6 +6,8 @@ no connection or thread is shared across processes.
 
 from __future__ import annotations
 
+import math
+
 from gunicorn.app.base import BaseApplication
 
 from bot.app import check_bot_token, create_app, slack_credentials, web_client
@@ -16,6 +18,13 @@ from store.db import make_engine
 
 
 KEEPALIVE_SECONDS = 75
+
+
+def graceful_seconds(settings: Settings) -> int:
+    """How long a stopping worker may take to finish: the work queued after acks is held to about
+    DELIVERY_BUSY_AFTER_SECONDS (handlers/after_ack.py), and on SIGTERM it is finished, not dropped,
+    so allow twice that, and never less than 20 s."""
+    return max(20, math.ceil(2 * settings.delivery_busy_after_seconds))
 
 
 class DeliveryServer(BaseApplication):
@@ -32,7 +41,7 @@ class DeliveryServer(BaseApplication):
             # idle can be closed under it, and that request fails before the app sees it. Idle
             # connections wait in gthread's poller, not in a thread.
             "keepalive": KEEPALIVE_SECONDS,
-            "graceful_timeout": 20,
+            "graceful_timeout": graceful_seconds(settings),
             "accesslog": "-",
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "errorlog": "-",

@@ -159,3 +159,14 @@ def test_the_app_starts_when_slack_cannot_be_reached_and_checks_its_token_on_the
     response = app.dispatch(BoltRequest(body=body.decode(), headers=signed_headers("s", body)))
     assert response.status == 200
     assert len(fake_slack.calls_to("auth.test")) == 1
+
+
+@pytest.mark.parametrize("busy_after, graceful", [(10, 20), (5, 20), (45, 90)])
+def test_a_stopping_worker_has_twice_the_busy_limit_to_finish_queued_work(fake_slack, tmp_path, busy_after, graceful):
+    from bot.server import DeliveryServer
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_bot_token="xoxb-test",
+                             slack_signing_secret="s", slack_api_url=fake_slack.api_url,
+                             delivery_busy_after_seconds=busy_after)
+    server = DeliveryServer(settings, host="127.0.0.1", port=0, workers=1, threads=2)
+    assert server.cfg.graceful_timeout == graceful and server.cfg.keepalive == 75
