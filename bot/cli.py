@@ -130,21 +130,16 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     engine = _engine(settings)
     _schema_ready(engine, apply=True)
+    where = dict(team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone, force=args.force)
     try:
-        with Session(engine) as session, session.begin():
-            where = dict(team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone,
-                         force=args.force)
-            if args.services:
-                loaded = load_synthetic(session, services=args.services, **where)
-            else:
+        if args.services:
+            # Given the engine, it commits the load and then vacuums what it wrote (PostgreSQL).
+            loaded = load_synthetic(engine, services=args.services, **where)
+        else:
+            with Session(engine) as session, session.begin():
                 loaded = load_demo(session, **where)
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
-    if args.services:
-        from store.db import vacuum_after_bulk_load
-        from store.demo.synthetic import SYNTHETIC_TABLES
-
-        vacuum_after_bulk_load(engine, SYNTHETIC_TABLES)
     what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
     print(f"Loaded {what} into {engine.url.render_as_string()} ({loaded.rows} rows).", file=sys.stderr)
     if args.quiet:

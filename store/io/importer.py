@@ -94,7 +94,7 @@ def import_path(session: Session, ctx: QueryContext, path: str | Path, *, kind: 
     if report.errors:
         raise ImportRejected(report.errors, report)
     if not dry_run:
-        refresh_planner_statistics(session, sorted({SPECS[k].model.__tablename__ for k, _ in files}))
+        refresh_planner_statistics(session, report.tables)
     return report
 
 
