@@ -133,11 +133,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     where = dict(team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone, force=args.force)
     try:
         if args.services:
-            # Given the engine, it commits the load and then vacuums what it wrote (PostgreSQL).
-            loaded = load_synthetic(engine, services=args.services, **where)
+            # Given the engine, it commits the load, vacuums what it wrote (PostgreSQL) and counts
+            # the engagement tallies.
+            loaded = load_synthetic(engine, services=args.services, limits=settings.health_thresholds, **where)
         else:
             with Session(engine) as session, session.begin():
                 loaded = load_demo(session, **where)
+            _workspace(settings, engine).refresh_tallies()
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
     what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
@@ -331,6 +333,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from store.db import vacuum_after_bulk_load
 
     vacuum_after_bulk_load(engine, report.tables)
+    if not args.dry_run:
+        _workspace(settings, engine).refresh_tallies()
     for kind, counts in report.counts.items():
         print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
     if args.dry_run:

@@ -1,4 +1,6 @@
-"""The scheduler process: one job, every minute, sends whatever digests are due.
+"""The scheduler process: every minute it sends whatever digests are due; every ten minutes it
+counts each team's engagement tallies again (store/aggregates/engagement.py), so that answers read
+them instead of four weeks of customer sessions.
 
 Subscriptions are read from the database at each tick, so new ones need no restart. The
 tick's own misfire grace time equals the digest grace period: a tick delayed by a busy
@@ -12,20 +14,24 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
 from digests.runner import run_due
+from store.aggregates.engagement import REFRESH_EVERY
 from store.clock import Clock, SystemClock
-from store.db import make_engine
-from store.leader import LeaderLock
+from store.db import make_engine, make_sessionmaker
+from store.digests import teams_with_services
+from store.leader import TALLIES_LOCK, LeaderLock
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.scheduler")
@@ -84,6 +90,37 @@ class TeamsDigestTicker:
                 log.info("digests for %s: %s", team.workspace.team_id, report.summary())
 
 
+class TalliesRefresher:
+    """Counts every team's engagement tallies again, in one scheduler among several (its own lock, so
+    it never shares a connection with the digest job's). A team whose refresh fails is logged and
+    its answers count from the appointments until the next run."""
+
+    def __init__(self, workspaces: Callable[[], list[Workspace]], lock: LeaderLock):
+        self.workspaces = workspaces
+        self.lock = lock
+
+    def tick(self) -> None:
+        if not self.lock.acquire():
+            return
+        for workspace in self.workspaces():
+            try:
+                workspace.refresh_tallies()
+            except Exception:
+                log.exception("engagement tallies of team %s failed", workspace.team_id)
+
+
+def _teams_to_refresh(settings: Settings, engine: Engine) -> Callable[[], list[Workspace]]:
+    if not settings.oauth_enabled:
+        workspace = single_workspace(settings, engine, SystemClock())
+        return lambda: [workspace]
+    workspaces, sessions = Workspaces(settings, engine, SystemClock()), make_sessionmaker(engine)
+
+    def every_team() -> list[Workspace]:
+        with sessions() as session:
+            return [workspaces.get(team_id) for team_id in teams_with_services(session)]
+    return every_team
+
+
 def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
     engine = make_engine(settings.database_url)
     if settings.oauth_enabled:
@@ -95,6 +132,12 @@ def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
         ticker.tick, CronTrigger(second=0, timezone=UTC), id="digests", name="send due digests",
         misfire_grace_time=int(ticker.grace.total_seconds()), coalesce=True, max_instances=1,
         # The first tick runs at start: it sends what came due while the bot was down (within the grace period).
+        next_run_time=datetime.now(timezone.utc),
+    )
+    refresher = TalliesRefresher(_teams_to_refresh(settings, engine), LeaderLock(engine, TALLIES_LOCK))
+    scheduler.add_job(
+        refresher.tick, IntervalTrigger(seconds=int(REFRESH_EVERY.total_seconds()), timezone=UTC),
+        id="tallies", name="refresh engagement tallies", coalesce=True, max_instances=1,
         next_run_time=datetime.now(timezone.utc),
     )
     return scheduler

@@ -11,7 +11,7 @@ from store.changes import ChangeRefused
 from store.changes.actors import actor_person
 from store.context import QueryContext
 from store.enums import Role
-from store.models import DigestDelivery, DigestSubscription, Person
+from store.models import DigestDelivery, DigestSubscription, Person, Service
 from store.readmodels import ReadModel
 
 MAY_SUBSCRIBE = "leads and ops"
@@ -166,3 +166,8 @@ def deliveries(session: Session, ctx: QueryContext) -> list[tuple[str, str, str,
     return list(session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period,
                                        DigestDelivery.status, DigestDelivery.error)
                                 .where(DigestDelivery.team_id == ctx.team_id).order_by(DigestDelivery.id)))
+
+
+def teams_with_services(session: Session) -> list[str]:
+    """Every team with a service: the teams whose kept tallies the scheduler refreshes."""
+    return sorted(session.scalars(select(Service.team_id).distinct()))

@@ -395,6 +395,32 @@ class DigestDelivery(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+
+class EngagementCheckpoint(Base):
+    """Where a team's engagement tallies stand: the moment they were counted at, and the window they
+    counted. `as_of` is None when customer sessions changed since (the appointments table's triggers,
+    migration 0007, clear it in the writing transaction): readers then count from the appointments."""
+
+    __tablename__ = "engagement_checkpoints"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_days: Mapped[int] = mapped_column(Integer)
+
+
+class EngagementTally(Base):
+    """One service's customer sessions in the recent and the prior engagement window, counted at its
+    team's checkpoint (store/aggregates/engagement.py keeps them and reads them)."""
+
+    __tablename__ = "engagement_tallies"
+    # Clustered on the key in SQLite too: a team's tallies are read in one range, without a lookup each.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recent: Mapped[int] = mapped_column(Integer)
+    prior: Mapped[int] = mapped_column(Integer)
+
 # Slack's OAuth install flow keeps its rows here: one row per installation (and per bot) of
 # the app in a workspace, and the one-time `state` values of installs in progress. slack_sdk's
 # SQLAlchemy stores (bot/workspaces.py) read and write them; the layout is theirs (see

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.aggregates.engagement import refresh_engagement_tallies
 from store.clock import Clock
 from store.context import QueryContext
 from store.queries.portfolio import portfolio_status
@@ -47,6 +48,10 @@ class Workspace:
         """Run a `store.changes` function in one transaction: all of it commits, or none of it."""
         with self.gate, self.sessions.begin() as session:
             return command(session, self.context(), **arguments)
+
+    def refresh_tallies(self) -> bool:
+        """Count the engagement tallies again as of now: after bulk writes, and on the scheduler."""
+        return refresh_engagement_tallies(self.sessions, self.team_id, now=self.clock.now(), limits=self.limits)
 
     def portfolio_status(self) -> PortfolioStatus:
         return self.read(portfolio_status)

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from store.aggregates.engagement import refresh_engagement_tallies
+from store.db import make_sessionmaker
 from store.demo import load_demo
+from store.rules.health import HealthThresholds
 
 POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
 TEAM = "T0ACME"
@@ -22,5 +25,9 @@ def postgres_url() -> str | None:
 
 
 def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM, force: bool = False):
+    """Load the demo, then count its engagement tallies as the CLI and the scheduler do: answers
+    within an hour of `now` read them, others count from the appointments (both paths are tested)."""
     with Session(engine) as session, session.begin():
-        return load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
+        loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
+    assert refresh_engagement_tallies(make_sessionmaker(engine), team_id, now=now, limits=HealthThresholds())
+    return loaded

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import socket
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from bot import cli
 from bot.settings import load_settings
 from bot.web import health
-from store.db import make_engine
+from store.aggregates.engagement import REFRESH_EVERY
+from store.clock import FixedClock
+from store.db import make_engine, make_sessionmaker
+from store.models import EngagementCheckpoint
 from store.schema import upgrade
+from store.workspace import Workspace
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
@@ -74,9 +81,29 @@ def test_the_scheduler_ticks_every_minute_in_utc_with_the_grace_period_as_misfir
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", slack_bot_token="xoxb-test",
                              delivery_digest_grace_minutes=90)
     scheduler = build_scheduler(settings, blocking=False)
-    (job,) = scheduler.get_jobs()
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"digests", "tallies"}
+    job = jobs["digests"]
     assert str(job.trigger.timezone) == "UTC" and str(job.trigger).startswith("cron[")
     assert job.misfire_grace_time == 90 * 60 and job.coalesce and job.max_instances == 1
+    tallies = jobs["tallies"]
+    assert tallies.trigger.interval == REFRESH_EVERY and tallies.coalesce and tallies.max_instances == 1
+
+
+def test_the_tallies_job_counts_every_team_again_as_of_its_tick(engine):
+    from bot.scheduler import TalliesRefresher
+    from store.leader import LeaderLock, TALLIES_LOCK
+
+    load_demo_at(engine, WEDNESDAY)
+    later = WEDNESDAY + timedelta(hours=3)
+    workspace = Workspace(sessions=make_sessionmaker(engine), team_id=TEAM, clock=FixedClock(later), tz=UTC)
+    lock = LeaderLock(engine, TALLIES_LOCK)
+    try:
+        TalliesRefresher(lambda: [workspace], lock).tick()
+    finally:
+        lock.release()
+    with Session(engine) as session:
+        assert session.get(EngagementCheckpoint, TEAM).as_of == later
 
 
 def test_only_one_of_two_schedulers_leads_on_postgres_and_the_other_takes_over(database_url):

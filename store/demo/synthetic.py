@@ -23,11 +23,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from store.db import refresh_planner_statistics, vacuum_after_bulk_load
+from store.aggregates.engagement import refresh_engagement_tallies
+from store.db import make_sessionmaker, refresh_planner_statistics, vacuum_after_bulk_load
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
+from store.rules.health import HealthThresholds
 from store.models import (
     Appointment, Customer, Deliverable, Milestone, Person, Service, StatusChange, Task, Ticket, service_members,
 )
@@ -158,11 +160,12 @@ class Gen:
 
 
 def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: datetime, tz: ZoneInfo,
-                   services: int, force: bool = False) -> DemoLoaded:
+                   services: int, force: bool = False, limits: HealthThresholds = HealthThresholds()) -> DemoLoaded:
     """Replace workspace `team_id`'s data with `services` synthetic services dated around `now`.
 
     Refuses other data unless `force`, like the demo. Given a session the caller commits (one
-    transaction, like `load_demo`); given an engine it commits itself.
+    transaction, like `load_demo`); given an engine it commits itself, then vacuums what it wrote
+    and counts the engagement tallies (with `limits`' windows) as of `now`.
     """
     if services < 1:
         raise ValueError(f"services must be at least 1, not {services}")
@@ -170,6 +173,7 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
         with Session(session_or_engine) as session, session.begin():
             loaded = _load(session, team_id, now, tz, services, force)
         vacuum_after_bulk_load(session_or_engine, SYNTHETIC_TABLES)
+        refresh_engagement_tallies(make_sessionmaker(session_or_engine), team_id, now=now, limits=limits)
         return loaded
     return _load(session_or_engine, team_id, now, tz, services, force)
 

@@ -10,8 +10,9 @@ from typing import Callable, Collection, Iterable
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, ServiceStatus
-from store.models import Appointment, Customer, Deliverable, Milestone, Person, Service, Ticket
+from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
+from store.models import Customer, Deliverable, Milestone, Person, Service, Ticket
+from store.aggregates.engagement import declining_from_tallies, session_counts_at
 from store.queries.id_lists import id_in
 from store.readmodels import FindingView, PersonRef, ServiceHealthView
 from store.rules.health import (
@@ -77,23 +78,17 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
 def _sessions(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
     """Customer sessions in the recent and the prior engagement window, of the services whose
     engagement is declining only (the rule's own test, in SQL): the rest raise no finding, and
-    leaving them out keeps Python's work proportional to the problems, not to the portfolio."""
-    window = timedelta(days=limits.engagement_window_days)
-    recent_start, prior_start = now - window, now - 2 * window
-    recent = func.sum(case((Appointment.starts_at > recent_start, 1), else_=0))
-    prior = func.sum(case((Appointment.starts_at <= recent_start, 1), else_=0))
+    leaving them out keeps Python's work proportional to the problems, not to the portfolio. From
+    the engagement tallies when the whole portfolio is asked for and they are current; else (and
+    for a few services, which are a few index ranges) from the appointments."""
+    if only is None:
+        tallied = declining_from_tallies(session, team_id, now=now, limits=limits)
+        if tallied is not None:
+            return tallied
+    counts = session_counts_at(team_id, now, limits, _active_services(team_id, only)).subquery()
+    service_id, recent, prior = counts.c
     rows = session.execute(
-        select(Appointment.service_id, recent, prior)
-        .where(
-            # The team is the services': with no team_id test here, each service's sessions are
-            # one range of an index that holds all this reads.
-            Appointment.kind == AppointmentKind.CUSTOMER_SESSION,
-            Appointment.starts_at > prior_start,
-            Appointment.starts_at <= now,
-            Appointment.service_id.in_(_active_services(team_id, only)),
-        )
-        .group_by(Appointment.service_id)
-        .having(and_(prior > 0, recent < prior * limits.engagement_min_ratio))
+        select(service_id, recent, prior).where(prior > 0, recent < prior * limits.engagement_min_ratio)
     )
     return {service_id: (int(r or 0), int(p or 0)) for service_id, r, p in rows}
 

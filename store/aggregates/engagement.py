@@ -1,0 +1,173 @@
+"""Customer sessions per service in the engagement windows, from tallies kept at a checkpoint.
+
+The engagement rule compares each service's customer sessions in the last N days with the N days
+before, two windows that end at the current second. Counted from the appointments, that is every
+customer session of 2N days (75,000 at 10,000 services), the largest part of `/delivery status` and
+`/delivery at-risk`. Instead each service's two counts are kept as of a checkpoint T0
+(`refresh_engagement_tallies`), and at any `now` near T0 they follow exactly from those and the
+sessions that crossed a window's edge in between:
+
+    recent(now) = recent(T0) + sessions in (T0, now]     - sessions in (T0 - N, now - N]
+    prior(now)  = prior(T0)  + sessions in (T0 - N, now - N] - sessions in (T0 - 2N, now - 2N]
+
+(with the signs turned when `now` is before T0): a few hundred sessions for an hour, not 75,000.
+
+The tallies are never read after their sessions changed: any insert, delete or update of a
+customer session clears its team's checkpoint in the same transaction (the triggers of migration
+0007), and readers then count from the appointments (`None` here) until the next refresh. A
+refresh holds off writers of appointments while it counts, so no change can fall between its count
+and its checkpoint. Refreshes run after the bulk writers (demo, import) and on the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Float, Integer, Select, and_, bindparam, case, delete, func, insert, literal, literal_column, null, or_, select,
+    text, union_all,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.enums import AppointmentKind, ServiceStatus
+from store.models import Appointment, EngagementCheckpoint, EngagementTally, Service, UTCDateTime
+from store.rules.health import HealthThresholds
+
+log = logging.getLogger("delivery.aggregates")
+
+# Tallies are read within this of their checkpoint (the sessions crossing an edge grow with it);
+# the scheduler refreshes them far more often than that.
+HORIZON = timedelta(hours=1)
+REFRESH_EVERY = timedelta(minutes=10)
+# A refresh waits this long at most for writers of appointments to commit (PostgreSQL).
+LOCK_WAIT = "5s"
+SESSION = AppointmentKind.CUSTOMER_SESSION
+# Counted from other tables, never loaded or imported.
+DERIVED_TABLES = ("engagement_checkpoints", "engagement_tallies")
+
+
+def _windows(now: datetime, limits: HealthThresholds) -> tuple[datetime, datetime]:
+    window = timedelta(days=limits.engagement_window_days)
+    return now - window, now - 2 * window
+
+
+def session_counts_at(team_id: str, now: datetime, limits: HealthThresholds, services: Select | None = None) -> Select:
+    """(service_id, recent, prior) of every service of the team (or of `services`, a select of ids)
+    with a customer session in either window ending at `now`, counted from the appointments."""
+    recent_start, prior_start = _windows(now, limits)
+    return (
+        select(Appointment.service_id,
+               func.sum(case((Appointment.starts_at > recent_start, 1), else_=0)),
+               func.sum(case((Appointment.starts_at <= recent_start, 1), else_=0)))
+        .where(
+            # Each service's sessions are one range of ix_appointments_service_kind_starts.
+            Appointment.service_id.in_(select(Service.id).where(Service.team_id == team_id)
+                                       if services is None else services),
+            Appointment.kind == SESSION,
+            Appointment.starts_at > prior_start,
+            Appointment.starts_at <= now,
+        )
+        .group_by(Appointment.service_id)
+    )
+
+
+def refresh_engagement_tallies(sessions: sessionmaker[Session], team_id: str, *, now: datetime,
+                               limits: HealthThresholds) -> bool:
+    """Count the team's tallies at `now` and make that the checkpoint, in one transaction. False
+    (and nothing changed) when it could not: writers held the appointments too long, or the
+    database was busy; answers are then counted from the appointments, as before."""
+    try:
+        with sessions.begin() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Writers of appointments take ROW EXCLUSIVE, which this mode excludes (as it does
+                # another refresh): every change is either counted here or clears the checkpoint
+                # after this commits. Readers are not held.
+                session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                session.execute(text("LOCK TABLE appointments IN SHARE ROW EXCLUSIVE MODE"))
+            # On SQLite this first write takes the database's one write lock, with the same effect.
+            session.execute(delete(EngagementTally).where(EngagementTally.team_id == team_id))
+            counts = session_counts_at(team_id, now, limits).subquery()
+            session.execute(insert(EngagementTally).from_select(
+                ["team_id", "service_id", "recent", "prior"],
+                select(literal(team_id), *counts.c),
+            ))
+            session.merge(EngagementCheckpoint(team_id=team_id, as_of=now,
+                                               window_days=limits.engagement_window_days))
+    except DBAPIError as error:
+        log.warning("engagement tallies of %s not refreshed: %s", team_id, str(error.orig).strip())
+        return False
+    return True
+
+
+def _checkpoint(session: Session, team_id: str, now: datetime, limits: HealthThresholds) -> datetime | None:
+    as_of = session.scalar(select(EngagementCheckpoint.as_of).where(
+        EngagementCheckpoint.team_id == team_id,
+        EngagementCheckpoint.window_days == limits.engagement_window_days))
+    return as_of if as_of is not None and abs(now - as_of) <= HORIZON else None
+
+
+def _crossed(edge: int, recent: int, prior: int) -> Select:
+    """The customer sessions that started between the edge's two moments (see `_declining`), each
+    adding `recent` and `prior`."""
+    return select(Appointment.service_id, literal_column(str(recent)).label("recent"),
+                  literal_column(str(prior)).label("prior")).where(
+        # Not a session without a service: NOT IN below would then exclude every service.
+        Appointment.team_id == bindparam("team_id"), Appointment.kind == SESSION, Appointment.service_id.is_not(None),
+        Appointment.starts_at > bindparam(f"low{edge}", type_=UTCDateTime()),
+        Appointment.starts_at <= bindparam(f"high{edge}", type_=UTCDateTime()))
+
+
+@cache
+def _declining() -> Select:
+    """(service_id, recent, prior) of the active services whose engagement is declining, from the
+    tallies and the sessions that crossed an edge since; and a row with no service while the
+    checkpoint is the one read. Built once: its parameters are bound at each execution."""
+    team_id, sign = bindparam("team_id"), bindparam("sign", type_=Integer())
+    # Edge 0 is the recent window's end, 1 the recent window's start (the prior's end), 2 the prior's start.
+    crossed = union_all(_crossed(0, 1, 0), _crossed(1, -1, 1), _crossed(2, 0, -1)).subquery()
+    delta = (select(crossed.c.service_id, (func.sum(crossed.c.recent) * sign).label("recent"),
+                    (func.sum(crossed.c.prior) * sign).label("prior"))
+             .group_by(crossed.c.service_id).cte("delta"))
+    tally, ratio = EngagementTally, bindparam("ratio", type_=Float())
+    recent = func.coalesce(tally.recent, 0) + delta.c.recent
+    prior = func.coalesce(tally.prior, 0) + delta.c.prior
+    # Only the services in `delta` can have moved since the checkpoint: every other one is
+    # declining now exactly when its tally is (a test on each row, without grouping them).
+    unmoved = select(tally.service_id, tally.recent, tally.prior).where(
+        tally.team_id == team_id, tally.prior > 0, tally.recent < tally.prior * ratio,
+        tally.service_id.not_in(select(delta.c.service_id)))
+    moved = (select(delta.c.service_id, recent, prior)
+             .select_from(delta.outerjoin(tally, and_(tally.team_id == team_id, tally.service_id == delta.c.service_id)))
+             .where(prior > 0, recent < prior * ratio))
+    # In this same statement (one snapshot on both databases), it tells that the tallies read are
+    # those of the checkpoint read before: a refresh in between would have changed `as_of`.
+    still = select(null(), literal_column("0"), literal_column("0")).where(
+        EngagementCheckpoint.team_id == team_id,
+        EngagementCheckpoint.as_of == bindparam("as_of", type_=UTCDateTime()),
+        EngagementCheckpoint.window_days == bindparam("window_days", type_=Integer()))
+    declining = union_all(unmoved, moved, still).subquery()
+    active = select(Service.id).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
+    return select(*declining.c).where(or_(declining.c[0].is_(None), declining.c[0].in_(active)))
+
+
+def declining_from_tallies(session: Session, team_id: str, *, now: datetime,
+                           limits: HealthThresholds) -> dict[int, tuple[int, int]] | None:
+    """(recent, prior) sessions of the team's active services whose engagement is declining, from
+    the tallies; None when there is no usable checkpoint."""
+    as_of = _checkpoint(session, team_id, now, limits)
+    if as_of is None:
+        return None
+    window = timedelta(days=limits.engagement_window_days)
+    low, high = sorted((as_of, now))
+    edges = {f"{end}{edge}": moment - edge * window
+             for edge in range(3) for end, moment in (("low", low), ("high", high))}
+    found = session.execute(_declining(), {
+        "team_id": team_id, "sign": 1 if now >= as_of else -1, "ratio": limits.engagement_min_ratio,
+        "as_of": as_of, "window_days": limits.engagement_window_days, **edges,
+    }).all()
+    if not any(row[0] is None for row in found):
+        return None
+    return {int(sid): (int(r), int(p)) for sid, r, p in found if sid is not None}
