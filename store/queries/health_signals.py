@@ -33,6 +33,17 @@ def _active_services(team_id: str, only: Collection[int] | None = None):
     return query if only is None else query.where(Service.id.in_(only))
 
 
+def of_active_services(service_id, team_id: str, only: Collection[int] | None = None):
+    """`service_id` is one of the team's active services (and of `only`, when given), for rows that
+    carry the team themselves. Written as "none of the services not active", which are few: the
+    databases then read the rows by their own team's index, where "one of 9,000 active services"
+    led SQLite to seek each active service in turn (17 ms instead of 7 for the blocked
+    deliverables at 10,000 services)."""
+    not_inactive = service_id.not_in(
+        select(Service.id).where(Service.team_id == team_id, Service.status != ServiceStatus.ACTIVE))
+    return not_inactive if only is None else and_(service_id.in_(only), not_inactive)
+
+
 def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
     cutoff = now - timedelta(days=limits.blocked_days)
     rows = session.execute(
@@ -40,7 +51,7 @@ def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresh
             Deliverable.team_id == team_id,
             Deliverable.status == DeliverableStatus.BLOCKED,
             Deliverable.blocked_since <= cutoff,
-            Deliverable.service_id.in_(_active_services(team_id, only)),
+            of_active_services(Deliverable.service_id, team_id, only),
         )
     )
     found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
@@ -62,7 +73,7 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
             Milestone.team_id == team_id,
             Milestone.done_on.is_(None),
             Milestone.due_on <= today + timedelta(days=limits.milestone_window_days),
-            Milestone.service_id.in_(_active_services(team_id, only)),
+            of_active_services(Milestone.service_id, team_id, only),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
         .having(or_(Milestone.due_on < today, and_(total > 0, done <= total * limits.milestone_min_done_share)))
@@ -101,7 +112,7 @@ def _overdue_tickets(session: Session, team_id: str, now: datetime, limits: Heal
             Ticket.team_id == team_id,
             Ticket.resolved_at.is_(None),
             Ticket.due_at < now,
-            Ticket.service_id.in_(_active_services(team_id, only)),
+            of_active_services(Ticket.service_id, team_id, only),
         )
         .group_by(Ticket.service_id)
         .having(func.count() > limits.overdue_tickets_max)
