@@ -403,6 +403,23 @@ class DigestDelivery(Base):
 
 
 
+# A due day for deliverables with none, in the counts below: never past, so never late.
+NO_DUE_DAY = date(9999, 12, 31)
+
+
+class DeliverableCount(Base):
+    """How many of a team's deliverables have each status and due day, whatever their service's
+    status: kept by triggers on deliverables (migration 0009) in the writing transaction, so the
+    deliverable tally reads a few thousand counts instead of 150,000 index entries."""
+
+    __tablename__ = "deliverable_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
 class EngagementCheckpoint(Base):
     """Where a team's engagement tallies stand: the moment they were counted at, and the window they
     counted. `as_of` is None when customer sessions changed since (the appointments table's triggers,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from conftest import temporary_database
 from query_count import count_statements
-from store.aggregates.engagement import DERIVED_TABLES
+from store.aggregates import DERIVED_TABLES
 from store.context import QueryContext
 from store.db import make_engine
 from store.demo import DemoRefused

@@ -45,8 +45,6 @@ REFRESH_EVERY = timedelta(minutes=10)
 # A refresh waits this long at most for writers of appointments to commit (PostgreSQL).
 LOCK_WAIT = "5s"
 SESSION = AppointmentKind.CUSTOMER_SESSION
-# Counted from other tables, never loaded or imported.
-DERIVED_TABLES = ("engagement_checkpoints", "engagement_tallies")
 
 
 def _windows(now: datetime, limits: HealthThresholds) -> tuple[datetime, datetime]:
