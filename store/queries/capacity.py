@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -69,20 +69,20 @@ def _person_row(pid: int, name: str, slack: str | None, hours, most) -> _PersonR
 def _active_services_counted(team_id: str):
     """(person_id, active): distinct active services each person owns or is a team member of.
 
-    UNION (not UNION ALL) removes the pair an owner who is also listed as a member
-    would otherwise contribute twice, so a plain count per person is distinct.
+    An owner who is also listed as a member of the same service is counted once, as the owner:
+    that is the only pair the two lists can share (members are unique per service), so they are
+    added up (UNION ALL) instead of made distinct pair by pair, which cost a sort or hash of
+    every pair (10,800 at 10,000 services).
     """
     active = (Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
-    owned = select(Service.owner_id.label("person_id"), Service.id.label("service_id")).where(
-        *active, Service.owner_id.is_not(None)
-    )
+    owned = select(Service.owner_id.label("person_id")).where(*active, Service.owner_id.is_not(None))
     staffed = (
-        select(service_members.c.person_id.label("person_id"), Service.id.label("service_id"))
+        select(service_members.c.person_id.label("person_id"))
         .join(Service, Service.id == service_members.c.service_id)
-        .where(*active)
+        .where(*active, or_(Service.owner_id.is_(None), Service.owner_id != service_members.c.person_id))
     )
-    pairs = union(owned, staffed).subquery()
-    return select(pairs.c.person_id, func.count().label("active")).group_by(pairs.c.person_id)
+    people = union_all(owned, staffed).subquery()
+    return select(people.c.person_id, func.count().label("active")).group_by(people.c.person_id)
 
 
 def _active_services_per_person(session: Session, team_id: str) -> dict[int, int]:

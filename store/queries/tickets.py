@@ -127,13 +127,15 @@ def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit:
     overdue = [Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at < now]
     if owner_id is not None:
         overdue.append(Ticket.owner_id == owner_id)
+    # The first few chosen from the tickets alone, then joined to their names: in one join
+    # PostgreSQL hashed every customer and person (13,000 rows) to name the 1,900 overdue tickets.
+    first = select(Ticket.id).where(*overdue).order_by(Ticket.due_at, Ticket.id).limit(limit).subquery()
     rows = session.execute(
         select(Ticket, Customer.name, Person.name, Person.slack_user_id)
+        .join(first, first.c.id == Ticket.id)
         .join(Customer, Customer.id == Ticket.customer_id)
         .outerjoin(Person, Person.id == Ticket.owner_id)
-        .where(*overdue)
         .order_by(Ticket.due_at, Ticket.id)
-        .limit(limit)
     )
     return [
         OverdueTicket(
