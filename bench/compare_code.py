@@ -10,7 +10,8 @@ in its own process, each command `--repeat` times after a warm-up, and prints me
 
 The database is used as it is (generate one with `delivery-bot demo --services 10000`) and must be
 at a schema every version can read. The clock is the engagement tallies' checkpoint when there is
-one (the moment they are exact at), else now.
+one (the moment they are exact at; `delivery-bot demo` refreshes kept health at the same moment),
+else now.
 """
 
 from __future__ import annotations

@@ -133,13 +133,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     where = dict(team_id=settings.delivery_team_id, now=SystemClock().now(), tz=settings.timezone, force=args.force)
     try:
         if args.services:
-            # Given the engine, it commits the load, vacuums what it wrote (PostgreSQL) and counts
-            # the engagement tallies.
+            # Given the engine, it commits the load, vacuums what it wrote (PostgreSQL) and
+            # refreshes the engagement tallies and kept health.
             loaded = load_synthetic(engine, services=args.services, limits=settings.health_thresholds, **where)
         else:
             with Session(engine) as session, session.begin():
                 loaded = load_demo(session, **where)
-            _workspace(settings, engine).refresh_tallies()
+            _workspace(settings, engine).refresh_kept()
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
     what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
@@ -334,7 +334,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     vacuum_after_bulk_load(engine, report.tables)
     if not args.dry_run:
-        _workspace(settings, engine).refresh_tallies()
+        _workspace(settings, engine).refresh_kept()
     for kind, counts in report.counts.items():
         print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
     if args.dry_run:

@@ -1,6 +1,7 @@
-"""The scheduler process: every minute it sends whatever digests are due; every ten minutes it
-counts each team's engagement tallies again (store/aggregates/engagement.py), so that answers read
-them instead of four weeks of customer sessions.
+"""The scheduler process: every minute it sends whatever digests are due; every two minutes it
+assesses again each team's services whose kept health changed or expired, and every ten it counts
+the engagement tallies again (store/aggregates), so that answers read those instead of assessing
+every service from four weeks of customer sessions.
 
 Subscriptions are read from the database at each tick, so new ones need no restart. The
 tick's own misfire grace time equals the digest grace period: a tick delayed by a busy
@@ -27,11 +28,11 @@ from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
 from digests.runner import run_due
-from store.aggregates.engagement import REFRESH_EVERY
+from store.aggregates.refresh import KEPT_EVERY
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.digests import teams_with_services
-from store.leader import TALLIES_LOCK, LeaderLock
+from store.leader import KEPT_LOCK, LeaderLock
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.scheduler")
@@ -90,10 +91,10 @@ class TeamsDigestTicker:
                 log.info("digests for %s: %s", team.workspace.team_id, report.summary())
 
 
-class TalliesRefresher:
-    """Counts every team's engagement tallies again, in one scheduler among several (its own lock, so
-    it never shares a connection with the digest job's). A team whose refresh fails is logged and
-    its answers count from the appointments until the next run."""
+class KeptRefresher:
+    """Brings every team's kept health (and, when due, engagement tallies) up to date, in one
+    scheduler among several (its own lock, so it never shares a connection with the digest job's).
+    A team whose refresh fails is logged; its answers assess and count from the rows meanwhile."""
 
     def __init__(self, workspaces: Callable[[], list[Workspace]], lock: LeaderLock):
         self.workspaces = workspaces
@@ -104,9 +105,9 @@ class TalliesRefresher:
             return
         for workspace in self.workspaces():
             try:
-                workspace.refresh_tallies()
+                workspace.refresh_kept(tallies=False)
             except Exception:
-                log.exception("engagement tallies of team %s failed", workspace.team_id)
+                log.exception("kept health and tallies of team %s failed", workspace.team_id)
 
 
 def _teams_to_refresh(settings: Settings, engine: Engine) -> Callable[[], list[Workspace]]:
@@ -134,10 +135,10 @@ def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
         # The first tick runs at start: it sends what came due while the bot was down (within the grace period).
         next_run_time=datetime.now(timezone.utc),
     )
-    refresher = TalliesRefresher(_teams_to_refresh(settings, engine), LeaderLock(engine, TALLIES_LOCK))
+    refresher = KeptRefresher(_teams_to_refresh(settings, engine), LeaderLock(engine, KEPT_LOCK))
     scheduler.add_job(
-        refresher.tick, IntervalTrigger(seconds=int(REFRESH_EVERY.total_seconds()), timezone=UTC),
-        id="tallies", name="refresh engagement tallies", coalesce=True, max_instances=1,
+        refresher.tick, IntervalTrigger(seconds=int(KEPT_EVERY.total_seconds()), timezone=UTC),
+        id="kept", name="refresh kept health and engagement tallies", coalesce=True, max_instances=1,
         next_run_time=datetime.now(timezone.utc),
     )
     return scheduler

@@ -16,8 +16,8 @@ from store.db import is_sqlite
 
 log = logging.getLogger("delivery.leader")
 SCHEDULER_LOCK = 72_410_002
-# The scheduler's job that refreshes kept tallies leads on its own connection (bot/scheduler.py).
-TALLIES_LOCK = 72_410_003
+# The scheduler's job that refreshes kept health and tallies leads on its own connection (bot/scheduler.py).
+KEPT_LOCK = 72_410_003
 
 
 class LeaderLock:

@@ -445,6 +445,51 @@ class EngagementTally(Base):
     recent: Mapped[int] = mapped_column(Integer)
     prior: Mapped[int] = mapped_column(Integer)
 
+class HealthCheckpoint(Base):
+    """Whose kept health exists, and under which rules: the thresholds and time zone it was assessed
+    with (`rules`), and the last refresh. Readers use kept health only under the same rules."""
+
+    __tablename__ = "health_checkpoints"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rules: Mapped[str] = mapped_column(String(255))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KeptHealth(Base):
+    """One active service's shown health as assessed at a refresh, with what orders it (since when,
+    as a moment or as a calendar day) and the first moment at which time alone could change its
+    signals (`valid_until`): a ticket falling due, a block reaching its days, a session crossing a
+    window's edge, an override expiring, midnight. store/aggregates/kept_health.py."""
+
+    __tablename__ = "kept_health"
+    __table_args__ = (
+        Index("ix_kept_health_team_health", "team_id", "health"),
+        Index("ix_kept_health_team_valid_until", "team_id", "valid_until"),
+        {"sqlite_with_rowid": False},
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    health: Mapped[Health] = mapped_column(enum_column(Health))
+    since_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    since_day: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HealthChange(Base):
+    """A service whose health signals changed since its kept health was assessed: written by
+    triggers on services, deliverables, milestones, tickets and appointments (migration 0010) in the
+    writing transaction; `mark` grows with each change, so a refresh removes only the marks it saw."""
+
+    __tablename__ = "health_changes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mark: Mapped[int] = mapped_column(Integer)
+
+
 # Slack's OAuth install flow keeps its rows here: one row per installation (and per bot) of
 # the app in a workspace, and the one-time `state` values of installs in progress. slack_sdk's
 # SQLAlchemy stores (bot/workspaces.py) read and write them; the layout is theirs (see

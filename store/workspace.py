@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.aggregates.engagement import refresh_engagement_tallies
+from store.aggregates.refresh import refresh_kept
 from store.clock import Clock
 from store.context import QueryContext
 from store.queries.portfolio import portfolio_status
@@ -49,9 +49,11 @@ class Workspace:
         with self.gate, self.sessions.begin() as session:
             return command(session, self.context(), **arguments)
 
-    def refresh_tallies(self) -> bool:
-        """Count the engagement tallies again as of now: after bulk writes, and on the scheduler."""
-        return refresh_engagement_tallies(self.sessions, self.team_id, now=self.clock.now(), limits=self.limits)
+    def refresh_kept(self, *, tallies: bool = True) -> bool:
+        """Bring the engagement tallies and kept health up to date as of now: after bulk writes, and on
+        the scheduler (which counts the tallies only when due, `tallies=False`)."""
+        return refresh_kept(self.sessions, self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits,
+                            tallies=tallies)
 
     def portfolio_status(self) -> PortfolioStatus:
         return self.read(portfolio_status)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from store.aggregates.engagement import refresh_engagement_tallies
+from store.aggregates.refresh import refresh_kept
 from store.db import make_sessionmaker
 from store.demo import load_demo
 from store.rules.health import HealthThresholds
@@ -25,9 +25,10 @@ def postgres_url() -> str | None:
 
 
 def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM, force: bool = False):
-    """Load the demo, then count its engagement tallies as the CLI and the scheduler do: answers
-    within an hour of `now` read them, others count from the appointments (both paths are tested)."""
+    """Load the demo, then refresh its engagement tallies and kept health as the CLI and the scheduler
+    do: answers within an hour of `now` read the tallies, and answers later the same day and in the
+    same time zone read kept health; others count and assess from the rows (both paths are tested)."""
     with Session(engine) as session, session.begin():
         loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
-    assert refresh_engagement_tallies(make_sessionmaker(engine), team_id, now=now, limits=HealthThresholds())
+    assert refresh_kept(make_sessionmaker(engine), team_id, now=now, tz=tz, limits=HealthThresholds())
     return loaded

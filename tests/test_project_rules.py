@@ -48,3 +48,30 @@ def test_ci_runs_the_test_command_that_readme_gives():
     command = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/pytest"
     assert command in readme.split("## ")[0], "README's second command"
     assert command in ci
+
+
+# Triggers keep derived state (store/aggregates): a migration that rebuilds a table (a SQLite batch
+# operation) drops its triggers, so they are checked by name at head.
+DERIVED_STATE_TRIGGERS = {
+    "appointments": {"appointments_session_inserted", "appointments_session_deleted", "appointments_session_updated",
+                     "appointments_health_inserted", "appointments_health_deleted", "appointments_health_updated"},
+    "deliverables": {"deliverables_counted_inserted", "deliverables_counted_deleted", "deliverables_counted_updated",
+                     "deliverables_health_inserted", "deliverables_health_deleted", "deliverables_health_updated"},
+    **{table: {f"{table}_health_{event}" for event in ("inserted", "deleted", "updated")}
+       for table in ("services", "milestones", "tickets")},
+}
+
+
+def test_the_triggers_that_keep_derived_state_exist_at_head(engine):
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.exec_driver_sql(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal")
+        else:
+            rows = connection.exec_driver_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        found: dict[str, set[str]] = {}
+        for table, name in rows:
+            found.setdefault(table, set()).add(name)
+    for table, names in DERIVED_STATE_TRIGGERS.items():
+        assert names <= found.get(table, set()), table

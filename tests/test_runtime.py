@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from bot import cli
 from bot.settings import load_settings
 from bot.web import health
-from store.aggregates.engagement import REFRESH_EVERY
+from store.aggregates.refresh import KEPT_EVERY
 from store.clock import FixedClock
 from store.db import make_engine, make_sessionmaker
-from store.models import EngagementCheckpoint
+from store.models import EngagementCheckpoint, HealthCheckpoint
 from store.schema import upgrade
 from store.workspace import Workspace
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
@@ -82,28 +82,30 @@ def test_the_scheduler_ticks_every_minute_in_utc_with_the_grace_period_as_misfir
                              delivery_digest_grace_minutes=90)
     scheduler = build_scheduler(settings, blocking=False)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"digests", "tallies"}
+    assert set(jobs) == {"digests", "kept"}
     job = jobs["digests"]
     assert str(job.trigger.timezone) == "UTC" and str(job.trigger).startswith("cron[")
     assert job.misfire_grace_time == 90 * 60 and job.coalesce and job.max_instances == 1
-    tallies = jobs["tallies"]
-    assert tallies.trigger.interval == REFRESH_EVERY and tallies.coalesce and tallies.max_instances == 1
+    kept = jobs["kept"]
+    assert kept.trigger.interval == KEPT_EVERY and kept.coalesce and kept.max_instances == 1
 
 
-def test_the_tallies_job_counts_every_team_again_as_of_its_tick(engine):
-    from bot.scheduler import TalliesRefresher
-    from store.leader import LeaderLock, TALLIES_LOCK
+def test_the_kept_job_refreshes_kept_health_each_tick_and_the_tallies_when_due(engine):
+    from bot.scheduler import KeptRefresher
+    from store.leader import LeaderLock, KEPT_LOCK
 
     load_demo_at(engine, WEDNESDAY)
-    later = WEDNESDAY + timedelta(hours=3)
-    workspace = Workspace(sessions=make_sessionmaker(engine), team_id=TEAM, clock=FixedClock(later), tz=UTC)
-    lock = LeaderLock(engine, TALLIES_LOCK)
-    try:
-        TalliesRefresher(lambda: [workspace], lock).tick()
-    finally:
-        lock.release()
-    with Session(engine) as session:
-        assert session.get(EngagementCheckpoint, TEAM).as_of == later
+    lock = LeaderLock(engine, KEPT_LOCK)
+    for minutes, tallies_at in ((2, WEDNESDAY), (12, WEDNESDAY + timedelta(minutes=12))):
+        at = WEDNESDAY + timedelta(minutes=minutes)
+        workspace = Workspace(sessions=make_sessionmaker(engine), team_id=TEAM, clock=FixedClock(at), tz=UTC)
+        try:
+            KeptRefresher(lambda: [workspace], lock).tick()
+        finally:
+            lock.release()
+        with Session(engine) as session:
+            assert session.get(HealthCheckpoint, TEAM).as_of == at
+            assert session.get(EngagementCheckpoint, TEAM).as_of == tallies_at
 
 
 def test_only_one_of_two_schedulers_leads_on_postgres_and_the_other_takes_over(database_url):

@@ -100,10 +100,20 @@ def refresh_engagement_tallies(sessions: sessionmaker[Session], team_id: str, *,
     return True
 
 
-def _checkpoint(session: Session, team_id: str, now: datetime, limits: HealthThresholds) -> datetime | None:
-    as_of = session.scalar(select(EngagementCheckpoint.as_of).where(
+def _as_of(session: Session, team_id: str, limits: HealthThresholds) -> datetime | None:
+    return session.scalar(select(EngagementCheckpoint.as_of).where(
         EngagementCheckpoint.team_id == team_id,
         EngagementCheckpoint.window_days == limits.engagement_window_days))
+
+
+def tallies_age(session: Session, team_id: str, *, now: datetime, limits: HealthThresholds) -> timedelta | None:
+    """How far `now` is from the team's checkpoint; None when there is none for these windows."""
+    as_of = _as_of(session, team_id, limits)
+    return None if as_of is None else abs(now - as_of)
+
+
+def _checkpoint(session: Session, team_id: str, now: datetime, limits: HealthThresholds) -> datetime | None:
+    as_of = _as_of(session, team_id, limits)
     return as_of if as_of is not None and abs(now - as_of) <= HORIZON else None
 
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from store.aggregates.engagement import refresh_engagement_tallies
+from store.aggregates.refresh import refresh_kept
 from store.db import make_sessionmaker, refresh_planner_statistics, vacuum_after_bulk_load
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
@@ -165,7 +165,7 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
 
     Refuses other data unless `force`, like the demo. Given a session the caller commits (one
     transaction, like `load_demo`); given an engine it commits itself, then vacuums what it wrote
-    and counts the engagement tallies (with `limits`' windows) as of `now`.
+    and refreshes the engagement tallies and kept health (with `limits`' rules) as of `now`.
     """
     if services < 1:
         raise ValueError(f"services must be at least 1, not {services}")
@@ -173,7 +173,7 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
         with Session(session_or_engine) as session, session.begin():
             loaded = _load(session, team_id, now, tz, services, force)
         vacuum_after_bulk_load(session_or_engine, SYNTHETIC_TABLES)
-        refresh_engagement_tallies(make_sessionmaker(session_or_engine), team_id, now=now, limits=limits)
+        refresh_kept(make_sessionmaker(session_or_engine), team_id, now=now, tz=tz, limits=limits)
         return loaded
     return _load(session_or_engine, team_id, now, tz, services, force)
 

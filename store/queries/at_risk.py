@@ -69,7 +69,8 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
 
 
 def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
-    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
+                                   tz=ctx.tz)
     blocked, blocked_total = blocked_deliverables(session, ctx)
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)

@@ -34,7 +34,8 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     overloaded people (4), milestones (2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
-    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
+                                   tz=ctx.tz)
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
     overloaded = overloaded_people(session, ctx)
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, Collection, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Person, Service, Ticket
 from store.aggregates.engagement import declining_from_tallies, session_counts_at
+from store.aggregates.kept_health import KeptAssessment, read_kept, rules_key
 from store.queries.id_lists import id_in
 from store.readmodels import FindingView, PersonRef, ServiceHealthView
 from store.rules.health import (
@@ -30,28 +32,35 @@ DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
 
 def _active_services(team_id: str, only: Collection[int] | None = None):
     query = select(Service.id).where(Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
-    return query if only is None else query.where(Service.id.in_(only))
+    return query if only is None else query.where(id_in(Service.id, only, "only_ids"))
 
 
-def of_active_services(service_id, team_id: str, only: Collection[int] | None = None):
-    """`service_id` is one of the team's active services (and of `only`, when given), for rows that
-    carry the team themselves. Written as "none of the services not active", which are few: the
-    databases then read the rows by their own team's index, where "one of 9,000 active services"
-    led SQLite to seek each active service in turn (17 ms instead of 7 for the blocked
-    deliverables at 10,000 services)."""
-    not_inactive = service_id.not_in(
+def of_active_services(service_id, team_id: str):
+    """`service_id` is one of the team's active services, for rows that carry the team themselves.
+    Written as "none of the services not active", which are few: the databases then read the rows
+    by their own team's index, where "one of 9,000 active services" led SQLite to seek each active
+    service in turn (17 ms instead of 7 for the blocked deliverables at 10,000 services)."""
+    return service_id.not_in(
         select(Service.id).where(Service.team_id == team_id, Service.status != ServiceStatus.ACTIVE))
-    return not_inactive if only is None else and_(service_id.in_(only), not_inactive)
+
+
+def _rows_of(model, team_id: str, only: Collection[int] | None) -> tuple:
+    """Conditions that a `model` row is of one of the team's active services (of `only` those, when
+    given). For the whole portfolio, by the team's own index; for a few services, by each one's own
+    rows (their service's index), the services checked to be the team's and active: through the
+    team's index, SQLite read every overdue ticket of the team to find those of 50 services."""
+    if only is None:
+        return model.team_id == team_id, of_active_services(model.service_id, team_id)
+    return (model.service_id.in_(_active_services(team_id, only)),)
 
 
 def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresholds, only):
     cutoff = now - timedelta(days=limits.blocked_days)
     rows = session.execute(
         select(Deliverable.service_id, Deliverable.name, Deliverable.blocked_since).where(
-            Deliverable.team_id == team_id,
+            *_rows_of(Deliverable, team_id, only),
             Deliverable.status == DeliverableStatus.BLOCKED,
             Deliverable.blocked_since <= cutoff,
-            of_active_services(Deliverable.service_id, team_id, only),
         )
     )
     found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
@@ -70,10 +79,9 @@ def _open_milestones(session: Session, team_id: str, today: date, limits: Health
         select(Milestone.service_id, Milestone.name, Milestone.due_on, total, done)
         .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
         .where(
-            Milestone.team_id == team_id,
+            *_rows_of(Milestone, team_id, only),
             Milestone.done_on.is_(None),
             Milestone.due_on <= today + timedelta(days=limits.milestone_window_days),
-            of_active_services(Milestone.service_id, team_id, only),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
         .having(or_(Milestone.due_on < today, and_(total > 0, done <= total * limits.milestone_min_done_share)))
@@ -109,10 +117,9 @@ def _overdue_tickets(session: Session, team_id: str, now: datetime, limits: Heal
     rows = session.execute(
         select(Ticket.service_id, func.count())
         .where(
-            Ticket.team_id == team_id,
+            *_rows_of(Ticket, team_id, only),
             Ticket.resolved_at.is_(None),
             Ticket.due_at < now,
-            of_active_services(Ticket.service_id, team_id, only),
         )
         .group_by(Ticket.service_id)
         .having(func.count() > limits.overdue_tickets_max)
@@ -145,11 +152,13 @@ def gather_signals(
 
 @dataclass(frozen=True)
 class AssessedService:
-    """One active service's phase and assessment, before any read model is built."""
+    """One active service's phase and assessment, before any read model is built. From kept health,
+    the assessment tells only the shown health and since when (`KeptAssessment`), and the phase is
+    not known: the read models assess the services they show (`service_views`)."""
 
     id: int
-    phase: Phase
-    assessment: Assessment
+    phase: Phase | None
+    assessment: Assessment | KeptAssessment
 
 
 def assess_rows(rows, signals: dict[int, HealthSignals], *, now: datetime, today: date,
@@ -187,6 +196,10 @@ def assess_active_services(
     return assess_rows(rows, signals, now=now, today=today, limits=limits)
 
 
+# Assessments of some active services by id (those of them still active), for the ones an answer shows.
+Assessor = Callable[[Collection[int]], dict[int, Assessment]]
+
+
 @dataclass(frozen=True)
 class PortfolioHealth:
     """Counts over every active service, and the assessed services that are not On Track."""
@@ -195,29 +208,44 @@ class PortfolioHealth:
     phase_counts: dict[Phase, int]
     health_counts: dict[Health, int]
     needing_attention: list[AssessedService]
+    # Set when some of `needing_attention` come from kept health: it assesses them in full.
+    assess_fully: Assessor | None = None
 
 
 def portfolio_health(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
+    tz: ZoneInfo | None = None,
 ) -> PortfolioHealth:
-    """The portfolio's health without reading every service, in six statements: the signals (4),
-    active services by phase (1), and the services with a signal or an override (1). Every other
-    active service is On Track by definition, so it is counted, never assessed."""
-    signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
+    """The portfolio's health without assessing every service. With kept health (under `tz`'s rules),
+    in two statements and the assessment of the few services changed since it was kept; else in six:
+    the signals (4), active services by phase (1), and the services with a signal or an override (1).
+    Every other active service is On Track by definition, so it is counted, never assessed."""
+    kept = read_kept(session, team_id, now=now, today=today, rules=rules_key(limits, tz)) if tz else None
     active = (Service.team_id == team_id, Service.status == ServiceStatus.ACTIVE)
     phase_counts = {phase: 0 for phase in Phase}
     for phase, count in session.execute(select(Service.phase, func.count()).where(*active).group_by(Service.phase)):
         phase_counts[Phase(phase)] = int(count)
-    candidates = session.execute(
-        select(*_assessment_columns()).where(
-            *active, or_(Service.health_override.is_not(None), id_in(Service.id, signals, "signalled_ids")))
-    )
-    needing = [s for s in assess_rows(candidates, signals, now=now, today=today, limits=limits)
-               if s.assessment.shown != Health.ON_TRACK]
     total = sum(phase_counts.values())
+    if kept is None:
+        signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
+        candidates = session.execute(
+            select(*_assessment_columns()).where(
+                *active, or_(Service.health_override.is_not(None), id_in(Service.id, signals, "signalled_ids")))
+        )
+        assessed = assess_rows(candidates, signals, now=now, today=today, limits=limits)
+        assess_fully = None
+    else:
+        assessed = [AssessedService(service_id, None, assessment) for service_id, assessment in kept.unhealthy.items()]
+        if kept.stale:
+            assessed += assess_active_services(session, team_id, now=now, today=today, limits=limits, only=kept.stale)
+
+        def assess_fully(ids: Collection[int]) -> dict[int, Assessment]:
+            return {s.id: s.assessment for s in assess_active_services(
+                session, team_id, now=now, today=today, limits=limits, only=ids)}
+    needing = [s for s in assessed if s.assessment.shown != Health.ON_TRACK]
     return PortfolioHealth(active=total, phase_counts=phase_counts,
                            health_counts=counts_with_quiet((s.assessment.shown for s in needing), total),
-                           needing_attention=needing)
+                           needing_attention=needing, assess_fully=assess_fully)
 
 
 def counts_with_quiet(healths: Iterable[Health], total: int) -> dict[Health, int]:
@@ -273,31 +301,45 @@ worst_first = ServiceOrder(_worst)
 longest_in_state_first = ServiceOrder(_longest_in_state)
 
 
-def service_views(session: Session, assessed: Collection[AssessedService], *,
-                  order: ServiceOrder = by_customer_and_name, limit: int | None = None) -> list[ServiceHealthView]:
-    """Read models of these assessed services in `order` (sorted in Python, so the order is the same
-    on both databases), of the first `limit` only when given: one statement for the names and owners
-    of those that can be first."""
+def _first_rows(session: Session, assessed: Collection[AssessedService], order: ServiceOrder,
+                limit: int | None) -> tuple[list, dict[int, Assessment | KeptAssessment]]:
+    """The names and owners of the first `limit` services in `order` (sorted in Python, so the order
+    is the same on both databases), read for those that can be first only, and their assessments."""
     by_id = {service.id: service for service in order.may_be_first(assessed, limit)}
     rows = session.execute(
-        select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note)
+        select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note,
+               Service.phase)
         .join(Customer, Customer.id == Service.customer_id)
         .outerjoin(Person, Person.id == Service.owner_id)
         .where(id_in(Service.id, by_id, "shown_ids"))
     ).all()
     rows.sort(key=lambda row: (*order.key(by_id[row[0]], row[2], row[1]), row[0]))
+    return rows[:limit], {service_id: service.assessment for service_id, service in by_id.items()}
+
+
+def _assess_kept(rows, assessments: dict, assess_fully: Assessor | None) -> None:
+    """Replace the kept assessments of the services in `rows` by full ones, in one pass."""
+    kept = [row[0] for row in rows if isinstance(assessments[row[0]], KeptAssessment)]
+    if kept:
+        if assess_fully is None:
+            raise ValueError("services from kept health need `assess_fully` to be shown")
+        assessments.update(assess_fully(kept))
+
+
+def _views(rows, assessments: dict) -> list[ServiceHealthView]:
     # Built without validation (model_construct): every value is already typed, from the
     # database and the rules.
     views = []
-    for service_id, name, customer_name, owner_name, owner_slack, note in rows[:limit]:
-        service = by_id[service_id]
-        assessment = service.assessment
+    for service_id, name, customer_name, owner_name, owner_slack, note, phase in rows:
+        assessment = assessments[service_id]
+        if isinstance(assessment, KeptAssessment):
+            continue  # no longer active: changed since its health was read
         override = assessment.override
         views.append(ServiceHealthView.model_construct(
             service_id=service_id,
             service_name=name,
             customer_name=customer_name,
-            phase=service.phase,
+            phase=Phase(phase),
             owner=PersonRef.model_construct(name=owner_name, slack_user_id=owner_slack) if owner_name else None,
             action_note=note,
             health=assessment.shown,
@@ -313,6 +355,17 @@ def service_views(session: Session, assessed: Collection[AssessedService], *,
     return views
 
 
+def service_views(session: Session, assessed: Collection[AssessedService], *,
+                  order: ServiceOrder = by_customer_and_name, limit: int | None = None,
+                  assess_fully: Assessor | None = None) -> list[ServiceHealthView]:
+    """Read models of these assessed services in `order`, of the first `limit` only when given: one
+    statement for the names and owners of those that can be first, and through `assess_fully` the
+    findings of those shown whose assessment was kept."""
+    rows, assessments = _first_rows(session, assessed, order, limit)
+    _assess_kept(rows, assessments, assess_fully)
+    return _views(rows, assessments)
+
+
 @dataclass(frozen=True)
 class ShownServices:
     """The first services of a list, as read models, and how many the whole list holds."""
@@ -322,8 +375,9 @@ class ShownServices:
 
 
 def shown_services(session: Session, assessed: Collection[AssessedService], *, order: ServiceOrder,
-                   limit: int = MAX_SHOWN_SERVICES) -> ShownServices:
-    return ShownServices(service_views(session, assessed, order=order, limit=limit), len(assessed))
+                   limit: int = MAX_SHOWN_SERVICES, assess_fully: Assessor | None = None) -> ShownServices:
+    return ShownServices(service_views(session, assessed, order=order, limit=limit, assess_fully=assess_fully),
+                         len(assessed))
 
 
 def active_service_health(
@@ -337,21 +391,24 @@ def active_service_health(
 
 def services_needing_attention(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-    order: ServiceOrder = worst_first, limit: int = MAX_SHOWN_SERVICES,
+    order: ServiceOrder = worst_first, limit: int = MAX_SHOWN_SERVICES, tz: ZoneInfo | None = None,
 ) -> tuple[PortfolioHealth, ShownServices]:
     """The portfolio's health, and the first services (in `order`) whose shown health is not On Track."""
-    health = portfolio_health(session, team_id, now=now, today=today, limits=limits)
-    return health, shown_services(session, health.needing_attention, order=order, limit=limit)
+    health = portfolio_health(session, team_id, now=now, today=today, limits=limits, tz=tz)
+    return health, shown_services(session, health.needing_attention, order=order, limit=limit,
+                                  assess_fully=health.assess_fully)
 
 
 def attention_by_health(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-    order: ServiceOrder = longest_in_state_first, limit: int = MAX_SHOWN_SERVICES,
+    order: ServiceOrder = longest_in_state_first, limit: int = MAX_SHOWN_SERVICES, tz: ZoneInfo | None = None,
 ) -> dict[Health, ShownServices]:
-    """The first services (in `order`) of each shown health other than On Track, and how many each has."""
-    health = portfolio_health(session, team_id, now=now, today=today, limits=limits)
-    return {
-        shown: shown_services(session, [s for s in health.needing_attention if s.assessment.shown == shown],
-                              order=order, limit=limit)
-        for shown in (Health.AT_RISK, Health.NEEDS_ATTENTION)
-    }
+    """The first services (in `order`) of each shown health other than On Track, and how many each has:
+    the kept ones shown assessed in full at once."""
+    health = portfolio_health(session, team_id, now=now, today=today, limits=limits, tz=tz)
+    groups = {shown: [s for s in health.needing_attention if s.assessment.shown == shown]
+              for shown in (Health.AT_RISK, Health.NEEDS_ATTENTION)}
+    firsts = {shown: _first_rows(session, group, order, limit) for shown, group in groups.items()}
+    assessments = {sid: a for _, group_assessments in firsts.values() for sid, a in group_assessments.items()}
+    _assess_kept([row for rows, _ in firsts.values() for row in rows], assessments, health.assess_fully)
+    return {shown: ShownServices(_views(rows, assessments), len(groups[shown])) for shown, (rows, _) in firsts.items()}

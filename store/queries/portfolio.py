@@ -77,7 +77,8 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day,
 def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
     team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
     milestones, milestones_total = milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day)
-    health, needing_attention = services_needing_attention(session, team_id, now=now, today=today, limits=ctx.limits)
+    health, needing_attention = services_needing_attention(session, team_id, now=now, today=today, limits=ctx.limits,
+                                                           tz=ctx.tz)
     return PortfolioStatus(
         as_of=now,
         active_services=health.active,

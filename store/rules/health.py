@@ -58,6 +58,9 @@ class Finding:
     reason: str
     # When the rule started to hold, where the signals tell (None when they cannot).
     since: datetime | None = None
+    # For a rule that starts on a calendar day (milestone dates): that day. `since` is then `now`
+    # moved back by the days since it, so it moves with `now`; kept health stores the day instead.
+    since_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def days_between(earlier: datetime, later: datetime) -> int:
     return max(0, (later - earlier) // timedelta(days=1))
 
 
-def _days_ago(now: datetime, today: date, day: date) -> datetime:
+def days_ago(now: datetime, today: date, day: date) -> datetime:
     """`now` moved back by the calendar days between `day` and today."""
     return now - timedelta(days=(today - day).days)
 
@@ -122,7 +125,8 @@ def overdue_milestone_findings(signals: HealthSignals, now: datetime, today: dat
             Health.AT_RISK,
             "overdue_milestone",
             f"Milestone '{m.name}' overdue by {_plural((today - m.due_on).days, 'day')}",
-            _days_ago(now, today, m.due_on + timedelta(days=1)),
+            days_ago(now, today, m.due_on + timedelta(days=1)),
+            m.due_on + timedelta(days=1),
         )
         for m in sorted(signals.overdue_milestones, key=lambda m: (m.due_on, m.name))
     ]
@@ -145,7 +149,8 @@ def timeline_pressure_findings(
                     "timeline_pressure",
                     f"Timeline pressure: '{m.name}' due {when} with "
                     f"{m.deliverables_done} of {m.deliverables_total} deliverables complete",
-                    _days_ago(now, today, m.due_on - timedelta(days=limits.milestone_window_days)),
+                    days_ago(now, today, m.due_on - timedelta(days=limits.milestone_window_days)),
+                    m.due_on - timedelta(days=limits.milestone_window_days),
                 )
             )
     return findings
