@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -53,8 +54,7 @@ def rules_key(limits: HealthThresholds, tz: ZoneInfo) -> str:
     return ";".join([str(tz), *(f"{f.name}={getattr(limits, f.name)}" for f in fields(limits))])
 
 
-@dataclass(frozen=True)
-class KeptAssessment:
+class KeptAssessment(NamedTuple):
     """What a kept row tells of a service's assessment: its shown health, and since when (as
     `Assessment.since` would say at `now`). Not its findings: those are assessed for the services
     an answer shows."""
@@ -100,8 +100,11 @@ def read_kept(session: Session, team_id: str, *, now: datetime, today: date, rul
     unhealthy = {}
     for service_id, health, since_at, since_day, source in rows:
         if source == 0 and service_id not in stale:
-            moments = [m for m in (since_at, days_ago(now, today, since_day) if since_day else None) if m]
-            unhealthy[service_id] = KeptAssessment(health, min(moments) if moments else None)
+            since = since_at
+            if since_day is not None:
+                moved = days_ago(now, today, since_day)
+                since = moved if since is None or moved < since else since
+            unhealthy[service_id] = KeptAssessment(health, since)
     return Kept(unhealthy, stale)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Collection, Iterable
+from typing import Callable, Collection, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
@@ -150,11 +150,11 @@ def gather_signals(
     }
 
 
-@dataclass(frozen=True)
-class AssessedService:
+class AssessedService(NamedTuple):
     """One active service's phase and assessment, before any read model is built. From kept health,
     the assessment tells only the shown health and since when (`KeptAssessment`), and the phase is
-    not known: the read models assess the services they show (`service_views`)."""
+    not known: the read models assess the services they show (`service_views`). A tuple: answers
+    make thousands."""
 
     id: int
     phase: Phase | None
@@ -403,12 +403,16 @@ def attention_by_health(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
     order: ServiceOrder = longest_in_state_first, limit: int = MAX_SHOWN_SERVICES, tz: ZoneInfo | None = None,
 ) -> dict[Health, ShownServices]:
-    """The first services (in `order`) of each shown health other than On Track, and how many each has:
-    the kept ones shown assessed in full at once."""
+    """The first services (in `order`) of each shown health other than On Track, At Risk first, `limit`
+    of them in all (no message shows more), and how many each health has; the kept ones shown
+    assessed in full at once."""
     health = portfolio_health(session, team_id, now=now, today=today, limits=limits, tz=tz)
-    groups = {shown: [s for s in health.needing_attention if s.assessment.shown == shown]
-              for shown in (Health.AT_RISK, Health.NEEDS_ATTENTION)}
-    firsts = {shown: _first_rows(session, group, order, limit) for shown, group in groups.items()}
-    assessments = {sid: a for _, group_assessments in firsts.values() for sid, a in group_assessments.items()}
+    firsts, assessments, room = {}, {}, limit
+    for shown in (Health.AT_RISK, Health.NEEDS_ATTENTION):
+        group = [s for s in health.needing_attention if s.assessment.shown == shown]
+        rows, group_assessments = _first_rows(session, group, order, room) if room > 0 else ([], {})
+        firsts[shown] = rows, len(group)
+        assessments.update(group_assessments)
+        room -= len(rows)
     _assess_kept([row for rows, _ in firsts.values() for row in rows], assessments, health.assess_fully)
-    return {shown: ShownServices(_views(rows, assessments), len(groups[shown])) for shown, (rows, _) in firsts.items()}
+    return {shown: ShownServices(_views(rows, assessments), total) for shown, (rows, total) in firsts.items()}
