@@ -330,11 +330,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CliFailure(f"{len(rejected.errors)} bad row(s); nothing was imported") from None
     if progress:
         sys.stderr.write("\n")
+    from store.aggregates import DERIVED_TABLES
     from store.db import vacuum_after_bulk_load
 
     vacuum_after_bulk_load(engine, report.tables)
     if not args.dry_run:
         _workspace(settings, engine).refresh_kept()
+        vacuum_after_bulk_load(engine, DERIVED_TABLES)
     for kind, counts in report.counts.items():
         print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
     if args.dry_run:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from store.aggregates import DERIVED_TABLES
 from store.aggregates.refresh import refresh_kept
 from store.db import make_sessionmaker, refresh_planner_statistics, vacuum_after_bulk_load
 from store.demo import spec
@@ -174,6 +175,8 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
             loaded = _load(session, team_id, now, tz, services, force)
         vacuum_after_bulk_load(session_or_engine, SYNTHETIC_TABLES)
         refresh_kept(make_sessionmaker(session_or_engine), team_id, now=now, tz=tz, limits=limits)
+        # The refresh rewrote every kept row and removed the load's marks.
+        vacuum_after_bulk_load(session_or_engine, DERIVED_TABLES)
         return loaded
     return _load(session_or_engine, team_id, now, tz, services, force)
 

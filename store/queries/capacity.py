@@ -20,6 +20,7 @@ from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket, service_members
 from store.readmodels import PersonRef
+from store.queries.id_lists import id_in
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import (
     LoadState,
@@ -114,7 +115,7 @@ def _minutes_per_person(session: Session, team_id: str, start: datetime, end: da
     for person_id, kind, minutes in session.execute(
         select(Appointment.person_id, Appointment.kind, func.sum(Appointment.duration_minutes))
         .where(Appointment.team_id == team_id, Appointment.starts_at >= start, Appointment.starts_at < end,
-               Appointment.person_id.in_(person_ids))
+               id_in(Appointment.person_id, person_ids, "person_ids"))
         .group_by(Appointment.person_id, Appointment.kind)
     ):
         minutes = int(minutes or 0)
@@ -127,7 +128,7 @@ def _minutes_per_person(session: Session, team_id: str, start: datetime, end: da
 def _open_tickets_per_owner(session: Session, team_id: str, owner_ids: Collection[int]) -> dict[int, int]:
     rows = session.execute(
         select(Ticket.owner_id, func.count())
-        .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.owner_id.in_(owner_ids))
+        .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), id_in(Ticket.owner_id, owner_ids, "owner_ids"))
         .group_by(Ticket.owner_id)
     )
     return {owner_id: int(count) for owner_id, count in rows}
@@ -142,7 +143,7 @@ def _blocked_deliverables_per_owner(session: Session, team_id: str, owner_ids: C
             Service.team_id == team_id,
             Service.status == ServiceStatus.ACTIVE,
             Deliverable.status == DeliverableStatus.BLOCKED,
-            Deliverable.owner_id.in_(owner_ids),
+            id_in(Deliverable.owner_id, owner_ids, "owner_ids"),
         )
         .group_by(Deliverable.owner_id)
     )
