@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,6 +66,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=15, help="stop timing a command after this many seconds "
                         "(at least 3 runs), so a slow one cannot stall the run")
     parser.add_argument("--no-serve", action="store_true", help="skip measuring `delivery-bot serve`'s memory")
+    # One database and size, in a process of its own (see `main`): KIND:SIZE, and whether it is the largest.
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--largest", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(",")]
     return args
@@ -267,7 +271,8 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
     sizes = ",".join(str(s) for s in args.sizes)
     lines = [BEGIN, "## Slash commands and digests", "",
              f"Synthetic portfolio (`store.demo.synthetic`) of {' and '.join(f'{s:,}' for s in args.sizes)} "
-             f"services. Each command is a signed `/delivery` request through `app.dispatch` (local mode: "
+             f"services, each database and size in a process of its own, as a server's worker is. Each "
+             f"command is a signed `/delivery` request through `app.dispatch` (local mode: "
              f"local authorize, no network), Block Kit out; digests are `build_digest` alone. The floor is a "
              f"no-op `/delivery-noop` listener in the same app, dispatched with the same signed request: "
              f"Bolt runs listeners in a thread and polls for the ack every 10 ms, so nothing answers in "
@@ -290,15 +295,46 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
     return "\n".join(lines) + "\n"
 
 
+RESULT_LINE = "commands-bench result: "
+
+
+def work(args: argparse.Namespace) -> None:
+    """One database and size, its results as JSON on the last line (without the captured statements)."""
+    kind, size = args.worker.split(":")
+    with tempfile.TemporaryDirectory() as temp:
+        results = bench_database(kind, Path(temp), int(size), args, largest=args.largest)
+    for measured in results["commands"].values():
+        measured.pop("slowest", None)
+    print(RESULT_LINE + json.dumps(results), flush=True)
+
+
+def run_worker(kind: str, size: int, args: argparse.Namespace, *, largest: bool) -> dict:
+    """Each database and size in a process of its own, as a server's worker is: in one long-lived
+    process the later cases ran slower (PostgreSQL at 10,000 services, run last, by up to 1.6×)."""
+    command = [sys.executable, __file__, "--worker", f"{kind}:{size}", "--repeat", str(args.repeat),
+               "--budget", str(args.budget)] + (["--largest"] if largest else []) + (["--no-serve"] if args.no_serve else [])
+    found = None
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as worker:
+        for line in worker.stdout:
+            if line.startswith(RESULT_LINE):
+                found = json.loads(line[len(RESULT_LINE):])
+            else:
+                print(line, end="", flush=True)
+    if worker.returncode != 0 or found is None:
+        raise SystemExit(f"the {kind} {size:,}-service case failed (exit {worker.returncode})")
+    return found
+
+
 def main() -> None:
     args = parse_args()
+    if args.worker:
+        work(args)
+        return
     results: dict[str, dict[int, dict]] = {}
-    with tempfile.TemporaryDirectory() as temp:
-        for name, kind in databases():
-            for size in args.sizes:
-                print(f"{name}, {size:,} services", flush=True)
-                results.setdefault(name, {})[size] = bench_database(kind, Path(temp), size, args,
-                                                                    largest=size == max(args.sizes))
+    for name, kind in databases():
+        for size in args.sizes:
+            print(f"{name}, {size:,} services", flush=True)
+            results.setdefault(name, {})[size] = run_worker(kind, size, args, largest=size == max(args.sizes))
     write_section(BEGIN, END, section(results, args))
     print(f"wrote {RESULTS}")
 
