@@ -1,12 +1,15 @@
 """Export every kind to one CSV each, in the exact format the importer reads.
 
 Rows are ordered by key and written with `\n` line endings in UTF-8, so the same data
-always gives the same bytes: export -> import -> export is byte-identical.
+always gives the same bytes: export -> import -> export is byte-identical. Every cell that a
+spreadsheet could run as a formula is neutralised with a leading quote, which import removes
+(the rule is in store/io/formats.py and docs/import.md).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.io.formats import KINDS, SPECS, Column, KindSpec, format_value
+from store.io.formats import KINDS, SPECS, Column, KindSpec, format_value, neutralise_formula
 from store.io.references import id_to_key
 from store.models import Person, Service, service_members
 
@@ -53,13 +56,35 @@ def _write_kind(session: Session, ctx: QueryContext, spec: KindSpec, path: Path,
     model = spec.model
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(spec.header)
+        lines = _Lines(handle)
+        lines.write(spec.header)
         query = select(model).where(model.team_id == ctx.team_id).order_by(model.key)
         for row in session.scalars(query.execution_options(yield_per=1000)):
-            writer.writerow([_cell(spec, column, row, keys, members) for column in spec.columns])
+            lines.write([neutralise_formula(_cell(spec, column, row, keys, members)) for column in spec.columns])
             count += 1
     return count
+
+
+class _Lines:
+    """CSV rows ending in `\n`, where a cell holding a carriage return is quoted too.
+
+    csv.writer quotes a cell only for the characters of its own line terminator, so with `\n`
+    alone a bare `\r` in a cell (a value that starts with one, after its formula quote, or has
+    one inside) would be written unquoted, and the reader, which ends a record at `\r`, would
+    split the row. Each row is written with `\r\n` (quoting both) and its terminator then
+    turned into `\n`; rows without `\r` come out exactly as csv.writer writes them with `\n`.
+    """
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def write(self, cells: list[str]) -> None:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        self._handle.write(self._buffer.getvalue()[:-2] + "\n")
 
 
 def _cell(spec: KindSpec, column: Column, row: object, keys: dict[str, dict[int, str]],

@@ -270,6 +270,56 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"'{text}' is not yes or no")
 
 
+# ---- formula cells (CSV injection): the one escaping rule, shared by export and import ----
+#
+# A spreadsheet runs a cell that begins with = + - @ tab or carriage return as a formula
+# (OWASP's CSV-injection list). Export puts one single quote in front of such a cell, which a
+# spreadsheet shows as text; import takes exactly that quote off again. To keep the mapping a
+# bijection, a value that already begins with quotes followed by a trigger ("'=x" typed by a
+# person) gets one more quote ("''=x"), and import always removes exactly one. Plain numbers
+# ("-5", "+1.5") are left alone: a spreadsheet reads them as numbers, not formulas.
+#
+#   risky(v)   = v.lstrip("'") starts with a trigger, and v is not a plain number
+#   export(v)  = "'" + v if risky(v) else v
+#   import(c)  = c[1:] if c starts with "'" and c.lstrip("'") starts with a trigger else c
+#
+# import(export(v)) == v for every v, so export -> import -> export is byte-identical.
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_QUOTE = "'"
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def _after_quotes_is_trigger(text: str) -> bool:
+    return text.lstrip(FORMULA_QUOTE).startswith(FORMULA_TRIGGERS)
+
+
+def neutralise_formula(text: str) -> str:
+    """The cell export writes for `text`: a quote in front if a spreadsheet could run it as a formula."""
+    if _after_quotes_is_trigger(text) and not PLAIN_NUMBER.fullmatch(text):
+        return FORMULA_QUOTE + text
+    return text
+
+
+def restore_formula(text: str) -> str:
+    """The value of a cell export neutralised: exactly one leading quote removed (the inverse)."""
+    if text.startswith(FORMULA_QUOTE) and _after_quotes_is_trigger(text):
+        return text[1:]
+    return text
+
+
+# ---- control characters --------------------------------------------------------------------
+
+def refuse_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL (SQLite would store it): refuse it on both databases.
+
+    Every other control character is a valid character in both databases and is kept as is.
+    """
+    if "\x00" in text:
+        raise ValueError("contains a NUL character (\\x00), which the database cannot store: remove it")
+    return text
+
+
 # ---- formatting: value -> text, deterministic -------------------------------------------
 
 def format_value(column: Column, value: Any) -> str:

@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 from store.db import refresh_planner_statistics
 from store.context import QueryContext
 from store.enums import Surface
-from store.io.formats import KINDS, SPECS, Column, KindSpec, parse_plain, parse_text
+from store.io.formats import (
+    KINDS,
+    SPECS,
+    Column,
+    KindSpec,
+    parse_plain,
+    parse_text,
+    refuse_nul,
+    restore_formula,
+)
 from store.io.references import DependsOnRejected, Resolver
 from store.models import Person, StatusChange
 
@@ -149,9 +158,15 @@ def _import_file(session: Session, ctx: QueryContext, resolver: Resolver, spec: 
 
 
 def _check_header(spec: KindSpec, names: list[str], file: str, report: ImportReport) -> list[Column] | None:
-    """The file's known columns; unknown or missing required columns are errors on line 1."""
+    """The file's known columns; unknown, repeated or missing required columns are errors on line 1.
+
+    A repeated column is refused rather than read: csv.DictReader would silently keep its last cell.
+    """
     by_name = {c.name: c for c in spec.columns}
     bad = [RowError(file, 1, n, "unknown column") for n in names if n not in by_name]
+    repeated = {n: names.count(n) for n in names if n in by_name and names.count(n) > 1}
+    bad += [RowError(file, 1, n, f"duplicate column: the header names it {times} times; keep one")
+            for n, times in repeated.items()]
     bad += [RowError(file, 1, c.name, "required column is missing") for c in spec.columns
             if c.required and c.name not in names]
     report.errors.extend(bad)
@@ -171,9 +186,10 @@ def _parse_row(ctx: QueryContext, resolver: Resolver, spec: KindSpec, columns: l
     if None in row:
         errors.append(RowError(file, line, "", "more cells than columns"))
     for column in columns:
-        text = (row.get(column.name) or "").strip()
+        # Undo export's formula quote ('=x -> =x) after trimming, before any parsing (docs/import.md).
+        text = restore_formula((row.get(column.name) or "").strip())
         try:
-            values[column.attr] = _cell(ctx, resolver, spec, column, text)
+            values[column.attr] = _cell(ctx, resolver, spec, column, refuse_nul(text))
         except ValueError as error:
             errors.append(RowError(file, line, column.name, str(error)))
         except DependsOnRejected:
@@ -183,7 +199,7 @@ def _parse_row(ctx: QueryContext, resolver: Resolver, spec: KindSpec, columns: l
     report.errors.extend(errors)
     if errors or depends_on_rejected:
         if key or row.get("key"):
-            resolver.rejected[spec.kind].add(key or row["key"].strip())
+            resolver.rejected[spec.kind].add(key or restore_formula(row["key"].strip()))
         return None
     return key, values
 

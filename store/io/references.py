@@ -44,13 +44,19 @@ class Resolver:
         self._names.pop(kind, None)
 
     def resolve(self, kind: str, text: str) -> int:
-        """The id `text` refers to; ValueError with a plain reason when none or several match."""
-        text = text.strip()
+        """The id `text` refers to; ValueError with a plain reason when none or several match.
+
+        The exact text is tried as a key before the trimmed text, so a key that begins with a tab or
+        a carriage return (which export protects with a formula quote, see formats.py) is found too.
+        """
         self._load(kind)
-        found = self._keys[kind].get(text)
+        exact, text = text, text.strip()
+        found = self._keys[kind].get(exact)
+        if found is None:
+            found = self._keys[kind].get(text)
         if found is None:
             found = self._names[kind].get(text.lower())
-        if found is None and text in self.rejected[kind]:
+        if found is None and (exact in self.rejected[kind] or text in self.rejected[kind]):
             raise DependsOnRejected(text)
         if found is None:
             raise ValueError(f"unknown {SINGULAR[kind]} '{text}'")
