@@ -109,10 +109,16 @@ def _engine(settings: Settings):
     return make_engine(settings.database_url)
 
 
-def _schema_ready(engine, *, apply: bool) -> None:
-    from store.db import is_sqlite
+def _schema_ready(engine, *, apply: bool, writable: bool = True) -> None:
+    """Refuse in one line a database that cannot be opened (or written, when `writable`), or whose
+    schema is not this code's."""
+    from store.db import DatabaseUnavailable, check_reachable, is_sqlite
     from store.schema import SchemaOutOfDate, ensure_schema
 
+    try:
+        check_reachable(engine, writable=writable)
+    except DatabaseUnavailable as problem:
+        raise CliFailure(str(problem)) from None
     try:
         # The embedded SQLite default upgrades itself; a shared database is upgraded
         # once, on purpose, by `db upgrade` at deploy time.
@@ -175,7 +181,7 @@ def _print_answer(settings: Settings, text: str, user: str | None, engine, *, ex
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
-    _schema_ready(engine, apply=False)
+    _schema_ready(engine, apply=False, writable=False)
     return _print_answer(settings, " ".join(args.text), args.user, engine, explain=args.explain)
 
 
@@ -350,7 +356,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from store.io import export_folder
 
     engine = _engine(settings)
-    _schema_ready(engine, apply=False)
+    _schema_ready(engine, apply=False, writable=False)
     with Session(engine) as session:
         written = export_folder(session, _workspace(settings, engine).context(), args.folder)
     for kind, rows in written.items():

@@ -65,7 +65,7 @@ class DeliveryServer(BaseApplication):
         # holds these: a request finding no free listener thread could not even be acknowledged.
         app = create_app(self.settings, self.credentials, engine=engine,
                          listener_threads=LISTENER_THREADS_PER_SERVER_THREAD * self.options["threads"])
-        wsgi = create_wsgi_app(app, engine)
+        wsgi = create_wsgi_app(app, engine, self.credentials.signing_secret)
         settle_after_startup()
         return wsgi
 

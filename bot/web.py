@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import json
 import time
+from http import HTTPStatus
 from typing import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
+from bot.slack_gate import Refusal, dispatch, log as gate_log, signed_request
 from handlers.received import RECEIVED_AT_HEADER
 from store.db import database_reachable
 from store.schema import schema_state
@@ -47,8 +52,30 @@ def oauth_paths(app: App) -> frozenset[str]:
     return frozenset() if flow is None else frozenset({flow.install_path, flow.redirect_uri_path})
 
 
-def create_wsgi_app(app: App, engine: Engine) -> Callable:
+def slack_events(app: App, verifier: SignatureVerifier) -> Callable:
+    """`POST /slack/events`: a request passes bot/slack_gate.py (size, signature, a readable body)
+    before Bolt dispatches it; what does not is answered there with one log line."""
+
+    def events(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        headers = WsgiHttpRequest(environ).get_headers()
+        try:
+            request = signed_request(verifier, environ, headers)
+        except Refusal as refusal:
+            gate_log.info("refused %s %s: %s", refusal.status, SLACK_PATH, refusal.reason)
+            response = WsgiHttpResponse(status=refusal.status, headers={"content-type": ["text/plain;charset=utf-8"]},
+                                        body=HTTPStatus(refusal.status).phrase)
+        else:
+            answer = dispatch(app, request)
+            response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
+
+    return events
+
+
+def create_wsgi_app(app: App, engine: Engine, signing_secret: str) -> Callable:
     slack = SlackRequestHandler(app, path=SLACK_PATH)
+    events = slack_events(app, SignatureVerifier(signing_secret))
     install_paths = oauth_paths(app)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -68,6 +95,8 @@ def create_wsgi_app(app: App, engine: Engine) -> Callable:
         # When the request reached us, for listeners that must answer within Slack's 3 s
         # (handlers/commands/delivery.py); always ours, whatever a client sent in its place.
         environ[RECEIVED_AT_ENVIRON] = repr(time.monotonic())
+        if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return events(environ, start_response)
         return slack(environ, start_response)
 
     return wsgi

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digests.kinds import DigestKind
 from digests.schedules import DEFAULTS
+from handlers.blocks.common import channel_mention, escape, user_mention
 from store.digests import (
     claim_delivery,
     finish_delivery,
@@ -102,8 +103,9 @@ def _tell_ops_once(client: WebClient, workspace: Workspace, due: Due, error: str
     status, previous_error = workspace.read(previous_delivery, key=due.planned.key, before_period=due.period)
     if status == "failed" and previous_error == error:
         return  # already told about this failure
-    where = f"<@{due.planned.channel_id}>" if due.planned.digest == DigestKind.PERSONAL else f"<#{due.planned.channel_id}>"
-    text = (f":warning: The {due.planned.digest.value} digest could not be posted to {where}: `{error}`. "
+    channel = due.planned.channel_id
+    where = user_mention(channel) if due.planned.digest == DigestKind.PERSONAL else channel_mention(channel)
+    text = (f":warning: The {due.planned.digest.value} digest could not be posted to {where}: `{escape(error)}`. "
             f"Invite the bot to the channel, or type `/delivery unsubscribe {due.planned.digest.value}` there.")
     for target in ([admin_channel] if admin_channel else workspace.read(ops_people)):
         try:

@@ -29,8 +29,9 @@ from functools import partial
 from typing import Callable
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 
-from handlers.errors import report_error
+from handlers.errors import Requester, report_failure
 from handlers.ids import InputId
 
 log = logging.getLogger("delivery.busy")
@@ -117,16 +118,17 @@ def refused_when_busy(ack: Ack, context: BoltContext, input_id: InputId) -> bool
     return True
 
 
-def after_ack(body: dict, work: Callable, /, *args, respond: Respond | None = None, **kwargs) -> Future:
-    """Run `work(*args, **kwargs)` after the listener returns. A failure is reported like any
-    listener's (`report_error`): logged with a reference, and told to the person when the request
-    has a response_url (`respond`)."""
+def after_ack(body: dict, work: Callable, /, *args, respond: Respond | None = None, client: WebClient | None = None,
+              **kwargs) -> Future:
+    """Run `work(*args, **kwargs)` after the listener returns. A failure is told to the person like
+    any listener's (handlers/errors.py): through `respond` when the request has a response_url,
+    else by DM through `client`."""
     future = _after_ack.submit(work, *args, **kwargs)
-    future.add_done_callback(partial(_report_failure, body, respond))
+    future.add_done_callback(partial(_report_failure, body, Requester.of(body, respond, client)))
     return future
 
 
-def _report_failure(body: dict, respond: Respond | None, done: Future) -> None:
+def _report_failure(body: dict, requester: Requester, done: Future) -> None:
     error = done.exception()
     if isinstance(error, Exception):
-        report_error(error, body, None, {"respond": respond})
+        report_failure(error, body, requester)

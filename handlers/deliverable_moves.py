@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape, sentence
+from handlers.blocks.common import escape, sentence, user_mention
 from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
 from store.changes import ChangeRefused, InvalidChange, StaleChange
@@ -31,8 +31,11 @@ def refusal_text(refused: ChangeRefused, move: Move) -> str:
 
 
 def stale_text(stale: StaleChange, now: datetime) -> str:
-    who = f" by <@{stale.changed_by.slack_user_id}>" if stale.changed_by and stale.changed_by.slack_user_id else ""
-    return f"Already {stale.current}{who}{_ago(stale.changed_at, now)}. Nothing was changed; this is how it is now."
+    by = stale.changed_by
+    who = f" by {user_mention(by.slack_user_id, by.name)}" if by and by.slack_user_id else ""
+    # `current` can name a person ("assigned to <owner>"), so it is escaped like any name.
+    return (f"Already {escape(stale.current)}{who}{_ago(stale.changed_at, now)}. "
+            "Nothing was changed; this is how it is now.")
 
 
 def apply_move(client: WebClient, workspace: Workspace, origin: Origin, value: DeliverableMoveValue, *,

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from store.readmodels_tickets import TicketGrouping
 from store.rules.transitions import Move
+
+
+# A row id or version as the database holds it (a signed 64-bit integer): a value outside that range
+# is refused when the button is read, not passed on to fail in the store.
+RowNumber = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class ActionId(StrEnum):
@@ -60,7 +66,7 @@ class OpenServiceValue(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    service_id: int
+    service_id: RowNumber
 
 
 class ViewKind(StrEnum):
@@ -81,7 +87,7 @@ class ViewRef(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     k: ViewKind
-    s: int | None = None  # the service, for cards
+    s: RowNumber | None = None  # the service, for cards
     b: TicketGrouping | None = None  # the breakdown, for `/delivery tickets`
 
 
@@ -91,8 +97,8 @@ class DeliverableMoveValue(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     m: Move
-    d: int  # deliverable id
-    v: int  # the version the row was rendered from
+    d: RowNumber  # deliverable id
+    v: RowNumber  # the version the row was rendered from
     w: ViewRef  # where the row was shown
 
 
@@ -122,8 +128,8 @@ class ServiceActionValue(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    s: int  # service id
-    v: int  # the service version the card was rendered from
+    s: RowNumber  # service id
+    v: RowNumber  # the service version the card was rendered from
     w: ViewRef  # where the card was shown
 
 
@@ -160,8 +166,8 @@ class TicketActionValue(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     a: TicketAction
-    t: int  # ticket id
-    v: int  # the version the row was rendered from
+    t: RowNumber  # ticket id
+    v: RowNumber  # the version the row was rendered from
     w: ViewRef  # where the row was shown
 
 

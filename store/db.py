@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,7 +55,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     if not _is_memory(dbapi_connection):
-        cursor.execute("PRAGMA journal_mode=WAL")
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            # A read-only file keeps its journal mode: reading still works, and whoever must write
+            # finds out from `check_writable` in one line.
+            pass
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -101,3 +107,79 @@ def refresh_planner_statistics(session: Session, tables: list[str]) -> None:
     PostgreSQL misjudges joins; both planners keep them until the next ANALYZE."""
     for name in tables:
         session.execute(text(f"ANALYZE {name}"))
+
+
+def store_unreachable(error: BaseException) -> bool:
+    """True when `error` says the database could not be reached or answer, rather than that a query
+    was wrong: the server down or restarting, a connection lost, the pool exhausted, SQLite's file
+    locked or unopenable. Callers tell people "try again" for these, and look for a bug otherwise."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.OperationalError) and _sqlite_error(current):
+            return _sqlite_unreachable(current)
+        if isinstance(current, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+# SQLite reports a missing table and a locked file alike as OperationalError: only these are "unreachable".
+SQLITE_UNREACHABLE = ("unable to open database file", "database is locked", "disk i/o error", "readonly database",
+                      "database or disk is full")
+
+
+def _sqlite_error(error: exc.DBAPIError) -> bool:
+    return type(error.orig).__module__.startswith("sqlite3")
+
+
+def _sqlite_unreachable(error: exc.DBAPIError) -> bool:
+    message = str(error.orig).lower()
+    return any(part in message for part in SQLITE_UNREACHABLE)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened, or not written where writing is needed; the message is one line
+    saying which database, what is wrong and what to do."""
+
+
+def where(engine: Engine) -> str:
+    """The database, for people: SQLite's file, or PostgreSQL's URL without its password."""
+    url = engine.url
+    return url.database or ":memory:" if url.drivername.startswith("sqlite") else url.render_as_string(hide_password=True)
+
+
+def check_reachable(engine: Engine, *, writable: bool) -> None:
+    """Open the database (and, when `writable`, try a write on SQLite and roll it back), or raise
+    `DatabaseUnavailable`: a server that cannot write would accept clicks it could never apply."""
+    try:
+        with engine.connect() as connection:
+            if writable and is_sqlite(engine):
+                # SQLite opens a file it may not write read-only without a word, and even takes the
+                # write lock: only a write tells. This one rewrites a header field as it is, then
+                # is rolled back.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+                    connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
+                finally:
+                    connection.exec_driver_sql("ROLLBACK")
+            else:
+                connection.execute(text("SELECT 1"))
+    except exc.DBAPIError as error:
+        raise DatabaseUnavailable(unavailable_reason(engine, error)) from None
+
+
+def unavailable_reason(engine: Engine, error: exc.DBAPIError) -> str:
+    detail = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    if is_sqlite(engine):
+        if "readonly" in detail or "read-only" in detail:
+            return (f"the SQLite database {where(engine)} is read-only ({detail}): give this user write access to "
+                    "the file and its folder, or set DATABASE_URL to a database it can write")
+        return (f"cannot open the SQLite database {where(engine)} ({detail}): check that its folder exists and "
+                "is writable, or set DATABASE_URL")
+    return (f"cannot reach the database at {where(engine)} ({detail}): check that the server is running and "
+            "DATABASE_URL is right")

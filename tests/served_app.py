@@ -31,19 +31,20 @@ def app_environment(database_url: str, api_url: str, **extra: str) -> dict[str, 
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=api_url,
         LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)  # a test may set any of the above, LOG_LEVEL included
     return env
 
 
 @contextmanager
-def served(database_url: str, api_url: str, *, startup_timeout: float = 30.0, **extra: str) -> Iterator[str]:
+def served(database_url: str, api_url: str, *, startup_timeout: float = 30.0, log_path: str | None = None,
+           **extra: str) -> Iterator[str]:
     """Start the server; yield its base URL once /healthz answers; stop it afterwards.
 
-    Its output goes to a temporary file: a pipe nobody reads fills up after about a thousand
-    access-log lines and then blocks the server."""
+    Its output goes to a file (`log_path`, or a temporary one): a pipe nobody reads fills up after
+    about a thousand access-log lines and then blocks the server."""
     port = free_port()
-    with tempfile.TemporaryFile(mode="w+") as log:
+    with (open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")) as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
             env=app_environment(database_url, api_url, **extra),

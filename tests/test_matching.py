@@ -6,12 +6,14 @@ from store.rules.matching import (
     CLEAR_LEAD,
     FUZZY_CUTOFF,
     MAX_CHOICES,
+    MAX_FUZZY_QUERY,
     MAX_SUGGESTIONS,
     Candidate,
     Match,
     MatchKind,
     match,
 )
+from handlers.commands.parse import MAX_COMMAND_CHARS, UsageError, parse_command
 
 SERVICES = [
     Candidate(1, ("ERP Go-Live", "Precision Components"), "Precision Components · ERP Go-Live"),
@@ -160,3 +162,36 @@ def test_fuzzy_ties_keep_the_label_then_portfolio_order():
     found = match("gammo", tied)  # 80 for each: not inside any name, the same score for all
     assert found == reference_match("gammo", tied)
     assert (found.kind, found.ids) == (MatchKind.SEVERAL, [8, 9, 6, 7])
+
+
+def test_fuzzy_scoring_and_suggestions_see_at_most_the_start_of_a_long_query(monkeypatch):
+    """A lookup costs the query's length times each name's: bounded whatever is typed."""
+    seen: list[int] = []
+    extract = process.extract
+
+    def measured(query, *args, **kwargs):
+        seen.append(len(query))
+        return extract(query, *args, **kwargs)
+
+    monkeypatch.setattr(process, "extract", measured)
+    for query in ("q" * 5_000, "precison " * 1_000, "x" * MAX_FUZZY_QUERY):
+        assert match(query, SERVICES).kind == MatchKind.NONE
+    assert seen and max(seen) == MAX_FUZZY_QUERY
+
+
+def test_a_long_query_still_matches_exactly_and_by_part():
+    long_name = "Precision Components " + "very " * 100 + "long"
+    candidates = [*SERVICES, Candidate(9, (long_name,), long_name)]
+    assert match(long_name.upper(), candidates).ids == [9]
+    assert match(long_name[5:-3], candidates).ids == [9]
+
+
+def test_command_text_over_the_limit_is_refused_with_what_to_type_instead():
+    parse_command("status " + "x" * (MAX_COMMAND_CHARS - len("status ")))
+    for text in ("status " + "x" * MAX_COMMAND_CHARS, "x" * 1_000_000, " " * (MAX_COMMAND_CHARS + 1)):
+        try:
+            parse_command(text)
+        except UsageError as problem:
+            assert f"{len(text):,} characters" in str(problem) and "/delivery status Delta" in str(problem)
+        else:
+            raise AssertionError("over-long text was accepted")

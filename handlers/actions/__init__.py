@@ -9,13 +9,14 @@ from handlers.actions.open_service import open_service
 from handlers.actions.services import flag_service, update_health
 from handlers.actions.share import share_reply
 from handlers.actions.tickets import ticket_action
+from handlers.errors import guarded
 from handlers.ids import ActionId
 
 
 def register(app: App) -> None:
-    app.action(ActionId.SHARE_REPLY.value)(share_reply)
-    app.action(re.compile(rf"^{ActionId.OPEN_SERVICE.value}:\d+$"))(open_service)
-    app.action(re.compile(rf"^{ActionId.DELIVERABLE_MOVE.value}:\d+$"))(deliverable_move)
-    app.action(ActionId.UPDATE_HEALTH.value)(update_health)
-    app.action(ActionId.FLAG_SERVICE.value)(flag_service)
-    app.action(re.compile(rf"^{ActionId.TICKET_ACTION.value}:\d+$"))(ticket_action)
+    app.action(ActionId.SHARE_REPLY.value)(guarded(share_reply))
+    app.action(re.compile(rf"^{ActionId.OPEN_SERVICE.value}:\d+$"))(guarded(open_service))
+    app.action(re.compile(rf"^{ActionId.DELIVERABLE_MOVE.value}:\d+$"))(guarded(deliverable_move))
+    app.action(ActionId.UPDATE_HEALTH.value)(guarded(update_health))
+    app.action(ActionId.FLAG_SERVICE.value)(guarded(flag_service))
+    app.action(re.compile(rf"^{ActionId.TICKET_ACTION.value}:\d+$"))(guarded(ticket_action))

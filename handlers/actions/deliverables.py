@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from handlers.deliverable_moves import apply_move
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
+from handlers.errors import read_value
 from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, tell
 from handlers.views.block_deliverable import block_modal
@@ -16,7 +17,7 @@ from store.rules.transitions import Move
 
 def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                      respond: Respond) -> None:
-    value = DeliverableMoveValue.model_validate_json(action["selected_option"]["value"])
+    value = read_value(DeliverableMoveValue, (action.get("selected_option") or {}).get("value"), "menu option")
     origin = Origin.of(body)
     ack()
     if value.m == Move.BLOCK:

@@ -7,14 +7,15 @@ from slack_bolt import Ack, BoltContext, Respond
 from handlers.after_ack import BUSY_TEXT, after_ack, busy
 from handlers.blocks.service_card import service_card_message
 from handlers.blocks.share import with_share_button
+from handlers.errors import read_value
 from handlers.ids import OpenServiceValue
 from store.queries.service_card import service_card
 from store.workspace import Workspace
 
 
 def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext) -> None:
+    value = read_value(OpenServiceValue, action.get("value"))
     ack()
-    value = OpenServiceValue.model_validate_json(action["value"])
     if busy(context):
         respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
         return

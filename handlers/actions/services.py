@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from handlers.errors import read_value
 from handlers.ids import ServiceActionValue
 from handlers.rerender import Origin, tell
 from handlers.service_changes import may_start
@@ -19,7 +20,7 @@ from store.rules.permissions import Permission
 
 
 def update_health(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
-    value = ServiceActionValue.model_validate_json(action["value"])
+    value = read_value(ServiceActionValue, action.get("value"))
     origin = Origin.of(body)
     ack()
     workspace = context["workspace"]
@@ -30,7 +31,7 @@ def update_health(ack: Ack, body: dict, action: dict, client: WebClient, context
 
 
 def flag_service(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
-    value = ServiceActionValue.model_validate_json(action["value"])
+    value = read_value(ServiceActionValue, action.get("value"))
     origin = Origin.of(body)
     ack()
     channel = customer_org_channel(context)

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.after_ack import BUSY_TEXT, after_ack, busy
 from handlers.blocks.share import shared_by
 from handlers.commands.delivery import reply_for
+from handlers.errors import read_value
 from handlers.ids import ShareValue
 from store.queries.posted import remember_message
 from store.workspace import Workspace
@@ -25,8 +26,8 @@ NOT_POSTABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricte
 
 def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
                 context: BoltContext) -> None:
+    value = read_value(ShareValue, action.get("value"))
     ack()
-    value = ShareValue.model_validate_json(action["value"])
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     if busy(context):

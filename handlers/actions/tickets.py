@@ -6,6 +6,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
+from handlers.errors import read_value
 from handlers.ids import TicketAction, TicketActionValue
 from handlers.rerender import Origin, tell
 from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
@@ -15,7 +16,7 @@ from store.changes.tickets import check_ticket_change
 
 def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                   respond: Respond) -> None:
-    value = TicketActionValue.model_validate_json(action["selected_option"]["value"])
+    value = read_value(TicketActionValue, (action.get("selected_option") or {}).get("value"), "menu option")
     origin = Origin.of(body)
     ack()
     workspace = context["workspace"]

@@ -11,7 +11,7 @@ from store.queries.at_risk import AtRiskReport
 from handlers.blocks.capacity import load_line
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
 from handlers.blocks.deliverables import deliverable_row
-from handlers.blocks.health import service_health_line
+from handlers.blocks.health import service_health_line, service_summary
 from handlers.blocks.tickets import overdue_ticket_blocks
 from handlers.ids import ViewKind, ViewRef
 
@@ -60,7 +60,7 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
         "`/delivery capacity`",
     )))
     blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))
-    summary = "; ".join(f"{v.customer_name}: {v.findings[0].reason}" for v in services[:3] if v.findings)
+    summary = "; ".join(service_summary(v) for v in services[:3] if v.findings)
     shows = {("service", v.service_id) for v in services} | {("service", b.service.service_id) for b in report.blocked}
     shows |= {("service", t.service_id) for t in report.overdue if t.service_id is not None}
     return Reply(text=f"{title}." + (f" {summary}." if summary else ""), blocks=blocks,

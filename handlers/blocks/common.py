@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -34,8 +35,54 @@ class Reply:
 
 
 def escape(text: str) -> str:
-    """Escape user-provided text for mrkdwn, so it cannot mention, link or format."""
+    """Escape user-provided text for mrkdwn, so it cannot mention, link or format.
+
+    The one rule for everything sent to Slack (blocks, the top-level `text` of a message or a
+    notification, modals, App Home): what a person or a CSV supplied is escaped exactly once, where
+    it is put into the text, and the bot's own markup (`<@U…>` from `user_mention`, `<#C…>` from
+    `channel_mention`, `<!date^…>` tokens) is added around it. Slack treats `&`, `<` and `>` as
+    control characters in every text object, plain_text too (headers, button and option labels,
+    placeholders), so plain_text showing user text is escaped the same way (`escape_clipped` where
+    it has a length limit).
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_clipped(text: str, limit: int) -> str:
+    """`text` escaped, then clipped to `limit` characters (with "…") without cutting an entity in half."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    pieces, size = [], 0
+    for char in text:
+        piece = escape(char)
+        if size + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return "".join(pieces) + "…"
+
+
+# A Slack id as the bot writes it into a mention: letters, digits and a few separators, never the
+# `<`, `>`, `|`, `&`, `!` or spaces that would end the mention early or start another one. Ids come
+# from Slack's payloads, but people's ids also from CSV imports, so they are checked, not trusted.
+_SLACK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def user_mention(slack_user_id: str | None, name: str | None = None) -> str:
+    """`<@U…>` for a well-formed Slack user id; otherwise the person's name (or the id), escaped."""
+    if slack_user_id and _SLACK_ID.fullmatch(slack_user_id):
+        return f"<@{slack_user_id}>"
+    return escape(name or slack_user_id or "someone")
+
+
+def channel_mention(channel_id: str | None) -> str:
+    """`<#C…>` for a well-formed Slack channel id; otherwise the id as escaped code."""
+    if not channel_id:
+        return "this channel"
+    if _SLACK_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return f"`{escape(channel_id)}`"
 
 
 def sentence(text: str) -> str:

@@ -12,7 +12,7 @@ from store.readmodels import DeliverableLine, DeliverableTally
 from store.rules.health import days_between
 from store.rules.transitions import allowed_moves
 
-from handlers.blocks.common import date_token, escape, mrkdwn_section, plural
+from handlers.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
 from handlers.ids import ActionId, DeliverableMoveValue, ViewRef
 
 STATUS_EMOJI = {
@@ -42,8 +42,7 @@ def deliverable_row(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, show_
     if line.due_on and not line.status.is_done:
         parts.append(f"{'*late*, was due' if line.late else 'due'} {date_token(line.due_on, tz)}")
     if line.status.is_done and line.done_by is not None:
-        who = f"<@{line.done_by.slack_user_id}>" if line.done_by.slack_user_id else escape(line.done_by.name)
-        parts.append(f"{DONE_WORDS[line.status]} by {who}")
+        parts.append(f"{DONE_WORDS[line.status]} by {user_mention(line.done_by.slack_user_id, line.done_by.name)}")
     return " · ".join(parts)
 
 

@@ -21,6 +21,13 @@ def service_title(view: ServiceHealthView) -> str:
     return f"*{escape(view.customer_name)}* · {escape(view.service_name)}"
 
 
+def service_summary(view: ServiceHealthView) -> str:
+    """'Customer: first reason' (or the health, without reasons) for a notification text, escaped as
+    the blocks are: the top-level text reaches Slack as mrkdwn too."""
+    reason = escape(view.findings[0].reason) if view.findings else view.health.label
+    return f"{escape(view.customer_name)}: {reason}"
+
+
 def in_state_for(view: ServiceHealthView, now: datetime) -> str:
     if view.health_since is None or view.health == Health.ON_TRACK:
         return ""

@@ -6,21 +6,32 @@ from slack_sdk.models.blocks import HeaderBlock
 
 from store.queries.history import ChangeLine, ServiceHistory
 
-from handlers.blocks.common import Reply, clip, context, escape, mrkdwn_section, plural, time_token
+from handlers.blocks.common import (
+    Reply,
+    clip,
+    context,
+    escape,
+    escape_clipped,
+    mrkdwn_section,
+    plural,
+    time_token,
+    user_mention,
+)
 
 ROWS_PER_SECTION = 8
 
 
 def _value(text: str | None) -> str:
-    return (text or "—").replace("_", " ")
+    """An audited value as it reads: enum values with spaces; a ticket's owner may be a name, so escaped."""
+    return escape((text or "—").replace("_", " "))
 
 
 def change_line(change: ChangeLine) -> str:
-    who = (f"<@{change.changed_by.slack_user_id}>" if change.changed_by and change.changed_by.slack_user_id
-           else escape(change.changed_by.name) if change.changed_by
-           else f"<@{change.changed_by_slack_user_id}>" if change.changed_by_slack_user_id else "someone")
+    who = (user_mention(change.changed_by.slack_user_id, change.changed_by.name) if change.changed_by
+           else user_mention(change.changed_by_slack_user_id) if change.changed_by_slack_user_id else "someone")
     line = (f"{time_token(change.changed_at)} · {who} · *{escape(clip(change.object_name, 120))}* "
-            f"{change.field}: {_value(change.from_value)} → {_value(change.to_value)} (via {change.surface.value})")
+            f"{escape(change.field)}: {_value(change.from_value)} → {_value(change.to_value)} "
+            f"(via {change.surface.value})")
     if change.reason:
         line += f"\n      _{escape(clip(change.reason, 300))}_"
     return line
@@ -28,8 +39,8 @@ def change_line(change: ChangeLine) -> str:
 
 def history_message(history: ServiceHistory) -> Reply:
     card = history.lookup.card
-    title = f"History · {card.ref.label}"
-    blocks = [HeaderBlock(text=clip(title, 150))]
+    title = f"History · {escape(card.ref.label)}"
+    blocks = [HeaderBlock(text=escape_clipped(f"History · {card.ref.label}", 150))]
     if not history.changes:
         blocks.append(mrkdwn_section("No changes recorded yet."))
     rows = [change_line(c) for c in history.changes]

@@ -8,7 +8,16 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from store.readmodels import MyWork
 
-from handlers.blocks.common import Reply, context, date_token, escape, mrkdwn_section, plural, time_token
+from handlers.blocks.common import (
+    Reply,
+    context,
+    date_token,
+    escape,
+    escape_clipped,
+    mrkdwn_section,
+    plural,
+    time_token,
+)
 from handlers.blocks.deliverables import deliverable_section, tally_line
 from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ViewKind, ViewRef
@@ -18,7 +27,7 @@ from handlers.blocks.health import HEALTH_EMOJI
 def not_linked_blocks(work: MyWork) -> list[Block]:
     return [
         mrkdwn_section(
-            f":information_source: You (`{work.slack_user_id}`) are not linked to anyone in the delivery "
+            f":information_source: You (`{escape(work.slack_user_id)}`) are not linked to anyone in the delivery "
             "portfolio yet, so there is nothing to show as yours. Ask an ops person to add your Slack user ID "
             "(or your email) to the people list; everything else, like `/delivery status`, works already."
         )
@@ -93,8 +102,9 @@ def my_work_blocks(work: MyWork, tz: ZoneInfo) -> list[Block]:
 
 
 def mine_message(work: MyWork, tz: ZoneInfo) -> Reply:
-    title = f"{work.person.name}'s work" if work.person else "Your work"
-    blocks = [HeaderBlock(text=title[:150]), *my_work_blocks(work, tz),
+    title = f"{escape(work.person.name)}'s work" if work.person else "Your work"
+    header = escape_clipped(f"{work.person.name}'s work", 150) if work.person else title
+    blocks = [HeaderBlock(text=header), *my_work_blocks(work, tz),
               context("`/delivery status` for the whole portfolio")]
     if work.person is None:
         return Reply(text="You are not linked to anyone in the delivery portfolio yet.", blocks=blocks,

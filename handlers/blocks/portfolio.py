@@ -19,7 +19,7 @@ from handlers.blocks.common import (
     plural,
     time_token,
 )
-from handlers.blocks.health import service_health_line
+from handlers.blocks.health import service_health_line, service_summary
 
 # Room for the fixed blocks around the list of services needing attention.
 MAX_ATTENTION_ROWS = 40
@@ -108,7 +108,5 @@ def portfolio_status_message(status: PortfolioStatus, tz: ZoneInfo) -> Reply:
     if hidden > 0:
         blocks.append(mrkdwn_section(f"and {hidden} more services need attention."))
     blocks.append(context(f"As of {time_token(status.as_of)} · `/delivery help` for more"))
-    summary = "; ".join(
-        f"{v.customer_name}: {v.findings[0].reason if v.findings else v.health.label}" for v in shown[:3]
-    )
+    summary = "; ".join(service_summary(v) for v in shown[:3])
     return Reply(text=title + (f" {summary}." if summary else ""), blocks=blocks)

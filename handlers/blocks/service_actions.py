@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from store.changes.services import FlagNote
 from store.readmodels import ServiceCard
 
-from handlers.blocks.common import Reply, context, escape, mrkdwn_section
+from handlers.blocks.common import Reply, context, escape, mrkdwn_section, user_mention
 from handlers.ids import ActionId, BlockId, ServiceActionValue, ViewRef
 
 UPDATE_HEALTH_LABEL = "Update health"
@@ -27,7 +27,7 @@ def service_actions_blocks(card: ServiceCard, view: ViewRef) -> list[ActionsBloc
 
 def flag_note(note: FlagNote) -> Reply:
     """What the Customer Org channel reads: who flagged which service, and why."""
-    text = (f":triangular_flag_on_post: <@{note.flagged_by_slack_user_id}> flagged *{escape(note.label)}* "
+    text = (f":triangular_flag_on_post: {user_mention(note.flagged_by_slack_user_id)} flagged *{escape(note.label)}* "
             f"for the Customer Org: {escape(note.reason)}")
     command = f"{note.customer_name} {note.service_name}"
     return Reply(

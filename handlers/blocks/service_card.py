@@ -14,13 +14,14 @@ from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
     Reply,
-    clip,
     context,
     date_token,
     escape,
+    escape_clipped,
     fields_section,
     mrkdwn_section,
     time_token,
+    user_mention,
 )
 from handlers.blocks.deliverables import deliverable_row, deliverable_section, tally_line
 from handlers.blocks.health import HEALTH_EMOJI
@@ -61,7 +62,7 @@ def _health_text(card: ServiceCard) -> str:
     if view.override_reason is not None:
         until = f" until {time_token(view.override_expires_at)}" if view.override_expires_at else ""
         by = card.override_by
-        who = (f"<@{by.slack_user_id}>" if by and by.slack_user_id else escape(by.name) if by else "a lead")
+        who = user_mention(by.slack_user_id, by.name) if by else "a lead"
         lines.append(f"_Set by {who}{until}: {escape(view.override_reason)} "
                      f"(rules say {view.computed_health.label})_")
     if card.action_note:
@@ -79,7 +80,7 @@ def _milestones_text(card: ServiceCard, tz: ZoneInfo) -> str:
 
 
 def _ticket_line(t: TicketLine) -> str:
-    return (f"{':warning: ' if t.overdue else ''}{escape(t.title)} · {t.priority} · "
+    return (f"{':warning: ' if t.overdue else ''}{escape(t.title)} · {escape(t.priority)} · "
             f"{escape(t.owner.name) if t.owner else 'unassigned'} · due {time_token(t.due_at)}")
 
 
@@ -133,7 +134,7 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
     view = ViewRef(k=ViewKind.CARD, s=card.ref.service_id)
     team = ", ".join(escape(p.name) for p in card.team) or "—"
     blocks = [
-        HeaderBlock(text=clip(card.ref.label, 150)),
+        HeaderBlock(text=escape_clipped(card.ref.label, 150)),
         mrkdwn_section(_health_text(card)),
         *service_actions_blocks(card, view),
         fields_section([
@@ -153,7 +154,7 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
         context("`/delivery status` for the whole portfolio · `/delivery help` for more"),
     ]
     health = card.health.health.label if card.health else card.ref.status.value.capitalize()
-    return Reply(text=f"{card.ref.label}: {health}. Deliverables {tally_line(card.tally)}.", blocks=blocks,
+    return Reply(text=f"{escape(card.ref.label)}: {health}. Deliverables {tally_line(card.tally)}.", blocks=blocks,
                  view=view, shows=frozenset({("service", card.ref.service_id)}))
 
 
@@ -161,7 +162,7 @@ def choices_message(lookup: ServiceLookup) -> Reply:
     query = escape(lookup.query)
     buttons = [
         ButtonElement(
-            text=clip(ref.label, 75),
+            text=escape_clipped(ref.label, 75),
             action_id=f"{ActionId.OPEN_SERVICE.value}:{ref.service_id}",
             value=OpenServiceValue(service_id=ref.service_id).model_dump_json(),
         )
@@ -170,7 +171,7 @@ def choices_message(lookup: ServiceLookup) -> Reply:
     lines = "\n".join(f"• {escape(ref.label)} ({ref.status.value})" for ref in lookup.choices)
     return Reply(
         shareable=False,
-        text=f"Several services match '{lookup.query}'.",
+        text=f"Several services match '{query}'.",
         blocks=[
             mrkdwn_section(f"Several services match '{query}'. Which one?\n{lines}"),
             ActionsBlock(block_id=BlockId.SERVICE_CHOICES, elements=buttons[:25]),
@@ -185,6 +186,6 @@ def no_match_message(lookup: ServiceLookup) -> Reply:
     text = f"No service matches '{escape(lookup.query)}'.{hint}"
     return Reply(
         shareable=False,
-        text=f"No service matches '{lookup.query}'.",
+        text=f"No service matches '{escape(lookup.query)}'.",
         blocks=[mrkdwn_section(f":mag: {text}"), context("`/delivery status` lists the services that need attention")],
     )

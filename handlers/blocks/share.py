@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context
+from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, user_mention
 from handlers.ids import ActionId, BlockId, ShareValue
 
 
@@ -22,4 +22,4 @@ def with_share_button(reply: Reply, command_text: str) -> Reply:
 
 def shared_by(reply: Reply, user_id: str) -> Reply:
     blocks = reply.blocks[: MAX_MESSAGE_BLOCKS - 1]
-    return replace(reply, blocks=[*blocks, context(f"Shared by <@{user_id}>")])
+    return replace(reply, blocks=[*blocks, context(f"Shared by {user_mention(user_id)}")])

@@ -7,7 +7,7 @@ from datetime import datetime
 from store.digests import SubscriptionView
 from store.rules.schedule import schedule
 
-from handlers.blocks.common import Reply, context, mrkdwn_section, time_token
+from handlers.blocks.common import Reply, channel_mention, context, mrkdwn_section, time_token
 
 
 def _when(sub: SubscriptionView) -> str:
@@ -27,14 +27,15 @@ def note(text: str) -> Reply:
 def subscribed_message(sub: SubscriptionView, now: datetime) -> Reply:
     clear = " An all-clear is posted when there is nothing to report." if sub.all_clear else \
         " Nothing is posted on days with nothing to report."
-    return note(f":white_check_mark: <#{sub.channel_id}> gets the *{sub.digest}* digest {_when(sub)}."
-                f"{_next_run(sub, now)}{clear}")
+    return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets the *{sub.digest}* digest "
+                f"{_when(sub)}.{_next_run(sub, now)}{clear}")
 
 
 def subscriptions_message(subs: list[SubscriptionView], now: datetime) -> Reply:
     if not subs:
         return note("No channel gets a digest yet. In a channel, type `/delivery subscribe at-risk` (leads and ops).")
-    rows = [f"• <#{s.channel_id}>: *{s.digest}* {_when(s)}{' · all-clear' if s.all_clear else ''}" for s in subs]
+    rows = [f"• {channel_mention(s.channel_id)}: *{s.digest}* {_when(s)}{' · all-clear' if s.all_clear else ''}"
+            for s in subs]
     text = "*Digest subscriptions*\n" + "\n".join(rows[:60])
     if len(rows) > 60:
         text += f"\nand {len(rows) - 60} more"

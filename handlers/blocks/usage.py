@@ -34,5 +34,5 @@ def usage_message(problem: str | None = None) -> Reply:
         mrkdwn_section(lines),
         context("Answers are only visible to you."),
     ]
-    text = f"{problem} Try /delivery status." if problem else "Delivery bot: /delivery status, /delivery help"
+    text = f"{escape(problem)} Try /delivery status." if problem else "Delivery bot: /delivery status, /delivery help"
     return Reply(text=text, blocks=blocks, shareable=False)

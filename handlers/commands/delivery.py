@@ -28,7 +28,7 @@ from handlers.blocks.share import with_share_button
 from handlers.blocks.usage import usage_message
 from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import UsageError, parse_command
-from handlers.errors import report_error
+from handlers.errors import Requester, report_failure
 from handlers.received import seconds_since_received
 from store.workspace import Workspace
 
@@ -79,4 +79,4 @@ def send_late_answer(respond: Respond, command: str, answering: Future) -> None:
         reply = answering.result()
         respond(response_type="ephemeral", replace_original=True, text=reply.text, blocks=reply.block_dicts())
     except Exception as error:
-        report_error(error, {"command": command}, None, {"respond": respond})
+        report_failure(error, {"command": command}, Requester(user_id=None, respond=respond))

@@ -162,7 +162,15 @@ def _subscribe_option(word: str) -> dict:
         raise UsageError(f"{problem}.") from None
 
 
+# Slack sends a few thousand characters at most; nothing the bot answers to is longer than this, and
+# longer text is refused before any work (matching a name against every service, say) is done.
+MAX_COMMAND_CHARS = 2000
+
+
 def parse_command(text: str) -> DeliveryCommand:
+    if len(text or "") > MAX_COMMAND_CHARS:
+        raise UsageError(f"That is {len(text):,} characters after `/delivery`; a command takes at most "
+                         f"{MAX_COMMAND_CHARS:,}. Type a command and a short name, for example `/delivery status Delta`.")
     words = (text or "").strip().split(maxsplit=1)
     head = words[0].lower() if words else ""
     argument = words[1].strip() if len(words) > 1 else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digests.kinds import DigestKind
 from digests.schedules import DEFAULTS
-from handlers.blocks.common import Reply
+from handlers.blocks.common import Reply, channel_mention, escape
 from handlers.blocks.subscriptions import note, subscribed_message, subscriptions_message
 from handlers.commands.answers_base import CommandRequest
 from store.changes import ChangeRefused
@@ -24,7 +24,7 @@ def subscribe_answer(request: CommandRequest) -> Reply:
             actor_slack_user_id=request.user_id,
         )
     except ChangeRefused as refused:
-        return note(f"Only {refused.who_can} can subscribe a channel to a digest. Nothing was changed.")
+        return note(f"Only {escape(refused.who_can)} can subscribe a channel to a digest. Nothing was changed.")
     return subscribed_message(sub, request.workspace.clock.now())
 
 
@@ -34,10 +34,11 @@ def unsubscribe_answer(request: CommandRequest) -> Reply:
         removed = request.workspace.change(unsubscribe, digest=digest, channel_id=request.channel_id,
                                            actor_slack_user_id=request.user_id)
     except ChangeRefused as refused:
-        return note(f"Only {refused.who_can} can unsubscribe a channel. Nothing was changed.")
+        return note(f"Only {escape(refused.who_can)} can unsubscribe a channel. Nothing was changed.")
     if not removed:
-        return note(f"<#{request.channel_id}> was not subscribed to the {digest} digest; nothing to stop.")
-    return note(f"<#{request.channel_id}> no longer gets the {digest} digest.")
+        return note(f"{channel_mention(request.channel_id)} was not subscribed to the {digest} digest; "
+                    "nothing to stop.")
+    return note(f"{channel_mention(request.channel_id)} no longer gets the {digest} digest.")
 
 
 def subscriptions_answer(request: CommandRequest) -> Reply:

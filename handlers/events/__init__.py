@@ -3,7 +3,8 @@
 from slack_bolt import App
 
 from handlers.events.app_home import publish_home
+from handlers.errors import guarded
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(publish_home)
+    app.event("app_home_opened")(guarded(publish_home))

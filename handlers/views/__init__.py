@@ -7,10 +7,11 @@ from handlers.views.block_deliverable import submit_block
 from handlers.views.flag_service import submit_flag
 from handlers.views.service_health import submit_health
 from handlers.views.resolve_ticket import submit_resolve
+from handlers.errors import guarded
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.BLOCK_DELIVERABLE.value)(submit_block)
-    app.view(CallbackId.SERVICE_HEALTH.value)(submit_health)
-    app.view(CallbackId.FLAG_SERVICE.value)(submit_flag)
-    app.view(CallbackId.RESOLVE_TICKET.value)(submit_resolve)
+    app.view(CallbackId.BLOCK_DELIVERABLE.value)(guarded(submit_block))
+    app.view(CallbackId.SERVICE_HEALTH.value)(guarded(submit_health))
+    app.view(CallbackId.FLAG_SERVICE.value)(guarded(submit_flag))
+    app.view(CallbackId.RESOLVE_TICKET.value)(guarded(submit_resolve))

@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.deliverable_moves import apply_move
+from handlers.errors import read_value
 from handlers.rerender import Origin
 from handlers.ids import BlockModalMeta, CallbackId, DeliverableMoveValue, InputId
 from store.clock import local_today
@@ -64,9 +65,10 @@ def submit_block(ack: Ack, body: dict, view: dict, client: WebClient, context: B
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    meta = read_value(BlockModalMeta, view.get("private_metadata"), "form")
     if refused_when_busy(ack, context, InputId.BLOCK_REASON):
         return
     ack()
-    meta = BlockModalMeta.model_validate_json(view["private_metadata"])
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    after_ack(body, apply_move, client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until)
+    after_ack(body, apply_move, client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until,
+              client=client)

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.blocks.service_actions import flag_note
+from handlers.errors import read_value
 from handlers.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin, tell
 from handlers.service_changes import change_service, modal_meta, origin_of, show_change
@@ -77,12 +78,12 @@ def submit_flag(ack: Ack, body: dict, view: dict, client: WebClient, context: Bo
     if not reason:
         ack(response_action="errors", errors={InputId.FLAG_REASON.value: REASON_MISSING})
         return
+    meta = read_value(ServiceModalMeta, view.get("private_metadata"), "form")
     if refused_when_busy(ack, context, InputId.FLAG_REASON):
         return
     ack()
-    meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
     after_ack(body, apply_flag, client, context["workspace"], origin_of(meta, body["user"]["id"]), meta, reason,
-              customer_org_channel(context))
+              customer_org_channel(context), client=client)
 
 
 def apply_flag(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta, reason: str,

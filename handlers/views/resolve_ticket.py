@@ -10,6 +10,7 @@ from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
+from handlers.errors import read_value
 from handlers.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
 from handlers.rerender import Origin
 from handlers.ticket_changes import apply_ticket_action
@@ -46,9 +47,9 @@ def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context:
     if not note:
         ack(response_action="errors", errors={InputId.RESOLUTION_NOTE.value: NOTE_MISSING})
         return
+    meta = read_value(ResolveModalMeta, view.get("private_metadata"), "form")
     if refused_when_busy(ack, context, InputId.RESOLUTION_NOTE):
         return
     ack()
-    meta = ResolveModalMeta.model_validate_json(view["private_metadata"])
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    after_ack(body, apply_ticket_action, client, context["workspace"], origin, meta.action, note=note)
+    after_ack(body, apply_ticket_action, client, context["workspace"], origin, meta.action, note=note, client=client)

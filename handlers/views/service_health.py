@@ -20,8 +20,9 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
-from handlers.blocks.common import clip, escape
+from handlers.blocks.common import clip, escape, escape_clipped
 from handlers.blocks.health import HEALTH_EMOJI
+from handlers.errors import read_value
 from handlers.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin
 from handlers.service_changes import change_service, modal_meta, origin_of, show_change
@@ -100,7 +101,7 @@ def health_modal(value: ServiceActionValue, origin: Origin, card: ServiceCard, t
             InputBlock(block_id=InputId.HEALTH_ACTION.value, label="Action taken", optional=True,
                        hint="Becomes the service's latest action; leave empty to keep the current one.",
                        element=PlainTextInputElement(action_id=VALUE, max_length=MAX_TEXT,
-                                                     placeholder=clip(f"Now: {card.action_note}", 150)
+                                                     placeholder="Now: " + escape_clipped(card.action_note, 145)
                                                      if card.action_note else None)),
             InputBlock(block_id=InputId.HEALTH_EXPIRES.value, label="Override until", optional=True,
                        hint="Required unless you clear the override: the last day it shows.",
@@ -147,11 +148,11 @@ def submit_health(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    meta = read_value(ServiceModalMeta, view.get("private_metadata"), "form")
     if refused_when_busy(ack, context, InputId.HEALTH_CHOICE):
         return
     ack()
-    meta = ServiceModalMeta.model_validate_json(view["private_metadata"])
-    after_ack(body, apply_health, client, workspace, origin_of(meta, body["user"]["id"]), meta, form)
+    after_ack(body, apply_health, client, workspace, origin_of(meta, body["user"]["id"]), meta, form, client=client)
 
 
 def apply_health(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta,

@@ -22,6 +22,9 @@ FUZZY_CUTOFF = 80
 CLEAR_LEAD = 5
 MAX_CHOICES = 8
 MAX_SUGGESTIONS = 3
+# Fuzzy scoring costs the query's length times each name's: past this many characters only the
+# start of a query is scored (no name is this long), so a lookup stays bounded whatever is typed.
+MAX_FUZZY_QUERY = 200
 # Candidates whose folded names (and, apart, whose fuzzy pieces) are remembered: a few
 # 10,000-service portfolios. Past that the least recently used are folded again when next seen.
 CANDIDATE_CACHE_SIZE = 1 << 15
@@ -87,7 +90,7 @@ def match(query: str, candidates: Sequence[Candidate]) -> Match:
         return _decided(exact)
     if inside:
         return _decided(inside)
-    return _fuzzy(wanted, candidates)
+    return _fuzzy(wanted[:MAX_FUZZY_QUERY], candidates)
 
 
 def _decided(ids: list[int]) -> Match:
