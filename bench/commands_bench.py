@@ -26,15 +26,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchlib import RESULTS, machine_line, scratch_postgres, write_section
+from rawsql import Statement, capture, explain, one_line, time_alone
+from serve_rss import measure_serve_rss
 from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine, text
 
@@ -43,15 +46,12 @@ from bot.garbage_collection import settle_after_startup
 from bot.local import LOCAL_TOKEN, _listener_errors, signed_headers, slash_command_form
 from bot.settings import load_settings
 from digests.builders import build_digest
-from handlers.commands.delivery import WORKING_ON_IT
 from digests.kinds import DigestKind
+from handlers.commands.delivery import WORKING_ON_IT
 from store.clock import FixedClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
 from store.schema import upgrade
-from benchlib import RESULTS, machine_line, scratch_postgres, write_section
-from rawsql import Statement, capture, explain, one_line, time_alone
-from serve_rss import measure_serve_rss
 
 TEAM = "T0BENCH"
 SECRET = "bench-signing-secret-not-used-anywhere"
@@ -76,7 +76,8 @@ def parse_args() -> argparse.Namespace:
 
 def databases() -> list[tuple[str, str]]:
     """(name, kind) of each database to run on: SQLite always, PostgreSQL when a server is given."""
-    return [("SQLite", "sqlite")] + ([("PostgreSQL", "postgres")] if os.environ.get("DELIVERY_TEST_POSTGRES_URL") else [])
+    postgres = [("PostgreSQL", "postgres")] if os.environ.get("DELIVERY_TEST_POSTGRES_URL") else []
+    return [("SQLite", "sqlite"), *postgres]
 
 
 @contextmanager
@@ -279,7 +280,8 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
              f"less. The app is built, then the garbage collector set as `serve` sets it "
              f"(bot/garbage_collection.py). The loader refreshes kept health and the engagement tallies as of "
              f"the clock the commands run at, as the scheduler keeps them (store/aggregates); the deliverable "
-             f"counts are kept by triggers. One warm-up run (whose SQL is captured), then {args.repeat} timed runs, or fewer "
+             f"counts are kept by triggers. One warm-up run (whose SQL is captured), then {args.repeat} "
+             f"timed runs, or fewer "
              f"(n shown) once a command has taken {args.budget:g} s. \"Raw SQL\" replays the captured "
              f"statements with their parameters on a bare DBAPI connection (no ORM, no Bolt, no rendering), "
              f"fetching every row, as many times; \"× raw SQL\" is the command's median over that median. "
@@ -312,7 +314,8 @@ def run_worker(kind: str, size: int, args: argparse.Namespace, *, largest: bool)
     """Each database and size in a process of its own, as a server's worker is: in one long-lived
     process the later cases ran slower (PostgreSQL at 10,000 services, run last, by up to 1.6×)."""
     command = [sys.executable, __file__, "--worker", f"{kind}:{size}", "--repeat", str(args.repeat),
-               "--budget", str(args.budget)] + (["--largest"] if largest else []) + (["--no-serve"] if args.no_serve else [])
+               "--budget", str(args.budget), *(["--largest"] if largest else []),
+               *(["--no-serve"] if args.no_serve else [])]
     found = None
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as worker:
         for line in worker.stdout:

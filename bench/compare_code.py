@@ -59,6 +59,7 @@ def work(args: argparse.Namespace) -> None:
     root = Path(args.code[0]).resolve()
     sys.path[:0] = [str(root), str(root / "bench")]
     import commands_bench
+
     from store.db import make_engine
 
     commands_bench.TEAM = args.team
@@ -89,7 +90,8 @@ def main() -> None:
                        "--team", args.team, "--commands", args.commands, "--repeat", str(args.repeat)]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             timings = json.loads(done.stdout.strip().splitlines()[-1])
-            figures = " | ".join(f"{label}: median {t['median']:.1f} p95 {t['p95']:.1f}" for label, t in timings.items())
+            figures = " | ".join(f"{label}: median {t['median']:.1f} p95 {t['p95']:.1f}"
+                                 for label, t in timings.items())
             print(f"round {round_} {code}: {figures}", flush=True)
 
 

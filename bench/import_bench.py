@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import RESULTS, machine_line, scratch_postgres, write_section
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,6 @@ from store.context import QueryContext
 from store.db import make_engine
 from store.io import import_path
 from store.schema import upgrade
-from benchlib import RESULTS, machine_line, scratch_postgres, write_section
 
 TICKETS = 100_000
 CUSTOMERS, PEOPLE, SERVICES = 200, 50, 400

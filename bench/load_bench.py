@@ -56,29 +56,39 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import requests
-
 from benchlib import RESULTS, write_section
+from fake_slack import RESPONSE_URL_METHOD, FakeSlack
 from load_data import TEAM, Fixtures, Target, check_changes, fixtures, prepared_database, snapshot
 from load_report import (
-    BEGIN, CLICK, COMMANDS, END, already_once, answer_delays, latency_rows, response_delays, run_block, section,
-    serve_defaults, server_errors,
+    BEGIN,
+    CLICK,
+    COMMANDS,
+    END,
+    already_once,
+    answer_delays,
+    latency_rows,
+    response_delays,
+    run_block,
+    section,
+    serve_defaults,
+    server_errors,
 )
-from fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from served_app import app_environment, free_port, stop_process
+from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
+
 from handlers.after_ack import BUSY_TEXT
 from handlers.commands.delivery import WORKING_ON_IT
 from handlers.ids import ActionId, DeliverableMoveValue, ViewKind, ViewRef
-from served_app import app_environment, free_port, stop_process
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from store.db import make_engine
 from store.rules.transitions import Move
 
@@ -317,7 +327,7 @@ class Load:
 def drain(load: Load, seconds: float) -> tuple[list[str], float]:
     """Wait until every acknowledged click's and deferred command's response_url post arrived and
     posts stop coming."""
-    acked = [name for c in load.clicks for name, s in zip(c.names, c.statuses) if s == 200]
+    acked = [name for c in load.clicks for name, s in zip(c.names, c.statuses, strict=True) if s == 200]
     acked += [r.name for r in load.results if r.deferred]
     started = time.perf_counter()
     deadline, last, still = started + seconds, -1, 0.0

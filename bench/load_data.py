@@ -10,11 +10,11 @@ import shutil
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from benchlib import scratch_postgres
 from sqlalchemy import Engine, text
@@ -151,7 +151,7 @@ def check_changes(engine: Engine, before: Snapshot, load) -> tuple[list[str], di
         stats["double clicks"] += len(click.names) > 1
         if acked:
             stats["acknowledged clicks"] += 1
-            acked_names = [name for name, s in zip(click.names, click.statuses) if s == 200]
+            acked_names = [name for name, s in zip(click.names, click.statuses, strict=True) if s == 200]
             if unchanged and not rows_for and all(name in told_busy for name in acked_names):
                 stats["refused as busy, nothing changed"] += 1
                 continue

@@ -56,7 +56,7 @@ def response_delays(load) -> list[float]:
     delays = []
     with load.fake.lock:
         for click in load.clicks:
-            for name, status, sent in zip(click.names, click.statuses, click.sent):
+            for name, status, sent in zip(click.names, click.statuses, click.sent, strict=True):
                 posts = load.fake.posts.get(name)
                 if status == 200 and posts:
                     delays.append((posts[0][0] - sent) * 1000)
@@ -97,7 +97,8 @@ def code_version() -> str:
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     if head.returncode != 0:
         marker = ROOT / "EXPORTED_FROM"
-        return (f"an export of commit {marker.read_text().strip()}" if marker.exists() else f"{ROOT} (not a git checkout)")
+        return (f"an export of commit {marker.read_text().strip()}" if marker.exists()
+                else f"{ROOT} (not a git checkout)")
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip()
     return f"the working tree at {head.stdout.strip()}" + (" with uncommitted changes" if dirty else "")
@@ -123,13 +124,15 @@ change after. Checks: every answer 200 within 3 s, no 5xx, no error in the serve
 database every acknowledged click applied exactly once (status, version, one audit row with the right from/to and
 actor) or, when the server was too busy to take it, refused with nothing changed and the person told so (a
 response_url post saying so), and no other change. Refusals are counted: shedding work is how the server keeps
-acknowledging and keeps its queue short enough to finish on a graceful stop. One run per database, size and server shape below; a new run replaces its own."""
+acknowledging and keeps its queue short enough to finish on a graceful stop. One run per database, size and server
+shape below; a new run replaces its own."""
 
 
 def run_block(args, fx, elapsed, rows, statuses, delays, stats, missing, problems, log_errors, drain_s,
               workers, threads, command, loadavg, answers=(), commands=0, busy_commands=0) -> tuple[str, str]:
     """This run's key and its markdown, between its own markers inside the section."""
-    key = f"{args.database}-{fx.services}-w{workers}t{threads}-c{args.clients}" + (f"-think{args.think:g}" if args.think else "")
+    think = f"-think{args.think:g}" if args.think else ""
+    key = f"{args.database}-{fx.services}-w{workers}t{threads}-c{args.clients}{think}"
     total = rows[-1]
     five = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
     database = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[args.database]

@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import requests
-
-from bot.local import signed_headers, slash_command_form
 from fake_slack import FakeSlack
 from served_app import SIGNING_SECRET, served
+
+from bot.local import signed_headers, slash_command_form
 
 ROUNDS = 3
 

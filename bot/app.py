@@ -50,12 +50,12 @@ def web_client(settings: Settings, token: str | None) -> WebClient:
 def slack_credentials(settings: Settings, purpose: str) -> SlackCredentials:
     if settings.oauth_enabled:
         # Each workspace's bot token comes from its installation, not from the environment.
-        settings.require("slack_signing_secret", purpose=purpose)
-        return SlackCredentials(bot_token="", signing_secret=settings.slack_signing_secret.get_secret_value())
-    settings.require("slack_bot_token", "slack_signing_secret", purpose=purpose)
+        return SlackCredentials(bot_token="",
+                                signing_secret=settings.required_value("slack_signing_secret", purpose=purpose))
+    # Keyword arguments are evaluated in order: a missing bot token is named before the signing secret.
     return SlackCredentials(
-        bot_token=settings.slack_bot_token.get_secret_value(),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        bot_token=settings.required_value("slack_bot_token", purpose=purpose),
+        signing_secret=settings.required_value("slack_signing_secret", purpose=purpose),
     )
 
 
@@ -105,9 +105,10 @@ def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Cl
     """
     client = web_client(settings, None)
     installations = installation_store(settings, engine)
-    client_secret = settings.slack_client_secret.get_secret_value()
+    client_id = settings.required_value("slack_client_id", purpose="the OAuth install flow")
+    client_secret = settings.required_value("slack_client_secret", purpose="the OAuth install flow")
     oauth_settings = OAuthSettings(
-        client_id=settings.slack_client_id,
+        client_id=client_id,
         client_secret=client_secret,
         scopes=settings.scopes,
         user_scopes=[],
@@ -123,10 +124,13 @@ def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Cl
     # cache (per bot token) saves an auth.test per request, while the installation is still
     # looked up every time, so an uninstalled team is refused at once.
     authorize = InstallationStoreAuthorize(
-        logger=log, installation_store=installations, client_id=settings.slack_client_id,
+        logger=log, installation_store=installations, client_id=client_id,
         client_secret=client_secret, client=client, cache_enabled=True,
     )
-    app = App(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings, authorize=authorize,
+    app = App(client=client, signing_secret=signing_secret, oauth_settings=oauth_settings,
+              # Bolt takes an Authorize instance (App.__init__ checks isinstance), but annotates a
+              # Callable returning AuthorizeResult where Authorize.__call__ returns it Optional.
+              authorize=authorize,  # type: ignore[arg-type]  # Bolt's annotation omits Authorize
               name="delivery-bot", listener_executor=executor)
     # app_uninstalled / tokens_revoked delete the team's installation (when the app subscribes to them).
     app.enable_token_revocation_listeners()

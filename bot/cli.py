@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
 from digests.kinds import DigestKind
@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--explain", action="store_true", help="say how each figure in the answer is computed")
     ask.add_argument("text", nargs="*", help="what you would type after /delivery")
 
-    for name, help_text in (("serve", "serve HTTP mode for Slack"), ("run", "Socket Mode if SLACK_APP_TOKEN is set, else HTTP")):
+    for name, help_text in (("serve", "serve HTTP mode for Slack"),
+                            ("run", "Socket Mode if SLACK_APP_TOKEN is set, else HTTP")):
         server = sub.add_parser(name, help=help_text)
         server.add_argument("--port", type=int, default=None, help="listen port (default PORT or 3000)")
         server.add_argument("--host", default="0.0.0.0", help="listen address (default 0.0.0.0)")
@@ -91,8 +92,10 @@ def _instant(text: str):
 
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO-8601 instant like 2026-11-23T08:31:00-05:00")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO-8601 instant like 2026-11-23T08:31:00-05:00"
+        ) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -240,8 +243,7 @@ def _bot_client(settings: Settings, engine, team_id: str, purpose: str):
         if team_id != settings.delivery_team_id:
             raise CliFailure(f"SLACK_BOT_TOKEN is the bot of {settings.delivery_team_id} (DELIVERY_TEAM_ID), "
                              f"not of {team_id}: posting for other teams needs the OAuth install flow")
-        settings.require("slack_bot_token", purpose=purpose)
-        return web_client(settings, settings.slack_bot_token.get_secret_value())
+        return web_client(settings, settings.required_value("slack_bot_token", purpose=purpose))
     from bot.workspaces import bot_token, installation_store
 
     token = bot_token(installation_store(settings, engine), team_id)
@@ -383,6 +385,8 @@ def _send_now(client, workspace, args) -> int:
     from digests.builders import build_digest
 
     reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user, all_clear=True)
+    if reply is None:  # all_clear=True always gives a message
+        raise RuntimeError(f"the {args.kind} digest built no message although all_clear was asked for")
     try:
         posted = client.chat_postMessage(channel=args.channel, text=reply.text, blocks=reply.block_dicts())
     except SlackApiError as failure:

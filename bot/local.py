@@ -11,17 +11,17 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 from urllib.parse import urlencode
 
-from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.app import SlackCredentials, create_app
 from bot.settings import Settings
+from bot.slack_gate import bolt_request
 from handlers.errors import ERRORS_LOGGER
 from store.clock import Clock
 
@@ -82,10 +82,13 @@ def slash_command_form(*, text: str, user_id: str, team_id: str) -> bytes:
 
 def signed_headers(secret: str, body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    if signature is None:  # only without a timestamp
+        raise ValueError("no signature for a request without a timestamp")
     return {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
+        "x-slack-signature": signature,
     }
 
 
@@ -100,7 +103,7 @@ def ask(settings: Settings, text: str, *, user_id: str = LOCAL_USER, engine: Eng
     )
     body = slash_command_form(text=text, user_id=user_id, team_id=settings.delivery_team_id)
     with _listener_errors() as errors:
-        response = app.dispatch(BoltRequest(body=body.decode(), headers=signed_headers(secret, body)))
+        response = app.dispatch(bolt_request(body.decode(), signed_headers(secret, body)))
     payload = json.loads(response.body) if response.body else {}
     return LocalReply(
         status=response.status, text=payload.get("text", ""), blocks=payload.get("blocks", []), failed=errors.failed

@@ -14,8 +14,8 @@ installation, with that team's own bot token and in that team's own Workspace.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -43,8 +43,7 @@ class DigestTicker:
     """Sends one workspace's due digests with the one bot token (single-workspace mode)."""
 
     def __init__(self, settings: Settings, workspace: Workspace, lock: LeaderLock):
-        settings.require("slack_bot_token", purpose="the scheduler")
-        self.client = web_client(settings, settings.slack_bot_token.get_secret_value())
+        self.client = web_client(settings, settings.required_value("slack_bot_token", purpose="the scheduler"))
         self.workspace = workspace
         self.lock = lock
         self.grace = timedelta(minutes=settings.delivery_digest_grace_minutes)
@@ -124,6 +123,7 @@ def _teams_to_refresh(settings: Settings, engine: Engine) -> Callable[[], list[W
 
 def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
     engine = make_engine(settings.database_url)
+    ticker: DigestTicker | TeamsDigestTicker
     if settings.oauth_enabled:
         ticker = TeamsDigestTicker(settings, engine, SystemClock(), LeaderLock(engine))
     else:

@@ -16,7 +16,6 @@ from bot.settings import Settings
 from bot.web import create_wsgi_app
 from store.db import make_engine
 
-
 KEEPALIVE_SECONDS = 75
 
 

@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     @field_validator("delivery_team_id")
     @classmethod
     def _team_id_shape(cls, value: str) -> str:
-        if not value or not value.isalnum() or not value[0] in "TE":
+        if not value or not value.isalnum() or value[0] not in "TE":
             raise ValueError(f"{value!r} is not a Slack team id (like T0123ABCD)")
         return value
 
@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _oauth_is_all_or_nothing(self) -> "Settings":
+    def _oauth_is_all_or_nothing(self) -> Settings:
         if (self.slack_client_id is None) != (self.slack_client_secret is None):
             missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
             raise ValueError(
@@ -152,6 +152,16 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, name) is None:
                 raise SettingsError(f"{name.upper()} is not set: {purpose} needs it")
+
+    def required_value(self, name: str, *, purpose: str) -> str:
+        """The text of setting `name` (a secret's value for a secret); SettingsError naming it when unset."""
+        self.require(name, purpose=purpose)
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, str):
+            return value
+        raise TypeError(f"{name} is not a text setting")
 
 
 def load_settings(**overrides) -> Settings:

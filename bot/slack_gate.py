@@ -14,10 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("delivery.web")
@@ -78,11 +81,27 @@ def signed_request(verifier: SignatureVerifier, environ: dict, headers: dict) ->
     text = check_signature(verifier, body, headers.get("x-slack-request-timestamp"),
                            headers.get("x-slack-signature"))
     try:
-        request = BoltRequest(body=text, query=environ.get("QUERY_STRING", ""), headers=headers)
+        request = bolt_request(text, headers, environ.get("QUERY_STRING", ""))
     except Exception as error:  # what Bolt's parser raises for a body it cannot read: JSON, payload=
         raise Refusal(400, f"signed body could not be parsed ({type(error).__name__})") from None
     if not isinstance(request.body, dict):
         raise Refusal(400, "signed body is not an object")
+    return request
+
+
+def bolt_request(text: str, headers: Mapping[str, str | Sequence[str]], query: str = "") -> BoltRequest:
+    """Bolt's request for a raw body, read as Slack meant it.
+
+    Bolt takes any form body with "payload" anywhere in it for an interactivity payload, and one
+    without a `payload` field then reads as empty: `/delivery status Payload Analytics` would find
+    no listener, and Slack would show an error. Such a form is read field by field here instead.
+    """
+    request = BoltRequest(body=text, query=query, headers=dict(headers))
+    if request.body == {} and text and request.content_type != "application/json":
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        if fields and "payload" not in fields:
+            request.body = fields
+            request.context = build_context(BoltContext(), fields)
     return request
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from itertools import zip_longest
 from datetime import datetime, timezone
+from itertools import zip_longest
 from typing import Any
 
 __all__ = ["mrkdwn_to_plain", "render_message"]

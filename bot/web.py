@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -22,7 +22,8 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from bot.slack_gate import Refusal, dispatch, log as gate_log, signed_request
+from bot.slack_gate import Refusal, dispatch, signed_request
+from bot.slack_gate import log as gate_log
 from handlers.received import RECEIVED_AT_HEADER
 from store.db import database_reachable
 from store.schema import schema_state

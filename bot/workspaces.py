@@ -36,7 +36,8 @@ def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstalla
     # Imported here: only OAuth mode needs slack_sdk's SQLAlchemy stores (and their greenlet import).
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-    return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine, logger=log)
+    client_id = settings.required_value("slack_client_id", purpose="the OAuth install flow")
+    return SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:

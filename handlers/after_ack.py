@@ -24,9 +24,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Callable
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient

@@ -19,7 +19,8 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return ""
     minutes = int((now - moment).total_seconds() // 60)
-    fallback = "just now" if minutes < 1 else f"{minutes} minutes ago" if minutes < 120 else f"{minutes // 60} hours ago"
+    fallback = ("just now" if minutes < 1 else f"{minutes} minutes ago" if minutes < 120
+                else f"{minutes // 60} hours ago")
     return f" <!date^{int(moment.timestamp())}^{{ago}}|{fallback}>"
 
 

@@ -17,8 +17,9 @@ import inspect
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeGuard, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from slack_bolt import Ack, App, BoltResponse, Respond
@@ -70,7 +71,8 @@ def failure_text(error: BaseException, kind: object = None) -> str:
         log.warning("refused a request (%s): %s", kind, error)
         return error.sentence
     if store_unreachable(error):
-        log.warning("store unreachable (%s): %s", kind, str(error).splitlines()[0] if str(error) else type(error).__name__)
+        log.warning("store unreachable (%s): %s", kind,
+                    str(error).splitlines()[0] if str(error) else type(error).__name__)
         return UNREACHABLE_TEXT
     reference = uuid.uuid4().hex[:8]
     log.error("listener failed (ref %s, type %s)", reference, kind, exc_info=error)
@@ -109,7 +111,7 @@ class Requester:
             log.warning("could not tell %s: %s", self.user_id, error)
 
 
-def _can_respond(respond: Callable | None) -> bool:
+def _can_respond(respond: Callable | None) -> TypeGuard[Callable[..., object]]:
     """Bolt gives every listener a `Respond`, which fails when the request had no response_url."""
     return respond is not None and (not isinstance(respond, Respond) or bool(respond.response_url))
 

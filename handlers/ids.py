@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from store.readmodels_tickets import TicketGrouping
 from store.rules.transitions import Move
 
-
 # A row id or version as the database holds it (a signed 64-bit integer): a value outside that range
 # is refused when the button is read, not passed on to fail in the store.
 RowNumber = Annotated[int, Field(ge=0, le=2**63 - 1)]

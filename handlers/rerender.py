@@ -67,6 +67,8 @@ class Origin:
 def render_view(workspace: Workspace, view: ViewRef, viewer: str) -> tuple[Reply, str]:
     """The message a view shows now, and the command text that shows it again."""
     if view.k == ViewKind.CARD:
+        if view.s is None:
+            raise LookupError("a card view that names no service")
         card = workspace.read(service_card, service_id=view.s)
         return service_card_message(card, workspace.tz), f"status {card.ref.label}"
     if view.k == ViewKind.MINE:
@@ -109,10 +111,14 @@ def refresh_origin(client: WebClient, workspace: Workspace, origin: Origin, view
                              view={"type": "home", "blocks": home_blocks(workspace, origin.user_id)})
         return
     if origin.ephemeral:
+        if origin.response_url is None:
+            raise ValueError("an ephemeral message can only be replaced through its response_url")
         reply, text = render_view(workspace, view, origin.user_id)
         reply = with_share_button(reply, text)
         WebhookClient(origin.response_url).send(replace_original=True, text=reply.text, blocks=reply.block_dicts())
         return
+    if origin.channel_id is None or origin.ts is None:
+        raise ValueError("a posted message can only be updated by its channel and ts")
     posted = workspace.read(message_at, channel_id=origin.channel_id, ts=origin.ts)
     shown = ViewRef.model_validate_json(posted.view) if posted else view
     viewer = posted.viewer_slack_user_id if posted and posted.viewer_slack_user_id else origin.user_id

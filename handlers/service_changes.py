@@ -6,7 +6,8 @@ refused) and the modals' submissions (which apply).
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from slack_sdk import WebClient
 

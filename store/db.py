@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, Table, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 def normalise_url(url: str) -> str:
@@ -76,6 +76,17 @@ def _is_memory(dbapi_connection) -> bool:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def mapped_table(model: type[DeclarativeBase]) -> Table:
+    """The Table a model is mapped to, for Core statements (executemany inserts and deletes).
+
+    Declarative types `__table__` as any FromClause; every model here maps exactly one Table.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a single Table")
+    return table
 
 
 def database_reachable(engine: Engine) -> bool:
@@ -149,7 +160,9 @@ class DatabaseUnavailable(Exception):
 def where(engine: Engine) -> str:
     """The database, for people: SQLite's file, or PostgreSQL's URL without its password."""
     url = engine.url
-    return url.database or ":memory:" if url.drivername.startswith("sqlite") else url.render_as_string(hide_password=True)
+    if url.drivername.startswith("sqlite"):
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
 
 
 def check_reachable(engine: Engine, *, writable: bool) -> None:

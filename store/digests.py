@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, tuple_, union, update
 from sqlalchemy.orm import Session
 
-from store.changes import ChangeRefused
+from store.changes import ChangeRefused, rows_matched
 from store.changes.actors import actor_person
 from store.context import QueryContext
 from store.enums import Role
@@ -83,19 +83,19 @@ def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: s
 def unsubscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str,
                 actor_slack_user_id: str | None = None) -> bool:
     _require_lead_or_ops(session, ctx, actor_slack_user_id)
-    removed = session.execute(delete(DigestSubscription).where(
+    removed = rows_matched(session.execute(delete(DigestSubscription).where(
         DigestSubscription.team_id == ctx.team_id, DigestSubscription.digest == digest,
         DigestSubscription.channel_id == channel_id,
-    )).rowcount
+    )))
     return removed > 0
 
 
 def set_personal_digest(session: Session, ctx: QueryContext, *, slack_user_id: str, enabled: bool) -> bool | None:
     """Turn someone's personal digest on or off; None when they are not linked to a Person."""
-    changed = session.execute(
+    changed = rows_matched(session.execute(
         update(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
         .values(personal_digest=enabled)
-    ).rowcount
+    ))
     return enabled if changed else None
 
 
@@ -103,7 +103,8 @@ def personal_recipients(session: Session, ctx: QueryContext) -> list[Recipient]:
     rows = session.execute(select(Person.id, Person.slack_user_id, Person.slack_tz).where(
         Person.team_id == ctx.team_id, Person.personal_digest.is_(True), Person.slack_user_id.is_not(None),
     ).order_by(Person.id))
-    return [Recipient(person_id=pid, slack_user_id=uid, timezone=tz) for pid, uid, tz in rows]
+    # The query already leaves out people with no Slack user id; the check tells the type checker.
+    return [Recipient(person_id=pid, slack_user_id=uid, timezone=tz) for pid, uid, tz in rows if uid is not None]
 
 
 def teams_with_digests(session: Session) -> list[str]:

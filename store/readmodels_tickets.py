@@ -103,11 +103,11 @@ class TicketReport(ReadModel):
     @property
     def change(self) -> FlowChange:
         this, last = self.this_week, self.last_week
-        averages = (this.avg_resolution_hours, last.avg_resolution_hours)
+        this_hours, last_hours = this.avg_resolution_hours, last.avg_resolution_hours
         return FlowChange(
             opened=this.opened - last.opened,
             resolved=this.resolved - last.resolved,
-            avg_resolution_hours=None if None in averages else averages[0] - averages[1],
+            avg_resolution_hours=None if this_hours is None or last_hours is None else this_hours - last_hours,
         )
 
     @property

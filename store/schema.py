@@ -60,7 +60,10 @@ def _scripts() -> ScriptDirectory:
 @cache
 def head_revision() -> str:
     """The newest revision this code knows; read from the migration scripts once."""
-    return _scripts().get_current_head()
+    head = _scripts().get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migration scripts in {MIGRATIONS}: this installation of delivery-bot is incomplete")
+    return head
 
 
 @cache

@@ -7,9 +7,10 @@ operation rather than to the HTTP request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from store.readmodels import PortfolioStatus
 from store.rules.health import HealthThresholds
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass
@@ -39,15 +41,17 @@ class Workspace:
     def context(self) -> QueryContext:
         return QueryContext(team_id=self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits)
 
-    def read(self, query: Callable[..., T], /, **arguments) -> T:
+    def read(self, query: Callable[Concatenate[Session, QueryContext, P], T], /,
+             *positional: P.args, **arguments: P.kwargs) -> T:
         """Run a `store.queries` function `query(session, context, **arguments)` in its own session."""
         with self.gate, self.sessions() as session:
-            return query(session, self.context(), **arguments)
+            return query(session, self.context(), *positional, **arguments)
 
-    def change(self, command: Callable[..., T], /, **arguments) -> T:
+    def change(self, command: Callable[Concatenate[Session, QueryContext, P], T], /,
+               *positional: P.args, **arguments: P.kwargs) -> T:
         """Run a `store.changes` function in one transaction: all of it commits, or none of it."""
         with self.gate, self.sessions.begin() as session:
-            return command(session, self.context(), **arguments)
+            return command(session, self.context(), *positional, **arguments)
 
     def refresh_kept(self, *, tallies: bool = True) -> bool:
         """Bring the engagement tallies and kept health up to date as of now: after bulk writes, and on

@@ -7,21 +7,20 @@ reason when it is unset. Each test gets its own PostgreSQL schema, dropped after
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from fake_slack import FakeSlack, fake_slack  # noqa: F401 (a fixture: imported to register it)
+from served_app import served
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support import POSTGRES_ENV, WEDNESDAY, load_demo_at, postgres_url
 
 from store.db import make_engine, make_sessionmaker, normalise_url
 from store.schema import upgrade
-from datetime import datetime, timezone
-
-from fake_slack import FakeSlack, fake_slack  # noqa: F401 (a fixture: imported to register it)
-from served_app import served
-from support import POSTGRES_ENV, WEDNESDAY, load_demo_at, postgres_url
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
 

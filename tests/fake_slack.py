@@ -34,9 +34,18 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-
 from fake_slack_methods import (  # noqa: F401 (re-exported: tests import them from here)
-    _TS_BASE_SECONDS, APP_ID, AUTH_TEST, BOT_ID, BOT_USER_ID, TEAM_ID, Headers, Json, WebApiMethods, _error, _token,
+    _TS_BASE_SECONDS,
+    APP_ID,
+    AUTH_TEST,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Headers,
+    Json,
+    WebApiMethods,
+    _error,
+    _token,
 )
 
 RESPONSE_URL_METHOD = "response_url"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
 
 import requests
-from sqlalchemy import Engine
-
 from conftest import temporary_database
 from served_app import SIGNING_SECRET, served
 from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
+from sqlalchemy import Engine
+from support import load_demo_at
+
 from store.db import make_engine
 from store.schema import upgrade
-from support import load_demo_at
 
 
 @dataclass

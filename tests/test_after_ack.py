@@ -14,14 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
+from served_demo import command, overflow_click, post, row_menu, served_demo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from test_changes_http import submission
 
 from bot.server import LISTENER_THREADS_PER_SERVER_THREAD
 from handlers.after_ack import AFTER_ACK_THREADS, BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, WorkQueue, after_ack
 from handlers.errors import friendly_text
-from served_demo import command, overflow_click, post, row_menu, served_demo
-from test_changes_http import submission
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
 

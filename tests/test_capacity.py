@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from bot.app import single_workspace
 from bot.settings import load_settings
@@ -25,7 +26,6 @@ from store.queries.capacity import MAX_SHOWN_PEOPLE, capacity_report, overloaded
 from store.readmodels import PersonRef
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import BillableBand, LoadState, billable_band, capacity_sort_key, load_state, service_load
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 OTHER_TEAM = "T0OTHER"
 

@@ -8,12 +8,12 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from conftest import DATABASE_KINDS
 from served_demo import DemoApp, command, overflow_click, post, row_menu, served_demo, share_in_channel
 from slack_signing import interactive_body, load_payload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
 

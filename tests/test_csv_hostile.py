@@ -16,18 +16,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import TEAM, UTC, WEDNESDAY
+from support import TEAM
+from test_import_export import EXAMPLES, counts, run_export, run_import, total_rows
 
-from store.context import QueryContext
-from store.demo.load import KEYED_TABLES
-from store.io import KINDS, SPECS, ImportRejected, export_folder, import_path
+from store.io import KINDS, SPECS, ImportRejected
 from store.io.formats import FORMULA_TRIGGERS, max_length, neutralise_formula, restore_formula
 from store.models import Appointment, Customer, Deliverable, Milestone, Person, Project, Service, Task, Ticket
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 PLAIN_NUMBERS = ("-5", "+5", "-1.5", "+0.25", "0", "12")
 # Values a person can type in Slack (or a sheet): every trigger, quotes a person typed in front of a
 # trigger, a plain number, other control characters, line breaks. None has surrounding spaces
@@ -56,23 +53,6 @@ FIXED = {  # valid values for the required columns that are not text
 }
 
 
-def run_import(engine, path, **options):
-    with Session(engine) as session, session.begin():
-        return import_path(session, CTX, path, **options)
-
-
-def run_export(engine, folder) -> dict[str, int]:
-    with Session(engine) as session:
-        return export_folder(session, CTX, folder)
-
-
-def total_rows(engine) -> int:
-    with Session(engine) as session:
-        return sum(session.scalar(select(func.count()).select_from(m)) for m in KEYED_TABLES)
-
-
-def counts(report) -> dict[str, tuple[int, int, int]]:
-    return {k: (c.new, c.updated, c.unchanged) for k, c in report.counts.items()}
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -119,7 +99,7 @@ def test_the_rule_is_a_bijection_that_leaves_nothing_runnable():
     values = ["".join(p) for n in range(5) for p in itertools.product(alphabet, repeat=n)]
     written = [neutralise_formula(v) for v in values]
     assert len(set(written)) == len(values), "two values would be written as the same cell"
-    assert all(restore_formula(w) == v for v, w in zip(values, written))
+    assert all(restore_formula(w) == v for v, w in zip(values, written, strict=True))
     assert not [w for w in written if is_risky(w)]
 
 

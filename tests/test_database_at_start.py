@@ -9,7 +9,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from test_cli import HEADLINE, run_cli
 
 SERVER_ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",

@@ -11,13 +11,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from support import TEAM, WEDNESDAY, load_demo_at
 
 from store.enums import DeliverableStatus, ServiceStatus
 from store.models import NO_DUE_DAY, Deliverable, DeliverableCount, Service
 from store.queries.health_signals import DONE_STATUSES
 from store.queries.portfolio import deliverable_tally
 from store.schema import MIGRATIONS, upgrade
-from support import TEAM, WEDNESDAY, load_demo_at
 
 OTHER_TEAM = "T0OTHER"
 

@@ -6,14 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from store.clock import current_week
+from store.context import QueryContext
 from store.demo import DemoRefused
 from store.enums import AppointmentKind, Health, Phase
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.portfolio import portfolio_status
-from store.context import QueryContext
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 NEW_YORK = ZoneInfo("America/New_York")
 MOMENTS = [
@@ -110,11 +110,13 @@ def test_people_have_their_slack_ids_and_active_service_counts(demo_engine):
 def test_loading_again_refreshes_without_duplicating(engine):
     load_demo_at(engine, WEDNESDAY)
     with Session(engine) as session:
-        before = {m.__name__: session.scalar(select(func.count()).select_from(m)) for m in (Service, Deliverable, Ticket)}
+        before = {m.__name__: session.scalar(select(func.count()).select_from(m))
+                  for m in (Service, Deliverable, Ticket)}
     later = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
     load_demo_at(engine, later)
     with Session(engine) as session:
-        after = {m.__name__: session.scalar(select(func.count()).select_from(m)) for m in (Service, Deliverable, Ticket)}
+        after = {m.__name__: session.scalar(select(func.count()).select_from(m))
+                 for m in (Service, Deliverable, Ticket)}
     assert after == before
     assert status(engine, later, UTC).health_counts[Health.AT_RISK] == 1
 

@@ -9,18 +9,18 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from served_app import app_environment
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from support import load_demo_at
 
 from bot.app import single_workspace
 from bot.settings import load_settings
 from digests.runner import run_due
 from handlers.commands.delivery import reply_for
-from served_app import app_environment
 from store.clock import FixedClock
 from store.digests import deliveries
 from store.models import Person
-from support import load_demo_at
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Monday 23 November 2026, 08:31 in New York (13:31 UTC): the at-risk digest (08:30) is due.
@@ -73,7 +73,8 @@ def test_a_run_missed_while_down_is_sent_late_within_the_grace_period_and_skippe
                      grace=timedelta(hours=2))
     assert posts_to(fake_slack, "C0OPS") == []
     assert any(label.startswith("at-risk -> C0OPS (2026-11-24)") for label in report.missed)
-    assert ledger(demo, tuesday_too_late)[next(k for k in ledger(demo, tuesday_too_late) if k.endswith("@2026-11-24") and k.startswith("sub:"))] == "missed"
+    rows = ledger(demo, tuesday_too_late)
+    assert rows[next(k for k in rows if k.endswith("@2026-11-24") and k.startswith("sub:"))] == "missed"
 
 
 def test_a_429_is_retried_after_retry_after_and_then_succeeds(demo, fake_slack):

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import jinja2
 import pytest
+from query_count import count_statements
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
 
 from bot.app import single_workspace
 from bot.settings import load_settings
@@ -20,7 +22,7 @@ from digests.kinds import DigestKind
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
 from handlers.ids import ActionId, DeliverableMoveValue, TicketActionValue, ViewKind, ViewRef
 from handlers.rerender import refresh_posted, render_view
-from query_count import count_statements
+from store.changes.deliverables import move_deliverable
 from store.clock import FixedClock, local_midnight
 from store.context import QueryContext
 from store.db import make_sessionmaker
@@ -33,11 +35,9 @@ from store.queries.health_signals import MAX_SHOWN_SERVICES, active_service_heal
 from store.queries.portfolio import portfolio_status
 from store.queries.posted import remember_message
 from store.queries.weekly import ENGAGEMENT_RULE, weekly_portfolio
-from store.changes.deliverables import move_deliverable
 from store.rules.capacity import LoadState
 from store.rules.transitions import Move
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY
 
 SIZES = {20: "T0SMALL", 300: "T0LARGE"}
 SYNTHETIC_USER = "U00000001"

@@ -10,6 +10,7 @@ from random import Random
 import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
+from support import TEAM, WEDNESDAY, load_demo_at
 
 from store.aggregates import engagement
 from store.aggregates.engagement import HORIZON, declining_from_tallies, refresh_engagement_tallies
@@ -19,7 +20,6 @@ from store.models import Appointment, EngagementCheckpoint, EngagementTally, Per
 from store.queries.health_signals import _sessions
 from store.rules.health import HealthThresholds
 from store.schema import upgrade
-from support import TEAM, WEDNESDAY, load_demo_at
 
 LIMITS = HealthThresholds()
 WINDOW = timedelta(days=LIMITS.engagement_window_days)
@@ -47,7 +47,8 @@ def refresh(engine, now, team_id: str = TEAM) -> bool:
     return refresh_engagement_tallies(make_sessionmaker(engine), team_id, now=now, limits=LIMITS)
 
 
-def session_row(team_id: str, service_id: int | None, person_id: int, starts_at, n: int, kind=AppointmentKind.CUSTOMER_SESSION):
+def session_row(team_id: str, service_id: int | None, person_id: int, starts_at, n: int,
+                kind=AppointmentKind.CUSTOMER_SESSION):
     return dict(team_id=team_id, key=f"t-{team_id}-{n}", person_id=person_id, service_id=service_id,
                 kind=kind, title="call", starts_at=starts_at, duration_minutes=30)
 
@@ -57,7 +58,8 @@ def add_random_sessions(engine, rng: Random, around, count: int, keep: set[int])
     start exactly on an edge; some internal, some with no service, some on inactive services. The
     services in `keep` are left as they are."""
     with Session(engine) as session, session.begin():
-        services = [sid for sid in session.scalars(select(Service.id).where(Service.team_id == TEAM)) if sid not in keep]
+        services = [sid for sid in session.scalars(select(Service.id).where(Service.team_id == TEAM))
+                    if sid not in keep]
         person = session.scalar(select(Person.id).where(Person.team_id == TEAM))
         rows = []
         for n in range(count):
@@ -129,7 +131,8 @@ CHANGES = {
     "to internal": lambda s, i: s.execute(update(Appointment).where(Appointment.id == i).values(
         kind=AppointmentKind.INTERNAL)),
     "other service": lambda s, i: s.execute(update(Appointment).where(Appointment.id == i).values(
-        service_id=s.scalar(select(Service.id).where(Service.team_id == TEAM, Service.id != s.get(Appointment, i).service_id)))),
+        service_id=s.scalar(select(Service.id).where(Service.team_id == TEAM,
+                                                     Service.id != s.get(Appointment, i).service_id)))),
     "orm edit": lambda s, i: setattr(s.get(Appointment, i), "starts_at", WEDNESDAY - timedelta(minutes=1)),
 }
 
@@ -159,7 +162,8 @@ def test_a_rolled_back_change_leaves_the_tallies_in_use(portfolio):
 def test_changes_that_cannot_move_a_count_keep_the_tallies(portfolio):
     target = first_session_id(portfolio)
     with Session(portfolio) as session, session.begin():
-        session.execute(update(Appointment).where(Appointment.id == target).values(title="renamed", duration_minutes=90))
+        session.execute(update(Appointment).where(Appointment.id == target)
+                        .values(title="renamed", duration_minutes=90))
         session.execute(insert(Appointment), [session_row(TEAM, None, session.get(Appointment, target).person_id,
                                                           WEDNESDAY, 998, AppointmentKind.INTERNAL)])
     assert checkpoint(portfolio) == WEDNESDAY
@@ -193,7 +197,8 @@ def test_a_refresh_waits_for_writers_of_appointments_and_never_misses_their_chan
     target = first_session_id(engine)
     writer = Session(engine)
     writer.begin()
-    writer.execute(update(Appointment).where(Appointment.id == target).values(starts_at=WEDNESDAY - timedelta(minutes=5)))
+    writer.execute(update(Appointment).where(Appointment.id == target)
+                   .values(starts_at=WEDNESDAY - timedelta(minutes=5)))
     try:
         # The writer has not committed: a refresh now could not see its change, so it must not happen.
         assert refresh(engine, WEDNESDAY + timedelta(minutes=1)) is False
@@ -210,5 +215,6 @@ def test_a_refresh_waits_for_writers_of_appointments_and_never_misses_their_chan
         writer.close()
     assert checkpoint(engine) == WEDNESDAY
     with Session(engine) as session:
-        assert from_tallies(engine, WEDNESDAY, limits=EVERY_COUNT) == counted_directly(session, TEAM, WEDNESDAY, EVERY_COUNT)
+        expected = counted_directly(session, TEAM, WEDNESDAY, EVERY_COUNT)
+        assert from_tallies(engine, WEDNESDAY, limits=EVERY_COUNT) == expected
     engine.dispose()

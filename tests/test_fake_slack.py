@@ -15,13 +15,12 @@ from urllib.parse import parse_qs
 from urllib.request import Request, urlopen
 
 import pytest
+from fake_slack import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
-
-from fake_slack import FakeSlack
 from slack_signing import (
     PAYLOADS_ENV,
     event_body,

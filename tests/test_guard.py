@@ -18,6 +18,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from support import postgres_url
 
 from handlers.errors import (
     UNREACHABLE_TEXT,
@@ -29,7 +30,6 @@ from handlers.errors import (
 )
 from handlers.ids import DeliverableMoveValue, ServiceActionValue
 from store.db import make_engine, store_unreachable
-from support import postgres_url
 
 ACK_SECONDS = 3
 
@@ -71,8 +71,8 @@ def submission(with_input: bool = True, view_type: str | None = "modal") -> Bolt
         blocks.append({"type": "input", "block_id": "reason", "label": {"type": "plain_text", "text": "Why?"},
                        "element": {"type": "plain_text_input", "action_id": "value"}})
     payload = {"type": "view_submission", "user": {"id": "U0RYAN"}, "team": {"id": "T0ACME"}, "api_app_id": "A0",
-               "token": "t", "view": {"id": "V1", "type": "modal", "callback_id": "boom", "private_metadata": "{{{", "blocks": blocks,
-                                      "state": {"values": {}}}}
+               "token": "t", "view": {"id": "V1", "type": "modal", "callback_id": "boom", "private_metadata": "{{{",
+                                      "blocks": blocks, "state": {"values": {}}}}
     if view_type is None:
         del payload["view"]["type"]
     return BoltRequest(body=urlencode({"payload": json.dumps(payload)}),

@@ -10,21 +10,21 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
-
 from conftest import DATABASE_KINDS, temporary_database
-from handlers.errors import UNREACHABLE_TEXT, UnreadableInput
 from served_app import served
 from served_demo import DemoApp, command, overflow_click, post, row_menu, served_demo
 from slack_signing import interactive_body, load_payload, slash_command_body
-from store.db import make_engine
-from store.models import StatusChange
-from store.schema import upgrade
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from support import load_demo_at
 from tcp_proxy import TcpProxy
 from test_changes_http import deliverable, option, submission
+
+from handlers.errors import UNREACHABLE_TEXT, UnreadableInput
+from store.db import make_engine
+from store.models import StatusChange
+from store.schema import upgrade
 
 SLACK_ACK_SECONDS = 3
 ROW = "ERP Go-Live deliverable 14"  # In progress on Precision Components' card

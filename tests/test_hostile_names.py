@@ -29,17 +29,22 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+from conftest import DATABASE_KINDS, temporary_database
+from served_app import app_environment, served
+from served_demo import DemoApp, command, post, share_in_channel
+from slack_signing import interactive_body, load_payload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
 
 from bot.app import single_workspace, web_client
 from bot.settings import load_settings
 from bot.terminal import render_message
-from conftest import DATABASE_KINDS, temporary_database
 from digests.builders import build_digest
 from digests.kinds import DigestKind
 from digests.runner import run_due
@@ -65,9 +70,6 @@ from handlers.views.block_deliverable import block_modal
 from handlers.views.flag_service import apply_flag, flag_modal
 from handlers.views.resolve_ticket import resolve_modal
 from handlers.views.service_health import HealthForm, apply_health, health_modal
-from served_app import app_environment, served
-from served_demo import DemoApp, command, post, share_in_channel
-from slack_signing import interactive_body, load_payload
 from store.aggregates.refresh import refresh_kept
 from store.changes.services import FlagNote
 from store.changes.tickets import check_ticket_change
@@ -94,7 +96,6 @@ from store.queries.service_card import service_card, service_refs
 from store.rules.health import HealthThresholds
 from store.rules.transitions import Move
 from store.schema import upgrade
-from support import TEAM, UTC, WEDNESDAY
 
 # Every kind of markup Slack would act on, and a bare ampersand.
 TOKENS = ("<!channel>", "<!here>", "<@UEVIL1>", "<#CEVIL1>", "<!subteam^SEVIL>", "<https://evil.example|Portal>")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import time
+
 import pytest
 import requests
-
 from served_app import SIGNING_SECRET
 from slack_signing import (
     FORM_CONTENT_TYPE,

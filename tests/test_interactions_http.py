@@ -7,7 +7,6 @@ import json
 
 import pytest
 import requests
-
 from served_app import SIGNING_SECRET
 from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 

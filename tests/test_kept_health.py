@@ -12,19 +12,28 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from support import TEAM, WEDNESDAY, load_demo_at
 
-from store.aggregates import kept_health, refresh as refresh_module
+from store.aggregates import kept_health
+from store.aggregates import refresh as refresh_module
 from store.aggregates.kept_health import MAX_STALE, read_kept, rules_key, valid_until
 from store.aggregates.refresh import refresh_kept_health
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.enums import AppointmentKind, DeliverableStatus, Health, ServiceStatus
 from store.models import (
-    Appointment, Deliverable, HealthChange, HealthCheckpoint, KeptHealth, Milestone, Person, Service, Ticket,
+    Appointment,
+    Deliverable,
+    HealthChange,
+    HealthCheckpoint,
+    KeptHealth,
+    Milestone,
+    Person,
+    Service,
+    Ticket,
 )
 from store.queries.health_signals import attention_by_health, portfolio_health, services_needing_attention
 from store.rules.health import HealthThresholds
-from support import TEAM, WEDNESDAY, load_demo_at
 
 LIMITS = HealthThresholds()
 OTHER_TEAM = "T0OTHER"

@@ -2,6 +2,7 @@
 
 from rapidfuzz import fuzz, process, utils
 
+from handlers.commands.parse import MAX_COMMAND_CHARS, UsageError, parse_command
 from store.rules.matching import (
     CLEAR_LEAD,
     FUZZY_CUTOFF,
@@ -13,7 +14,6 @@ from store.rules.matching import (
     MatchKind,
     match,
 )
-from handlers.commands.parse import MAX_COMMAND_CHARS, UsageError, parse_command
 
 SERVICES = [
     Candidate(1, ("ERP Go-Live", "Precision Components"), "Precision Components · ERP Go-Live"),

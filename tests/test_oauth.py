@@ -18,17 +18,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from conftest import DATABASE_KINDS, temporary_database
+from served_app import SIGNING_SECRET, served
+from served_demo import row_menu
+from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from support import UTC, load_demo_at
 
 from bot.app import slack_credentials
 from bot.scheduler import TeamsDigestTicker
 from bot.settings import DEFAULT_SCOPES, SettingsError, load_settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
-from conftest import DATABASE_KINDS, temporary_database
-from served_app import SIGNING_SECRET, served
-from served_demo import row_menu
-from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, signed_headers, slash_command_body
 from store.clock import FixedClock, SystemClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
@@ -36,7 +37,6 @@ from store.enums import DeliverableStatus
 from store.leader import LeaderLock
 from store.models import Deliverable, StatusChange, slack_bots, slack_installations, slack_oauth_states
 from store.schema import upgrade
-from support import UTC, load_demo_at
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-test-secret"

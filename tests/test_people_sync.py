@@ -6,19 +6,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fake_slack import FakeSlack, Json
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
 
 from bot.people_sync import format_report, sync_people
-from fake_slack import FakeSlack, Json
 from store.clock import FixedClock
 from store.db import make_sessionmaker
 from store.models import Person
 from store.people_sync import AmbiguityReason, MatchOutcome, SlackUser, match_people
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY
 
 OTHER_TEAM = "T0OTHER"
 

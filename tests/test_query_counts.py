@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from query_count import count_statements
+from support import UTC, WEDNESDAY
 
 from handlers.commands.delivery import reply_for
 from handlers.events.app_home import home_blocks
-from query_count import count_statements
 from store.clock import FixedClock
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.workspace import Workspace
-from support import UTC, WEDNESDAY
 
-COMMANDS = ["status", "status Cobalt Analytics", "status cobalt analitics", "status zzzqqq", "capacity", "at-risk", "tickets", "tickets by owner",
-            "tickets by type", "milestones", "milestones next week", "milestones overdue", "mine", "help"]
+COMMANDS = ["status", "status Cobalt Analytics", "status cobalt analitics", "status zzzqqq", "capacity", "at-risk",
+            "tickets", "tickets by owner", "tickets by type", "milestones", "milestones next week",
+            "milestones overdue", "mine", "help"]
 USER = "U00000001"
 SIZES = {20: "T0SMALL", 300: "T0LARGE"}
 

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
+from test_matching import reference_match
 
 from bot.app import single_workspace
 from bot.settings import load_settings
@@ -14,15 +16,13 @@ from handlers.commands.delivery import reply_for
 from handlers.events.app_home import home_blocks
 from store.clock import FixedClock
 from store.context import QueryContext
+from store.demo.synthetic import load_synthetic
 from store.enums import DeliverableStatus, Health
 from store.models import Deliverable, Milestone, Service
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_work
-from store.demo.synthetic import load_synthetic
 from store.queries.service_card import lookup_service, service_card, service_refs
 from store.rules.matching import Candidate, MatchKind
-from support import TEAM, UTC, WEDNESDAY
-from test_matching import reference_match
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
@@ -93,8 +93,9 @@ def test_a_lookup_among_many_services_answers_as_the_rules_say(engine):
              for r in refs.values()]
     first, last = every[0], every[-1]
     customer = last.names[1]
-    queries = [first.names[2], first.label.upper(), first.names[0], customer, customer[2:-2], customer[:3] + customer[4:],
-               customer[:3] + customer[4] + customer[3] + customer[5:], last.names[0][:-1] + "x", "zzzqqq", "warehouse"]
+    queries = [first.names[2], first.label.upper(), first.names[0], customer, customer[2:-2],
+               customer[:3] + customer[4:], customer[:3] + customer[4] + customer[3] + customer[5:],
+               last.names[0][:-1] + "x", "zzzqqq", "warehouse"]
     kinds = set()
     for query in queries:
         expected = reference_match(query, every)

@@ -20,32 +20,32 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import create_engine, delete, func, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
-
-from bot.app import single_workspace, web_client
-from bot.settings import load_settings
 from conftest import temporary_database
-from digests import runner
 from served_app import SIGNING_SECRET, app_environment, served, stop_process
 from served_demo import overflow_click, row_menu
 from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
+from sqlalchemy import create_engine, delete, func, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from support import POSTGRES_ENV, load_demo_at, postgres_url
+
+from bot.app import single_workspace, web_client
+from bot.settings import load_settings
+from digests import runner
 from store.clock import FixedClock
 from store.db import make_engine, normalise_url
 from store.digests import subscribe
 from store.enums import DeliverableStatus
 from store.models import Deliverable, DigestDelivery, DigestSubscription, Person, StatusChange
 from store.schema import upgrade
-from support import POSTGRES_ENV, load_demo_at, postgres_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
     postgres_url() is None,

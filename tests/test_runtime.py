@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from bot import cli
 from bot.settings import load_settings
@@ -19,7 +20,6 @@ from store.db import make_engine, make_sessionmaker
 from store.models import EngagementCheckpoint, HealthCheckpoint
 from store.schema import upgrade
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
@@ -92,7 +92,7 @@ def test_the_scheduler_ticks_every_minute_in_utc_with_the_grace_period_as_misfir
 
 def test_the_kept_job_refreshes_kept_health_each_tick_and_the_tallies_when_due(engine):
     from bot.scheduler import KeptRefresher
-    from store.leader import LeaderLock, KEPT_LOCK
+    from store.leader import KEPT_LOCK, LeaderLock
 
     load_demo_at(engine, WEDNESDAY)
     lock = LeaderLock(engine, KEPT_LOCK)
@@ -100,7 +100,7 @@ def test_the_kept_job_refreshes_kept_health_each_tick_and_the_tallies_when_due(e
         at = WEDNESDAY + timedelta(minutes=minutes)
         workspace = Workspace(sessions=make_sessionmaker(engine), team_id=TEAM, clock=FixedClock(at), tz=UTC)
         try:
-            KeptRefresher(lambda: [workspace], lock).tick()
+            KeptRefresher(lambda at_hand=workspace: [at_hand], lock).tick()
         finally:
             lock.release()
         with Session(engine) as session:
@@ -168,9 +168,10 @@ def test_the_app_starts_when_slack_cannot_be_reached_and_checks_its_token_on_the
         fake_slack, tmp_path, caplog):
     """A replica started during a network blip must come up (its health check is the database's);
     Bolt then calls auth.test on the first request instead of at start-up."""
+    from slack_bolt.request import BoltRequest
+
     from bot.app import SlackCredentials, create_app
     from bot.local import signed_headers, slash_command_form
-    from slack_bolt.request import BoltRequest
 
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))

@@ -12,18 +12,19 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from conftest import DATABASE_KINDS
+from served_demo import DemoApp, command, post, served_demo
 from slack_sdk import WebClient
+from slack_signing import interactive_body, load_payload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
 
 from bot.settings import load_settings
-from conftest import DATABASE_KINDS
 from handlers.actions.services import flag_service
 from handlers.commands.delivery import reply_for
-from handlers.views.service_health import HealthForm, health_form_errors
 from handlers.ids import HealthChoice
-from served_demo import DemoApp, command, post, served_demo
-from slack_signing import interactive_body, load_payload
+from handlers.views.service_health import HealthForm, health_form_errors
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import services as service_changes
 from store.changes.services import FlagNote, flag_for_customer_org, override_expiry, set_health_override
@@ -33,7 +34,6 @@ from store.enums import Health, Surface
 from store.models import Person, Service, StatusChange
 from store.queries.service_card import service_card
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY
 
 NEXT_WEEK = WEDNESDAY + timedelta(days=7)
 BETA_LEAD = "Priya Raman (the service's lead) or ops"
@@ -266,7 +266,8 @@ def test_flag_without_the_channel_setting_tells_the_user_and_opens_nothing(demo_
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def app(request, slack, tmp_path_factory):
-    with served_demo(request.param, slack, tmp_path_factory.mktemp(request.param), DELIVERY_CUSTOMER_ORG_CHANNEL="C0CUSTORG") as demo:
+    with served_demo(request.param, slack, tmp_path_factory.mktemp(request.param),
+                     DELIVERY_CUSTOMER_ORG_CHANNEL="C0CUSTORG") as demo:
         yield demo
 
 

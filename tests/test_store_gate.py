@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 
+from support import TEAM, WEDNESDAY
+
 from bot.app import single_workspace
 from bot.settings import load_settings
 from store.clock import FixedClock
-from support import TEAM, WEDNESDAY
 
 
 def test_a_read_waits_while_the_gate_is_full_and_runs_once_it_opens(demo_engine):

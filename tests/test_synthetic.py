@@ -7,12 +7,14 @@ import hashlib
 from collections import Counter
 
 import pytest
+from conftest import temporary_database
+from query_count import count_statements
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
-from conftest import temporary_database
-from query_count import count_statements
+from handlers.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
 from store.aggregates import DERIVED_TABLES
 from store.context import QueryContext
 from store.db import make_engine
@@ -21,7 +23,6 @@ from store.demo.load import KEYED_TABLES
 from store.demo.synthetic import load_synthetic, service_plans
 from store.enums import Health, Phase, ServiceStatus
 from store.models import Base, Customer, Deliverable, Service, Ticket
-from handlers.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
 from store.queries.health_signals import (
     MAX_SHOWN_SERVICES,
     AssessedService,
@@ -34,7 +35,6 @@ from store.queries.health_signals import (
 )
 from store.queries.portfolio import portfolio_status
 from store.schema import upgrade
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 SERVICES = 60
 

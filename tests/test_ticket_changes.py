@@ -12,16 +12,17 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import DATABASE_KINDS
+from served_demo import DemoApp, command, post, served_demo, share_in_channel
+from slack_signing import interactive_body, load_payload
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from conftest import DATABASE_KINDS
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS
 from handlers.commands.delivery import reply_for
-from served_demo import DemoApp, command, post, served_demo, share_in_channel
-from slack_signing import interactive_body, load_payload
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import tickets as ticket_changes
 from store.changes.tickets import assign_ticket_to_actor, check_ticket_change, resolve_ticket
@@ -31,7 +32,6 @@ from store.enums import Surface
 from store.models import Customer, Person, Service, StatusChange, Ticket
 from store.queries.service_card import service_card
 from store.queries.tickets import oldest_overdue_tickets
-from support import TEAM, UTC, WEDNESDAY
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 SUMMIT_WHO_CAN = "its owner, Ryan Ortiz (the service's lead), people assigned to the service, or ops"

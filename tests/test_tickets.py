@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from handlers.blocks.common import MAX_FIELD_TEXT, MAX_SECTION_TEXT
 from handlers.blocks.tickets import age_text, signed, tickets_message
@@ -21,7 +22,6 @@ from store.queries.tickets import MAX_SHOWN_GROUPS, ticket_report
 from store.readmodels import PersonRef
 from store.readmodels_tickets import OverdueTicket, SlaCompliance, TicketGroup, TicketGrouping, TicketReport, WeekFlow
 from store.workspace import Workspace
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 HOUR = timedelta(hours=1)
 OTHER_TEAM = "T0OTHER"

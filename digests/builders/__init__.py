@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from digests.builders import at_risk, overdue_tickets, personal
+from digests.builders import weekly_portfolio as weekly
+from digests.kinds import DigestKind
 from handlers.blocks.common import Reply
 from handlers.ids import ViewKind, ViewRef
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
 from store.queries.mine import my_day
 from store.queries.weekly import weekly_portfolio as weekly_portfolio_query
 from store.workspace import Workspace
-
-from digests.builders import at_risk, overdue_tickets, personal
-from digests.builders import weekly_portfolio as weekly
-from digests.kinds import DigestKind
 
 __all__ = ["DIGEST_FIGURES", "DIGEST_VIEWS", "build_digest", "rerender_digest"]
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from slack_sdk.models.blocks import Block
+
+from digests.copy import say
 from handlers.blocks.capacity import load_line
 from handlers.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from handlers.blocks.deliverables import deliverable_section
@@ -12,8 +15,6 @@ from handlers.blocks.digest import MAX_DIGEST_BLOCKS, divider, header, listing_s
 from handlers.blocks.health import service_health_line
 from handlers.ids import ViewKind, ViewRef
 from store.readmodels_digests import AtRiskDigestData
-
-from digests.copy import say
 
 T = "at_risk.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_AT_RISK)
@@ -59,7 +60,7 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
                            blocked=data.blocked_total, overloaded=data.overloaded_total,
                            milestones=data.milestones_total)),
     ]
-    tail = []
+    tail: list[Block] = []
     if data.overloaded:
         tail.append(listing_section(say(T, "overloaded_heading", total=data.overloaded_total),
                                     [load_line(p) for p in data.overloaded[:MAX_LIST_LINES]],

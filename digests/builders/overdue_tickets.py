@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from digests.copy import say
 from handlers.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from handlers.blocks.digest import MAX_DIGEST_BLOCKS, header, share_rows, within_budget
 from handlers.blocks.ticket_rows import ticket_section
 from handlers.blocks.tickets import age_text, overdue_line
 from handlers.ids import ViewKind, ViewRef
 from store.readmodels_digests import OverdueTicketsDigestData
-
-from digests.copy import say
 
 T = "overdue_tickets.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_OVERDUE_TICKETS)

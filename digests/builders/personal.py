@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from digests.copy import say
 from handlers.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from handlers.blocks.deliverables import deliverable_section
 from handlers.blocks.digest import MAX_DIGEST_BLOCKS, header, listing_section, share_rows, within_budget
@@ -12,8 +13,6 @@ from handlers.blocks.ticket_rows import ticket_section
 from handlers.blocks.tickets import overdue_line
 from handlers.ids import ViewKind, ViewRef
 from store.readmodels_digests import PersonalDigestData
-
-from digests.copy import say
 
 T = "personal.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_PERSONAL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from digests.copy import points, say
 from handlers.blocks.capacity import TARGET, hours
 from handlers.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from handlers.blocks.deliverables import tally_line
@@ -20,8 +21,6 @@ from store.enums import Health, Phase
 from store.queries.weekly import ENGAGEMENT_RULE
 from store.readmodels_digests import WeeklyPortfolio, WeekSla
 from store.rules.capacity import LoadState
-
-from digests.copy import points, say
 
 T = "weekly_portfolio.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_WEEKLY_PORTFOLIO)

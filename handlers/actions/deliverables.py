@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers.deliverable_moves import apply_move
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
+from handlers.deliverable_moves import apply_move
 from handlers.errors import read_value
 from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, tell

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import DividerBlock, HeaderBlock
-
-from store.queries.at_risk import AtRiskReport
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from handlers.blocks.capacity import load_line
 from handlers.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
@@ -14,6 +12,7 @@ from handlers.blocks.deliverables import deliverable_row
 from handlers.blocks.health import service_health_line, service_summary
 from handlers.blocks.tickets import overdue_ticket_blocks
 from handlers.ids import ViewKind, ViewRef
+from store.queries.at_risk import AtRiskReport
 
 # Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
 MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12
@@ -33,7 +32,7 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     total = report.at_risk_total + report.needs_attention_total
     title = (f"{plural(report.at_risk_total, 'service')} at risk, {report.needs_attention_total} "
              f"{'needs' if report.needs_attention_total == 1 else 'need'} attention")
-    blocks = [HeaderBlock(text=title)]
+    blocks: list[Block] = [HeaderBlock(text=title)]
     view = ViewRef(k=ViewKind.AT_RISK)
     ticket_rows = min(len(report.overdue), MAX_TICKET_ROWS)
     # The overdue tickets take a title, their rows and an "and N more" instead of one section.

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import DividerBlock, HeaderBlock
-
-from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
-from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW, LoadState
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
@@ -19,6 +16,8 @@ from handlers.blocks.common import (
     plural,
     time_token,
 )
+from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
+from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW, LoadState
 
 STATE_EMOJI = {
     LoadState.OVERLOADED: ":red_circle:",
@@ -126,7 +125,7 @@ def _summary(report: CapacityReport) -> str:
 
 
 def capacity_message(report: CapacityReport, tz: ZoneInfo) -> Reply:
-    blocks = [HeaderBlock(text=headline(report))]
+    blocks: list[Block] = [HeaderBlock(text=headline(report))]
     if report.people_total:
         blocks += [mrkdwn_section(capacity_line(report)), DividerBlock()]
     shown = report.people[:MAX_PEOPLE_ROWS]

@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
 
+from handlers.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
+from handlers.ids import ActionId, DeliverableMoveValue, ViewRef
 from store.enums import DeliverableStatus
 from store.readmodels import DeliverableLine, DeliverableTally
 from store.rules.health import days_between
 from store.rules.transitions import allowed_moves
-
-from handlers.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
-from handlers.ids import ActionId, DeliverableMoveValue, ViewRef
 
 STATUS_EMOJI = {
     DeliverableStatus.BLOCKED: ":no_entry:",

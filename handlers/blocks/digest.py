@@ -49,7 +49,7 @@ def share_rows(room: int, counts: list[tuple[int, int]]) -> list[int]:
     shown = [available for available, _total in counts]
 
     def cost() -> int:
-        return sum(n + (1 if total > n else 0) for n, (_available, total) in zip(shown, counts))
+        return sum(n + (1 if total > n else 0) for n, (_available, total) in zip(shown, counts, strict=True))
 
     while cost() > room and any(shown):
         longest = max(range(len(shown)), key=lambda i: shown[i])

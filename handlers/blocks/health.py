@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers.blocks.common import escape, plural
 from store.enums import Health
 from store.readmodels import ServiceHealthView
 from store.rules.health import days_between
-
-from handlers.blocks.common import escape, plural
 
 HEALTH_EMOJI = {
     Health.AT_RISK: ":red_circle:",

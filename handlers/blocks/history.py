@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import HeaderBlock
-
-from store.queries.history import ChangeLine, ServiceHistory
+from slack_sdk.models.blocks import Block, HeaderBlock
 
 from handlers.blocks.common import (
     Reply,
@@ -17,6 +15,7 @@ from handlers.blocks.common import (
     time_token,
     user_mention,
 )
+from store.queries.history import ChangeLine, ServiceHistory
 
 ROWS_PER_SECTION = 8
 
@@ -39,8 +38,10 @@ def change_line(change: ChangeLine) -> str:
 
 def history_message(history: ServiceHistory) -> Reply:
     card = history.lookup.card
+    if card is None:
+        raise ValueError("history_message needs a history whose lookup found one service")
     title = f"History · {escape(card.ref.label)}"
-    blocks = [HeaderBlock(text=escape_clipped(f"History · {card.ref.label}", 150))]
+    blocks: list[Block] = [HeaderBlock(text=escape_clipped(f"History · {card.ref.label}", 150))]
     if not history.changes:
         blocks.append(mrkdwn_section("No changes recorded yet."))
     rows = [change_line(c) for c in history.changes]

@@ -6,15 +6,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import HeaderBlock
 
-from store.readmodels import MilestoneListing
-
 from handlers.blocks.common import Reply, context, date_token, escape, mrkdwn_section, plural
+from store.readmodels import MilestoneItem, MilestoneListing
 
 TITLES = {"this week": "Milestones this week", "next week": "Milestones next week", "overdue": "Overdue milestones"}
 ROWS_PER_SECTION = 10
 
 
-def _row(item, tz: ZoneInfo) -> str:
+def _row(item: MilestoneItem, tz: ZoneInfo) -> str:
     mark = ":white_check_mark: " if item.done_on else ""
     progress = (f" · {item.deliverables_done} of {item.deliverables_total} deliverables"
                 if item.deliverables_total else "")
@@ -26,7 +25,7 @@ def _row(item, tz: ZoneInfo) -> str:
 def milestones_message(listing: MilestoneListing, tz: ZoneInfo) -> Reply:
     title = TITLES[listing.window]
     span = ""
-    if listing.first_day and listing.window != "overdue":
+    if listing.first_day and listing.last_day and listing.window != "overdue":
         span = f" ({date_token(listing.first_day, tz)} to {date_token(listing.last_day, tz)})"
     blocks = [HeaderBlock(text=title), mrkdwn_section(f"{plural(listing.total, 'milestone')}{span}")]
     rows = [_row(item, tz) for item in listing.items]

@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from store.readmodels import MyWork
-
 from handlers.blocks.common import (
     Reply,
     context,
@@ -19,9 +17,10 @@ from handlers.blocks.common import (
     time_token,
 )
 from handlers.blocks.deliverables import deliverable_section, tally_line
+from handlers.blocks.health import HEALTH_EMOJI
 from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ViewKind, ViewRef
-from handlers.blocks.health import HEALTH_EMOJI
+from store.readmodels import MyWork
 
 
 def not_linked_blocks(work: MyWork) -> list[Block]:

@@ -6,9 +6,6 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
-from store.enums import Health, Phase
-from store.readmodels import PortfolioStatus
-
 from handlers.blocks.common import (
     Reply,
     context,
@@ -20,6 +17,8 @@ from handlers.blocks.common import (
     time_token,
 )
 from handlers.blocks.health import service_health_line, service_summary
+from store.enums import Health, Phase
+from store.readmodels import PortfolioStatus
 
 # Room for the fixed blocks around the list of services needing attention.
 MAX_ATTENTION_ROWS = 40

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from store.changes.services import FlagNote
-from store.readmodels import ServiceCard
-
 from handlers.blocks.common import Reply, context, escape, mrkdwn_section, user_mention
 from handlers.ids import ActionId, BlockId, ServiceActionValue, ViewRef
+from store.changes.services import FlagNote
+from store.readmodels import ServiceCard
 
 UPDATE_HEALTH_LABEL = "Update health"
 FLAG_LABEL = "Flag for Customer Org"

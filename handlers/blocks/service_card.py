@@ -7,9 +7,6 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock
 
-from store.enums import AppointmentKind, DeliverableStatus
-from store.readmodels import ServiceCard, ServiceLookup, TicketLine
-
 from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
@@ -28,6 +25,8 @@ from handlers.blocks.health import HEALTH_EMOJI
 from handlers.blocks.service_actions import service_actions_blocks
 from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ActionId, BlockId, OpenServiceValue, ViewKind, ViewRef
+from store.enums import AppointmentKind, DeliverableStatus
+from store.readmodels import ServiceCard, ServiceLookup, TicketLine
 
 ROW_ORDER = {
     DeliverableStatus.BLOCKED: 0,

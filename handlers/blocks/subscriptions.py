@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers.blocks.common import Reply, channel_mention, context, mrkdwn_section, time_token
 from store.digests import SubscriptionView
 from store.rules.schedule import schedule
-
-from handlers.blocks.common import Reply, channel_mention, context, mrkdwn_section, time_token
 
 
 def _when(sub: SubscriptionView) -> str:

@@ -7,8 +7,6 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from store.readmodels_tickets import OverdueTicket, TicketGroup, TicketGrouping, TicketReport
-
 from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
@@ -24,6 +22,7 @@ from handlers.blocks.common import (
 )
 from handlers.blocks.ticket_rows import ticket_section
 from handlers.ids import ViewKind, ViewRef
+from store.readmodels_tickets import OverdueTicket, TicketGroup, TicketGrouping, TicketReport
 
 TITLE = "Tickets this week"
 MAX_OVERDUE_LINES = 15

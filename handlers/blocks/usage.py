@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import HeaderBlock
+from slack_sdk.models.blocks import Block, HeaderBlock
 
 from handlers.blocks.common import Reply, context, escape, mrkdwn_section
 
@@ -26,7 +26,7 @@ COMMANDS = (
 def usage_message(problem: str | None = None) -> Reply:
     # Literal angle brackets would read as links in mrkdwn.
     lines = "\n".join(f"`{escape(command)}` — {escape(what)}" for command, what in COMMANDS)
-    blocks = []
+    blocks: list[Block] = []
     if problem:
         blocks.append(mrkdwn_section(f":warning: {escape(problem)}"))
     blocks += [

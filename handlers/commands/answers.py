@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from handlers.blocks.common import Reply
 from handlers.blocks.portfolio import portfolio_status_message
 from handlers.blocks.usage import usage_message
 from handlers.commands.answers_base import Answer, CommandRequest
-from handlers.commands.parse import Subcommand
 from handlers.commands.at_risk import at_risk_answer
 from handlers.commands.capacity import capacity_answer
 from handlers.commands.history import history_answer
 from handlers.commands.milestones import milestones_answer
 from handlers.commands.mine import mine_answer
+from handlers.commands.parse import Subcommand
 from handlers.commands.service import service_answer
 from handlers.commands.subscriptions import digest_answer, subscribe_answer, subscriptions_answer, unsubscribe_answer
 from handlers.commands.tickets import tickets_answer
-from handlers.blocks.common import Reply
 
 __all__ = ["ANSWERS", "FIGURES", "Answer", "CommandRequest"]
 

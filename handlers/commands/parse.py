@@ -7,6 +7,7 @@ what is valid input.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,6 +61,15 @@ class SubscriptionOptions(BaseModel):
     days: str | None = None
     timezone: str | None = None
     all_clear: bool = False
+
+
+class _SubscribeFields(TypedDict, total=False):
+    """The optional words of `/delivery subscribe`, as SubscriptionOptions fields."""
+
+    at_time: str
+    days: str
+    timezone: str
+    all_clear: bool
 
 
 class DeliveryCommand(BaseModel):
@@ -141,13 +151,14 @@ def _subscribe(argument: str) -> DeliveryCommand:
     if not words:
         raise UsageError("Which digest? Type `/delivery subscribe at-risk [HH:MM] [weekdays|daily|mon,wed,fri] "
                          "[time zone]`, for example `/delivery subscribe at-risk 08:30 weekdays Europe/London`.")
-    options = {"digest": _digest_name(words[0].lower(), Subcommand.SUBSCRIBE)}
+    digest = _digest_name(words[0].lower(), Subcommand.SUBSCRIBE)
+    options: _SubscribeFields = {}
     for word in words[1:]:
         options.update(_subscribe_option(word))
-    return DeliveryCommand(subcommand=Subcommand.SUBSCRIBE, subscription=SubscriptionOptions(**options))
+    return DeliveryCommand(subcommand=Subcommand.SUBSCRIBE, subscription=SubscriptionOptions(digest=digest, **options))
 
 
-def _subscribe_option(word: str) -> dict:
+def _subscribe_option(word: str) -> _SubscribeFields:
     """One option, recognised by its shape; a malformed one says what to type instead."""
     lowered = word.lower()
     if lowered in ALL_CLEAR_WORDS:
@@ -170,7 +181,8 @@ MAX_COMMAND_CHARS = 2000
 def parse_command(text: str) -> DeliveryCommand:
     if len(text or "") > MAX_COMMAND_CHARS:
         raise UsageError(f"That is {len(text):,} characters after `/delivery`; a command takes at most "
-                         f"{MAX_COMMAND_CHARS:,}. Type a command and a short name, for example `/delivery status Delta`.")
+                         f"{MAX_COMMAND_CHARS:,}. Type a command and a short name, "
+                         "for example `/delivery status Delta`.")
     words = (text or "").strip().split(maxsplit=1)
     head = words[0].lower() if words else ""
     argument = words[1].strip() if len(words) > 1 else ""

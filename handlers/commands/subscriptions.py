@@ -7,13 +7,22 @@ from digests.schedules import DEFAULTS
 from handlers.blocks.common import Reply, channel_mention, escape
 from handlers.blocks.subscriptions import note, subscribed_message, subscriptions_message
 from handlers.commands.answers_base import CommandRequest
+from handlers.commands.parse import SubscriptionOptions
 from store.changes import ChangeRefused
 from store.digests import set_personal_digest, subscribe, subscriptions, unsubscribe
 from store.rules.schedule import parse_days
 
 
-def subscribe_answer(request: CommandRequest) -> Reply:
+def _subscription(request: CommandRequest) -> SubscriptionOptions:
+    """The digest options; the parser always sets them for subscribe and unsubscribe."""
     options = request.command.subscription
+    if options is None:
+        raise ValueError(f"/delivery {request.command.subcommand.value} was parsed without a digest")
+    return options
+
+
+def subscribe_answer(request: CommandRequest) -> Reply:
+    options = _subscription(request)
     default = DEFAULTS[DigestKind(options.digest)]
     try:
         sub = request.workspace.change(
@@ -29,7 +38,7 @@ def subscribe_answer(request: CommandRequest) -> Reply:
 
 
 def unsubscribe_answer(request: CommandRequest) -> Reply:
-    digest = request.command.subscription.digest
+    digest = _subscription(request).digest
     try:
         removed = request.workspace.change(unsubscribe, digest=digest, channel_id=request.channel_id,
                                            actor_slack_user_id=request.user_id)

@@ -2,8 +2,8 @@
 
 from slack_bolt import App
 
-from handlers.events.app_home import publish_home
 from handlers.errors import guarded
+from handlers.events.app_home import publish_home
 
 
 def register(app: App) -> None:

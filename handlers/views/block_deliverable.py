@@ -14,8 +14,8 @@ from handlers.after_ack import after_ack, refused_when_busy
 from handlers.blocks.common import clip, escape
 from handlers.deliverable_moves import apply_move
 from handlers.errors import read_value
-from handlers.rerender import Origin
 from handlers.ids import BlockModalMeta, CallbackId, DeliverableMoveValue, InputId
+from handlers.rerender import Origin
 from store.clock import local_today
 
 VALUE = "value"

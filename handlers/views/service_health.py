@@ -78,10 +78,10 @@ def _intro(card: ServiceCard) -> str:
 def health_modal(value: ServiceActionValue, origin: Origin, card: ServiceCard, tz: ZoneInfo) -> dict:
     """The modal, filled in with the active override (if any) so it can be changed or extended."""
     view = card.health
-    active = view is not None and view.override_reason is not None
-    choice = _option(HealthChoice(view.health.value)) if active else None
-    until = ((view.override_expires_at - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
-             if active and view.override_expires_at else None)
+    override = view if view is not None and view.override_reason is not None else None
+    choice = _option(HealthChoice(override.health.value)) if override is not None else None
+    until = ((override.override_expires_at - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
+             if override is not None and override.override_expires_at else None)
     return View(
         type="modal",
         callback_id=CallbackId.SERVICE_HEALTH.value,
@@ -96,8 +96,9 @@ def health_modal(value: ServiceActionValue, origin: Origin, card: ServiceCard, t
                                                    options=[_option(c) for c in HealthChoice], initial_option=choice)),
             InputBlock(block_id=InputId.HEALTH_ISSUE.value, label="Issue", optional=True,
                        hint="Required unless you clear the override: shown next to the health.",
-                       element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=MAX_TEXT,
-                                                     initial_value=view.override_reason if active else None)),
+                       element=PlainTextInputElement(
+                           action_id=VALUE, multiline=True, max_length=MAX_TEXT,
+                           initial_value=override.override_reason if override is not None else None)),
             InputBlock(block_id=InputId.HEALTH_ACTION.value, label="Action taken", optional=True,
                        hint="Becomes the service's latest action; leave empty to keep the current one.",
                        element=PlainTextInputElement(action_id=VALUE, max_length=MAX_TEXT,
@@ -158,11 +159,14 @@ def submit_health(ack: Ack, body: dict, view: dict, client: WebClient, context: 
 def apply_health(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta,
                  form: HealthForm) -> None:
     """Set or clear the override, and make every message showing the service true again."""
-    setting = form.health is not None
+    expires_at = None
+    if form.health is not None:
+        if form.until is None:
+            raise ValueError("setting a health override needs its last day (health_form_errors asks for it)")
+        expires_at = override_expiry(form.until, workspace.tz)
     applied = change_service(
         client, workspace, origin, meta.action, Permission.UPDATE_HEALTH, set_health_override,
-        health=form.health, reason=form.issue or None, action_note=form.action or None,
-        expires_at=override_expiry(form.until, workspace.tz) if setting else None,
+        health=form.health, reason=form.issue or None, action_note=form.action or None, expires_at=expires_at,
     )
     if applied is not None:
         show_change(client, workspace, origin, meta.action)

@@ -22,12 +22,27 @@ and its checkpoint. Refreshes run after the bulk writers (demo, import) and on t
 from __future__ import annotations
 
 import logging
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import (
-    Float, Integer, Select, and_, bindparam, case, delete, func, insert, literal, literal_column, null, or_, select,
-    text, union_all,
+    BindParameter,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -133,7 +148,8 @@ def _declining() -> Select:
     """(service_id, recent, prior) of the active services whose engagement is declining, from the
     tallies and the sessions that crossed an edge since; and a row with no service while the
     checkpoint is the one read. Built once: its parameters are bound at each execution."""
-    team_id, sign = bindparam("team_id"), bindparam("sign", type_=Integer())
+    team_id: BindParameter[str] = bindparam("team_id")
+    sign: BindParameter[int] = bindparam("sign", type_=Integer())
     # Edge 0 is the recent window's end, 1 the recent window's start (the prior's end), 2 the prior's start.
     crossed = union_all(_crossed(0, 1, 0), _crossed(1, -1, 1), _crossed(2, 0, -1)).subquery()
     delta = (select(crossed.c.service_id, (func.sum(crossed.c.recent) * sign).label("recent"),
@@ -148,11 +164,12 @@ def _declining() -> Select:
         tally.team_id == team_id, tally.prior > 0, tally.recent < tally.prior * ratio,
         tally.service_id.not_in(select(delta.c.service_id)))
     moved = (select(delta.c.service_id, recent, prior)
-             .select_from(delta.outerjoin(tally, and_(tally.team_id == team_id, tally.service_id == delta.c.service_id)))
+             .select_from(delta.outerjoin(tally, and_(tally.team_id == team_id,
+                                                      tally.service_id == delta.c.service_id)))
              .where(prior > 0, recent < prior * ratio))
     # In this same statement (one snapshot on both databases), it tells that the tallies read are
     # those of the checkpoint read before: a refresh in between would have changed `as_of`.
-    still = select(null(), literal_column("0"), literal_column("0")).where(
+    still = select(null(), literal_column("0", Integer()), literal_column("0", Integer())).where(
         EngagementCheckpoint.team_id == team_id,
         EngagementCheckpoint.as_of == bindparam("as_of", type_=UTCDateTime()),
         EngagementCheckpoint.window_days == bindparam("window_days", type_=Integer()))

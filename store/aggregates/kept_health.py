@@ -31,14 +31,33 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Integer, Select, bindparam, case, delete, func, insert, literal_column, null, select, union_all,
+    BindParameter,
+    CompoundSelect,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
 from store.clock import local_midnight, local_today
+from store.db import mapped_table
 from store.enums import AppointmentKind, DeliverableStatus, Health
 from store.models import (
-    Appointment, Deliverable, HealthChange, HealthCheckpoint, KeptHealth, Service, Ticket, UTCDateTime,
+    Appointment,
+    Deliverable,
+    HealthChange,
+    HealthCheckpoint,
+    KeptHealth,
+    Service,
+    Ticket,
+    UTCDateTime,
 )
 from store.queries.id_lists import id_in
 from store.rules.health import Assessment, HealthThresholds, days_ago
@@ -72,18 +91,19 @@ class Kept:
 
 
 @cache
-def _kept_statement() -> Select:
+def _kept_statement() -> CompoundSelect:
     """(service_id, health, since_at, since_day, source): the kept rows not On Track and not expired
     (source 0), the expired and the marked services (1), and a row telling that the rules match (2)."""
-    team_id, now = bindparam("team_id"), bindparam("now", type_=UTCDateTime())
+    team_id: BindParameter[str] = bindparam("team_id")
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     unhealthy = select(KeptHealth.service_id, KeptHealth.health, KeptHealth.since_at, KeptHealth.since_day,
-                       literal_column("0").label("source")).where(
+                       literal_column("0", Integer()).label("source")).where(
         KeptHealth.team_id == team_id, KeptHealth.health.in_(NOT_ON_TRACK), KeptHealth.valid_until > now)
-    expired = select(KeptHealth.service_id, null(), null(), null(), literal_column("1")).where(
+    expired = select(KeptHealth.service_id, null(), null(), null(), literal_column("1", Integer())).where(
         KeptHealth.team_id == team_id, KeptHealth.valid_until <= now)
-    marked = select(HealthChange.service_id, null(), null(), null(), literal_column("1")).where(
+    marked = select(HealthChange.service_id, null(), null(), null(), literal_column("1", Integer())).where(
         HealthChange.team_id == team_id)
-    rules = select(literal_column("0"), null(), null(), null(), literal_column("2")).where(
+    rules = select(literal_column("0", Integer()), null(), null(), null(), literal_column("2", Integer())).where(
         HealthCheckpoint.team_id == team_id, HealthCheckpoint.rules == bindparam("rules"))
     return union_all(unhealthy, expired, marked, rules)
 
@@ -112,9 +132,9 @@ def kept_parts(assessment: Assessment) -> tuple[datetime | None, date | None]:
     """(since_at, since_day) of an assessment: its shown health's findings' starts, by kind."""
     if assessment.override is not None:
         return None, None
-    shown = [f for f in assessment.findings if f.health == assessment.shown and f.since is not None]
-    moments = [f.since for f in shown if f.since_day is None]
-    days = [f.since_day for f in shown if f.since_day is not None]
+    shown = [f for f in assessment.findings if f.health == assessment.shown]
+    moments = [f.since for f in shown if f.since is not None and f.since_day is None]
+    days = [f.since_day for f in shown if f.since is not None and f.since_day is not None]
     return (min(moments) if moments else None), (min(days) if days else None)
 
 
@@ -130,13 +150,14 @@ def valid_until(session: Session, team_id: str, *, now: datetime, tz: ZoneInfo, 
     def of(column):
         return [] if only is None else [id_in(column, only, "kept_ids")]
 
-    events: list[tuple[int, datetime | None]] = []
+    # (service id, moment): every query below leaves out rows without a service.
+    events: list[tuple[int | None, datetime | None]] = []
     events += session.execute(
         select(Ticket.service_id, func.min(Ticket.due_at))
         .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at >= now,
                Ticket.service_id.is_not(None), *of(Ticket.service_id))
         .group_by(Ticket.service_id)).all()
-    events += [(sid, since + blocked_for) for sid, since in session.execute(
+    events += [(sid, since and since + blocked_for) for sid, since in session.execute(
         select(Deliverable.service_id, func.min(Deliverable.blocked_since))
         .where(Deliverable.team_id == team_id, Deliverable.status == DeliverableStatus.BLOCKED,
                Deliverable.blocked_since >= now - blocked_for, *of(Deliverable.service_id))
@@ -158,7 +179,7 @@ def valid_until(session: Session, team_id: str, *, now: datetime, tz: ZoneInfo, 
         .where(Service.team_id == team_id, Service.health_override_expires_at >= now, *of(Service.id))).all()
     first: dict[int, datetime] = {}
     for sid, moment in events:
-        if moment is not None and moment < first.get(sid, midnight):
+        if sid is not None and moment is not None and moment < first.get(sid, midnight):
             first[sid] = moment
     return midnight, first
 
@@ -195,11 +216,12 @@ def replace_kept(session: Session, team_id: str, assessed: Iterable[tuple[int, A
     if rows:
         session.execute(insert(KeptHealth), rows)
     if seen_marks:
-        marks = HealthChange.__table__.c
+        table = mapped_table(HealthChange)
+        marks = table.c
         session.execute(
-            delete(HealthChange.__table__).where(marks.team_id == team_id,
-                                                 marks.service_id == bindparam("sid", type_=Integer()),
-                                                 marks.mark == bindparam("seen", type_=Integer())),
+            delete(table).where(marks.team_id == team_id,
+                                marks.service_id == bindparam("sid", type_=Integer()),
+                                marks.mark == bindparam("seen", type_=Integer())),
             [{"sid": sid, "seen": mark} for sid, mark in seen_marks.items()])
 
 

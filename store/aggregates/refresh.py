@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.aggregates.engagement import REFRESH_EVERY as TALLIES_EVERY, refresh_engagement_tallies, tallies_age
+from store.aggregates.engagement import REFRESH_EVERY as TALLIES_EVERY
+from store.aggregates.engagement import refresh_engagement_tallies, tallies_age
 from store.aggregates.kept_health import expired_services, read_marks, replace_kept, rules_key, stamp
 from store.clock import local_today
 from store.models import HealthCheckpoint
-from store.queries.health_signals import assess_active_services
-from store.rules.health import HealthThresholds
+from store.queries.health_signals import AssessedService, assess_active_services
+from store.rules.health import Assessment, HealthThresholds
 
 log = logging.getLogger("delivery.aggregates")
 
@@ -44,13 +45,19 @@ def refresh_kept_health(sessions: sessionmaker[Session], team_id: str, *, now: d
             if only != set():
                 assessed = assess_active_services(session, team_id, now=now, today=local_today(now, tz),
                                                   limits=limits, only=only)
-                replace_kept(session, team_id, [(s.id, s.assessment) for s in assessed], now=now, tz=tz,
+                replace_kept(session, team_id, [_full_assessment(s) for s in assessed], now=now, tz=tz,
                              limits=limits, only=only, seen_marks=marks)
             stamp(session, team_id, rules=rules, now=now)
     except DBAPIError as error:
         log.warning("kept health of %s not refreshed: %s", team_id, str(error.orig).strip())
         return False
     return True
+
+
+def _full_assessment(service: AssessedService) -> tuple[int, Assessment]:
+    """(id, assessment) of a service `assess_active_services` assessed: always in full, never from kept health."""
+    assert isinstance(service.assessment, Assessment), type(service.assessment)
+    return service.id, service.assessment
 
 
 def refresh_kept(sessions: sessionmaker[Session], team_id: str, *, now: datetime, tz: ZoneInfo,

@@ -7,6 +7,9 @@ was rendered from, and refuse (changing nothing) when it moved on.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Result
 
 from store.readmodels import PersonRef, ReadModel
 
@@ -34,10 +37,25 @@ class InvalidChange(Exception):
     """The change does not make sense for the object as it is (for example Accept on a blocked item)."""
 
 
-class ChangeApplied(ReadModel):
+class BaseChangeApplied(ReadModel):
+    """An applied change, whether or not its object belongs to a service."""
+
     object_type: str
     object_id: int
-    service_id: int
+    service_id: int | None
     from_value: str | None
     to_value: str
     version: int
+
+
+class ChangeApplied(BaseChangeApplied):
+    """An applied change to a service or to something on one."""
+
+    service_id: int
+
+
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run through `Session.execute` matched. The session runs DML
+    into a `CursorResult`, which has the count, but its signature only promises a plain `Result`."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount

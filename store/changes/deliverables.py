@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange
+from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
 from store.changes.actors import actor_facts, actor_person, last_change, target_facts
 from store.context import QueryContext
 from store.enums import DeliverableStatus, Surface
@@ -58,10 +58,13 @@ def move_deliverable(
     if deliverable is None or deliverable.team_id != ctx.team_id:
         raise InvalidChange("that deliverable no longer exists")
     service = session.get(Service, deliverable.service_id)
+    assert service is not None  # deliverables.service_id is a non-null foreign key
     person = actor_person(session, ctx, actor_slack_user_id)
-    decision = authorize(permission_for(move), actor_facts(person), target_facts(session, service, deliverable.owner_id))
+    decision = authorize(permission_for(move), actor_facts(person),
+                         target_facts(session, service, deliverable.owner_id))
     if not decision.allowed:
         raise ChangeRefused(decision.who_can, linked=person is not None)
+    assert person is not None  # authorize allows no one without a Person row
     if deliverable.version != version:
         raise _stale(session, ctx, deliverable)
     if move not in allowed_moves(deliverable.status):
@@ -70,12 +73,12 @@ def move_deliverable(
         raise InvalidChange("blocking needs a reason")
     before = deliverable.status
     values = _new_values(ctx, deliverable, move, person.id, reason, expected_unblock_on)
-    applied = session.execute(
+    applied = rows_matched(session.execute(
         update(Deliverable)
         .where(Deliverable.id == deliverable_id, Deliverable.version == version)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if applied != 1:
         # Someone else's change committed between our read and our write.
         session.refresh(deliverable)

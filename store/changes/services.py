@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange
+from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
 from store.changes.actors import actor_facts, actor_person, target_facts
 from store.clock import local_midnight
 from store.context import QueryContext
@@ -85,6 +85,7 @@ def _guard(session: Session, ctx: QueryContext, *, actor_slack_user_id: str, ser
     decision = authorize(permission, actor_facts(person), target_facts(session, service, None))
     if not decision.allowed:
         raise ChangeRefused(decision.who_can, linked=person is not None)
+    assert person is not None  # authorize allows no one without a Person row
     if service.version != version:
         raise _stale(session, ctx, service)
     if permission == Permission.UPDATE_HEALTH and service.status != ServiceStatus.ACTIVE:
@@ -104,12 +105,12 @@ def check_service_change(session: Session, ctx: QueryContext, *, actor_slack_use
 
 def _apply(session: Session, ctx: QueryContext, service: Service, version: int, values: dict) -> int:
     """Write `values` and the next version if the row is still at `version`; return the new version."""
-    applied = session.execute(
+    applied = rows_matched(session.execute(
         update(Service)
         .where(Service.id == service.id, Service.version == version)
         .values(**values, version=version + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if applied != 1:
         # Someone else's change committed between our read and our write.
         session.refresh(service)
@@ -191,19 +192,20 @@ def flag_for_customer_org(
     """
     service, person = _guard(session, ctx, actor_slack_user_id=actor_slack_user_id, service_id=service_id,
                              version=version, permission=Permission.FLAG_SERVICE)
-    reason = _clean(reason)
-    if reason is None:
+    why = _clean(reason)
+    if why is None:
         raise InvalidChange("a flag needs a reason")
     new_version = _apply(session, ctx, service, version, {})
     session.add(StatusChange(
         team_id=ctx.team_id, object_type="service", object_id=service_id, field=FLAG_FIELD,
-        from_value=None, to_value=CUSTOMER_ORG, reason=reason, changed_by_id=person.id,
+        from_value=None, to_value=CUSTOMER_ORG, reason=why, changed_by_id=person.id,
         changed_by_slack_user_id=actor_slack_user_id, surface=surface, changed_at=ctx.now,
     ))
     session.flush()
     if announce is not None:
         customer = session.scalar(select(Customer.name).where(Customer.id == service.customer_id))
+        assert customer is not None  # services.customer_id is a non-null foreign key
         announce(FlagNote(service_id=service_id, customer_name=customer, service_name=service.name,
-                          flagged_by_slack_user_id=actor_slack_user_id, reason=reason))
+                          flagged_by_slack_user_id=actor_slack_user_id, reason=why))
     return ChangeApplied(object_type="service", object_id=service_id, service_id=service_id,
                          from_value=None, to_value=CUSTOMER_ORG, version=new_version)

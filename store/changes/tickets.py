@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange
+from store.changes import BaseChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
 from store.changes.actors import actor_facts, actor_person, last_change, target_facts
 from store.context import QueryContext
 from store.enums import Surface
@@ -23,7 +23,7 @@ OPEN, RESOLVED = "open", "resolved"
 AUDIT_VALUE_CHARS = 64
 
 
-class TicketChangeApplied(ChangeApplied):
+class TicketChangeApplied(BaseChangeApplied):
     """A ticket may belong to no service: then no service's messages need refreshing."""
 
     service_id: int | None
@@ -63,6 +63,7 @@ def _checked(session: Session, ctx: QueryContext, actor_slack_user_id: str, tick
     if ticket.version != version or ticket.resolved_at is not None:
         # A resolved ticket is done whatever version the click carries.
         raise _stale(session, ctx, ticket)
+    assert person is not None  # authorize allows no one without a Person row
     return ticket, person
 
 
@@ -80,12 +81,12 @@ def check_ticket_change(session: Session, ctx: QueryContext, *, actor_slack_user
 def _apply(session: Session, ctx: QueryContext, ticket: Ticket, version: int, values: dict) -> int:
     """The conditional write; raises StaleChange when another change committed since our read."""
     new_version = version + 1
-    applied = session.execute(
+    applied = rows_matched(session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.version == version, Ticket.resolved_at.is_(None))
         .values(**values, version=new_version)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if applied != 1:
         session.refresh(ticket)
         raise _stale(session, ctx, ticket)
@@ -102,10 +103,8 @@ def _audit(session: Session, ctx: QueryContext, ticket: Ticket, person: Person, 
     session.flush()
 
 
-def _who(person: Person | None) -> str | None:
+def _who(person: Person) -> str:
     """How the audit trail names an owner: the Slack user id, else the name."""
-    if person is None:
-        return None
     return (person.slack_user_id or person.name)[:AUDIT_VALUE_CHARS]
 
 
@@ -122,7 +121,8 @@ def assign_ticket_to_actor(
     ticket, person = _checked(session, ctx, actor_slack_user_id, ticket_id, version)
     if ticket.owner_id == person.id:
         raise InvalidChange(f"'{ticket.title}' is already yours")
-    before = _who(session.get(Person, ticket.owner_id) if ticket.owner_id else None)
+    owner = session.get(Person, ticket.owner_id) if ticket.owner_id else None
+    before = _who(owner) if owner is not None else None
     new_version = _apply(session, ctx, ticket, version, {"owner_id": person.id})
     after = _who(person)
     _audit(session, ctx, ticket, person, actor_slack_user_id, surface, "owner", before, after)

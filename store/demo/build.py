@@ -170,8 +170,9 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
             # Late work stays off the milestone, so lateness alone never moves health.
             due, late_left = t.today - (1 + late_left) * DAY, late_left - 1
         elif linked_open:
+            assert next_milestone is not None, f"{s.key}: deliverables linked to a milestone it does not have"
             milestone, linked_open = next_milestone, linked_open - 1
-            due = milestone.due_on
+            due = next_milestone.due_on
         else:
             due = t.today + (14 + number) * DAY
         deliverable = Deliverable(

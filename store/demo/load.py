@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, Delete, delete, func, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -58,12 +58,19 @@ def clear_workspace(session: Session, team_id: str) -> int:
     subscriptions and the delivery ledger stay: they are the workspace's settings and history.
     """
     session.execute(delete(PostedMessage).where(PostedMessage.team_id == team_id))
-    removed = session.execute(delete(StatusChange).where(StatusChange.team_id == team_id)).rowcount
+    removed = _deleted(session, delete(StatusChange).where(StatusChange.team_id == team_id))
     team_services = select(Service.id).where(Service.team_id == team_id)
     session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))
     for model in KEYED_TABLES:
-        removed += session.execute(delete(model).where(model.team_id == team_id)).rowcount
+        removed += _deleted(session, delete(model).where(model.team_id == team_id))
     return removed
+
+
+def _deleted(session: Session, statement: Delete) -> int:
+    """How many rows a DELETE removed (its result is a CursorResult, which `Session.execute` types as Result)."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult), type(result)
+    return result.rowcount
 
 
 def refuse_foreign_rows(session: Session, *, force: bool) -> None:

@@ -18,30 +18,40 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from random import Random
+from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, func, insert, select, text
+from sqlalchemy import Column, ColumnDefault, Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from store.aggregates import DERIVED_TABLES
 from store.aggregates.refresh import refresh_kept
-from store.db import make_sessionmaker, refresh_planner_statistics, vacuum_after_bulk_load
+from store.db import make_sessionmaker, mapped_table, refresh_planner_statistics, vacuum_after_bulk_load
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
-from store.rules.health import HealthThresholds
 from store.models import (
-    Appointment, Customer, Deliverable, Milestone, Person, Service, StatusChange, Task, Ticket, service_members,
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Service,
+    StatusChange,
+    Task,
+    Ticket,
+    service_members,
 )
+from store.rules.health import HealthThresholds
 
 PLAN_SEED, ROW_SEED = 20261118, 20261119
 SERVICES_PER_CHUNK = 100  # ~10,000 rows per chunk; the largest executemany is ~5,000 tickets
 SERVICES_PER_PERSON = 3
 
-CUSTOMERS, PEOPLE, SERVICES = Customer.__table__, Person.__table__, Service.__table__
-MILESTONES, DELIVERABLES, TASKS = Milestone.__table__, Deliverable.__table__, Task.__table__
-APPOINTMENTS, TICKETS, CHANGES = Appointment.__table__, Ticket.__table__, StatusChange.__table__
+CUSTOMERS, PEOPLE, SERVICES = mapped_table(Customer), mapped_table(Person), mapped_table(Service)
+MILESTONES, DELIVERABLES, TASKS = mapped_table(Milestone), mapped_table(Deliverable), mapped_table(Task)
+APPOINTMENTS, TICKETS, CHANGES = mapped_table(Appointment), mapped_table(Ticket), mapped_table(StatusChange)
 # Parents before children, so foreign keys hold at every insert.
 INSERT_ORDER = (CUSTOMERS, PEOPLE, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
                 APPOINTMENTS, TICKETS)
@@ -57,6 +67,7 @@ PHASE_WEIGHTS = (2, 6, 4, 3)  # the demo's spread over discovery, build, trainin
 # Before the ~1% blocked: 66% done, 20% in progress (9% late), 13% not started (1% late).
 MIX = {"complete": 50, "accepted": 16, "in_progress": 11, "late": 9, "not_started": 12, "late_ns": 1}
 SLA_HOURS = {"high": 8, "normal": 24, "low": 72}
+DEFAULT_LIMITS = HealthThresholds()
 
 FIRST = "Ava Ben Chloe Dev Eli Fay Gus Hana Ivan Jo Kai Lena Milo Nia Omar Pia Raj Sara Tom Uma Vic Wen".split()
 LAST = "Adams Baker Chen Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Moreau Novak Okafor Price".split()
@@ -120,10 +131,10 @@ def _next_ids(session: Session) -> dict[str, Iterator[int]]:
     return {t.name: itertools.count((session.scalar(select(func.max(t.c.id))) or 0) + 1) for t in tables}
 
 
-def _scalar_default(column) -> object:
+def _scalar_default(column: Column[Any]) -> object:
     """A column's plain default (such as version 1); None where it has none."""
     default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+    return default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
 
 
 @dataclass
@@ -137,16 +148,25 @@ class Gen:
     owners: tuple[int, ...]  # person ids that own services
     rows: dict[Table, list[dict]] = field(default_factory=dict)
 
-    def add(self, table: Table, **values: object) -> int | None:
+    def add(self, table: Table, **values: object) -> int:
+        """Append a row of a table with an id column, and return its id."""
+        if "id" not in table.c:
+            raise ValueError(f"{table.name} has no id column: add its rows with add_link")
+        row_id = next(self.ids[table.name])
+        self._append(table, {"id": row_id, **values})
+        return row_id
+
+    def add_link(self, table: Table, **values: object) -> None:
+        """Append a row of a table without an id column (service_members)."""
+        self._append(table, values)
+
+    def _append(self, table: Table, values: dict[str, object]) -> None:
         """Append a row with every column present: executemany wants the same keys in each row."""
         row = {column.key: _scalar_default(column) for column in table.c}
         if "team_id" in row:
             row["team_id"] = self.team_id
-        if "id" in row:
-            row["id"] = next(self.ids[table.name])
         row.update(values)
         self.rows.setdefault(table, []).append(row)
-        return row.get("id")
 
     def at(self, day: date) -> datetime:
         """A working-hours moment of a local calendar day, in UTC."""
@@ -161,7 +181,7 @@ class Gen:
 
 
 def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: datetime, tz: ZoneInfo,
-                   services: int, force: bool = False, limits: HealthThresholds = HealthThresholds()) -> DemoLoaded:
+                   services: int, force: bool = False, limits: HealthThresholds = DEFAULT_LIMITS) -> DemoLoaded:
     """Replace workspace `team_id`'s data with `services` synthetic services dated around `now`.
 
     Refuses other data unless `force`, like the demo. Given a session the caller commits (one
@@ -185,12 +205,13 @@ def _load(session: Session, team_id: str, now: datetime, tz: ZoneInfo, count: in
     refuse_foreign_rows(session, force=force)
     replaced = clear_workspace(session, team_id)
     ids, people = _next_ids(session), max(3, -(-count // SERVICES_PER_PERSON))
-    first = session.scalar(select(func.coalesce(func.max(PEOPLE.c.id), 0))) + 1
+    first = session.execute(select(func.coalesce(func.max(PEOPLE.c.id), 0))).scalar_one() + 1
     owners = tuple(first + i - 1 for i in range(1, people + 1) if _role(i) != Role.OPS)
     new_gen = partial(Gen, team_id, ids, Random(ROW_SEED), Timeline(now, tz), owners)
     written = _people(session, new_gen(), people)
     plans = service_plans(count)
-    while chunk := [plan for _, plan in zip(range(SERVICES_PER_CHUNK), plans)]:
+    # Not strict: the last chunk is shorter. The range comes first, so no plan is drawn and dropped.
+    while chunk := [plan for _, plan in zip(range(SERVICES_PER_CHUNK), plans, strict=False)]:
         gen = new_gen()
         for plan in chunk:
             _service(gen, plan)
@@ -247,10 +268,11 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
     customer_id = gen.add(CUSTOMERS, key=synthetic_key("customer", n), name=customer_name(n))
     name = f"{AREAS[n % len(AREAS)]} {plan.phase.label}"
     service_id = gen.add(SERVICES, key=plan.key, customer_id=customer_id, name=name, status=plan.status,
-                         phase=plan.phase, owner_id=owner_id, action_note=ACTION_NOTES.get(plan.cause),
+                         phase=plan.phase, owner_id=owner_id,
+                         action_note=ACTION_NOTES.get(plan.cause) if plan.cause is not None else None,
                          created_at=gen.t.now - rng.randint(60, 180) * DAY)
     if rng.random() < 0.2:
-        gen.add(service_members, service_id=service_id, person_id=gen.owners[(n + 1) % len(gen.owners)])
+        gen.add_link(service_members, service_id=service_id, person_id=gen.owners[(n + 1) % len(gen.owners)])
     slack_id = f"U{owner_id - gen.owners[0] + 1:08d}"  # person 1 always owns: it is never ops
     svc = Svc(plan, service_id, customer_id, owner_id, slack_id, name, plan.status == ServiceStatus.ACTIVE)
     _deliverables(gen, svc, _milestones(gen, svc))
@@ -304,15 +326,28 @@ def _milestone_links(gen: Gen, svc: Svc, kinds: list[str]) -> set[int]:
     return set(linked_done) | set(linked_open)
 
 
-def _deliverable_dates(gen: Gen, kind: str) -> dict:
+class DeliverableRow(TypedDict):
+    """The columns of a deliverable that depend on its kind (and on its milestone and acceptance)."""
+
+    status: DeliverableStatus
+    due_on: date
+    completed_at: NotRequired[datetime]
+    accepted_at: NotRequired[datetime]
+    blocked_reason: NotRequired[str]
+    blocked_since: NotRequired[datetime]
+    milestone_id: NotRequired[int]
+    accepted_by_id: NotRequired[int]
+
+
+def _deliverable_dates(gen: Gen, kind: str) -> DeliverableRow:
     """Status, due date and timestamps of one deliverable of `kind`."""
     t, rng = gen.t, gen.rng
-    row = dict(status=DeliverableStatus.IN_PROGRESS, due_on=t.today + rng.randint(3, 45) * DAY)
+    row = DeliverableRow(status=DeliverableStatus.IN_PROGRESS, due_on=t.today + rng.randint(3, 45) * DAY)
     if kind in ("complete", "accepted"):
-        row.update(status=DeliverableStatus(kind), due_on=t.today - rng.randint(5, 60) * DAY)
-        row["completed_at"] = gen.at(row["due_on"] - rng.randint(0, 3) * DAY)
+        row["status"], row["due_on"] = DeliverableStatus(kind), t.today - rng.randint(5, 60) * DAY
+        completed_at = row["completed_at"] = gen.at(row["due_on"] - rng.randint(0, 3) * DAY)
         if kind == "accepted":
-            row["accepted_at"] = row["completed_at"] + DAY
+            row["accepted_at"] = completed_at + DAY
     elif kind in ("late", "late_ns"):
         row["due_on"] = t.today - rng.randint(1, 20) * DAY
         row["status"] = DeliverableStatus.IN_PROGRESS if kind == "late" else DeliverableStatus.NOT_STARTED
@@ -320,8 +355,8 @@ def _deliverable_dates(gen: Gen, kind: str) -> dict:
         row["status"] = DeliverableStatus.NOT_STARTED
     elif kind in ("stuck", "fresh_blocked"):
         hours = rng.randint(3 * 24 + 2, 9 * 24) if kind == "stuck" else rng.randint(4, 60)
-        row.update(status=DeliverableStatus.BLOCKED, due_on=t.today - rng.randint(0, 5) * DAY,
-                   blocked_reason=rng.choice(BLOCKED_REASONS), blocked_since=t.now - hours * HOUR)
+        row["status"], row["due_on"] = DeliverableStatus.BLOCKED, t.today - rng.randint(0, 5) * DAY
+        row["blocked_reason"], row["blocked_since"] = rng.choice(BLOCKED_REASONS), t.now - hours * HOUR
     return row
 
 
@@ -334,7 +369,7 @@ def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> Non
     for number, kind in enumerate(kinds, start=1):
         row = _deliverable_dates(gen, kind)
         status, name = row["status"], DELIVERABLE_NAMES[(n + number) % len(DELIVERABLE_NAMES)]
-        if number - 1 in linked:
+        if milestone is not None and number - 1 in linked:  # linked is empty without a milestone
             row["milestone_id"] = milestone[0]
             row["due_on"] = row["due_on"] if status.is_done else milestone[1]
         if status == DeliverableStatus.ACCEPTED:

@@ -13,11 +13,11 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.io.formats import KINDS, SPECS, Column, KindSpec, format_value, neutralise_formula
+from store.io.formats import KINDS, SPECS, Column, KindModel, KindSpec, format_value, neutralise_formula
 from store.io.references import id_to_key
 from store.models import Person, Service, service_members
 
@@ -58,7 +58,8 @@ def _write_kind(session: Session, ctx: QueryContext, spec: KindSpec, path: Path,
     with path.open("w", encoding="utf-8", newline="") as handle:
         lines = _Lines(handle)
         lines.write(spec.header)
-        query = select(model).where(model.team_id == ctx.team_id).order_by(model.key)
+        query: Select[KindModel] = select(model)  # typed here: mypy infers a select of a union as Base
+        query = query.where(model.team_id == ctx.team_id).order_by(model.key)
         for row in session.scalars(query.execution_options(yield_per=1000)):
             lines.write([neutralise_formula(_cell(spec, column, row, keys, members)) for column in spec.columns])
             count += 1
@@ -87,12 +88,13 @@ class _Lines:
         self._handle.write(self._buffer.getvalue()[:-2] + "\n")
 
 
-def _cell(spec: KindSpec, column: Column, row: object, keys: dict[str, dict[int, str]],
+def _cell(spec: KindSpec, column: Column, row: KindModel, keys: dict[str, dict[int, str]],
           members: dict[int, str]) -> str:
     """One cell: references as keys (stable across databases), everything else via the spec."""
     if column.kind == "members":
         return members.get(row.id, "")
     value = getattr(row, column.attr)
     if column.kind == "ref":
+        assert column.ref is not None, f"reference column {column.name} names no kind"
         return "" if value is None else keys[column.ref][value]
     return format_value(column, value)

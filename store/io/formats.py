@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from store.enums import (
@@ -44,6 +44,8 @@ MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 TRUE_WORDS = {"yes", "true", "1", "y", "on"}
 FALSE_WORDS = {"no", "false", "0", "n", "off"}
+# The model of a kind: each has an id, the workspace's team_id and a key unique in it.
+KindModel: TypeAlias = Customer | Person | Service | Project | Milestone | Deliverable | Appointment | Ticket | Task
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Column:
 @dataclass(frozen=True)
 class KindSpec:
     kind: str
-    model: type
+    model: type[KindModel]
     columns: tuple[Column, ...]
 
     @property
@@ -80,7 +82,9 @@ def _now(ctx) -> datetime:
 
 
 SPECS: dict[str, KindSpec] = {s.kind: s for s in (
-    KindSpec("customers", Customer, (Column("key", "key", required=True), Column("name", "name", required=True, unique=True))),
+    KindSpec("customers", Customer, (
+        Column("key", "key", required=True), Column("name", "name", required=True, unique=True),
+    )),
     KindSpec("people", Person, (
         Column("key", "key", required=True), Column("name", "name", required=True),
         Column("email", "email"), Column("slack_user_id", "slack_user_id", unique=True), Column("slack_tz", "slack_tz"),
@@ -197,22 +201,25 @@ def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
 def _spreadsheet_datetime(text: str) -> datetime:
     """'Nov 24, 2026 14:30' and the other date forms followed by an optional HH:MM."""
     m = re.fullmatch(r"(.*?)(?:[ T](\d{1,2}):(\d{2}))?", text)
+    not_a_datetime = f"'{text}' is not a date and time (use 2026-11-24T14:30 or 2026-11-24T14:30:00Z)"
+    if m is None:  # a line break inside the cell: `.` does not match it
+        raise ValueError(not_a_datetime)
     try:
         day = parse_date(m[1])
     except ValueError:
-        raise ValueError(f"'{text}' is not a date and time (use 2026-11-24T14:30 or 2026-11-24T14:30:00Z)") from None
+        raise ValueError(not_a_datetime) from None
     hour, minute = int(m[2] or 0), int(m[3] or 0)
     if hour > 23 or minute > 59:
         raise ValueError(f"'{text}' is not a time of day")
     return datetime.combine(day, time(hour, minute))
 
 
-def max_length(model: type, column: Column) -> int | None:
+def max_length(model: type[KindModel], column: Column) -> int | None:
     """The database's length limit for a text column (PostgreSQL enforces it; SQLite would not)."""
     return getattr(model.__table__.c[column.attr].type, "length", None)
 
 
-def parse_text(model: type, column: Column, text: str) -> str:
+def parse_text(model: type[KindModel], column: Column, text: str) -> str:
     limit = max_length(model, column)
     if limit is not None and len(text) > limit:
         raise ValueError(f"too long: {len(text)} characters, at most {limit}")
@@ -225,6 +232,7 @@ def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
     if kind == "text":
         return text
     if kind == "enum":
+        assert column.enum is not None, f"enum column {column.name} names no enum"
         return parse_enum(column.enum, text)
     if kind == "date":
         return parse_date(text)

@@ -8,21 +8,22 @@ is raised and the caller rolls back, so nothing at all is imported.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
-from store.db import refresh_planner_statistics
 from store.context import QueryContext
+from store.db import refresh_planner_statistics
 from store.enums import Surface
 from store.io.formats import (
     KINDS,
     SPECS,
     Column,
+    KindModel,
     KindSpec,
     parse_plain,
     parse_text,
@@ -30,7 +31,7 @@ from store.io.formats import (
     restore_formula,
 )
 from store.io.references import DependsOnRejected, Resolver
-from store.models import Person, StatusChange
+from store.models import Person, Service, StatusChange
 
 BATCH = 1000
 # Changes to these attributes are status or health changes: each writes an audit row.
@@ -157,7 +158,7 @@ def _import_file(session: Session, ctx: QueryContext, resolver: Resolver, spec: 
     resolver.forget(spec.kind)
 
 
-def _check_header(spec: KindSpec, names: list[str], file: str, report: ImportReport) -> list[Column] | None:
+def _check_header(spec: KindSpec, names: Sequence[str], file: str, report: ImportReport) -> list[Column] | None:
     """The file's known columns; unknown, repeated or missing required columns are errors on line 1.
 
     A repeated column is refused rather than read: csv.DictReader would silently keep its last cell.
@@ -195,12 +196,13 @@ def _parse_row(ctx: QueryContext, resolver: Resolver, spec: KindSpec, columns: l
         except DependsOnRejected:
             depends_on_rejected = True
     errors += _duplicates(resolver, spec, values, seen, file, line)
-    key = values.get("key")
+    key: str | None = values.get("key")
     report.errors.extend(errors)
     if errors or depends_on_rejected:
         if key or row.get("key"):
             resolver.rejected[spec.kind].add(key or restore_formula(row["key"].strip()))
         return None
+    assert key is not None, "a good row has a key: the key column is required"
     return key, values
 
 
@@ -229,6 +231,7 @@ def _cell(ctx: QueryContext, resolver: Resolver, spec: KindSpec, column: Column,
     if column.kind == "text":
         return parse_text(spec.model, column, text)
     if column.kind == "ref":
+        assert column.ref is not None, f"reference column {column.name} names no kind"
         return resolver.resolve(column.ref, text)
     if column.kind == "members":
         return sorted({resolver.resolve("people", part) for part in text.split(";") if part.strip()})
@@ -251,8 +254,11 @@ def _write_batch(session: Session, ctx: QueryContext, spec: KindSpec, columns: l
         return
     model = spec.model
     wanted = [key for key, _ in batch if key in stored]
-    existing = {row.key: row for row in session.scalars(
-        select(model).where(model.team_id == ctx.team_id, model.key.in_(wanted)))} if wanted else {}
+    existing: dict[str, KindModel] = {}
+    if wanted:
+        query: Select[KindModel] = select(model)  # typed here: mypy infers a select of a union as Base
+        existing = {row.key: row for row in session.scalars(
+            query.where(model.team_id == ctx.team_id, model.key.in_(wanted)))}
     plain_new: list[dict[str, Any]] = []
     for key, values in batch:
         row = existing.get(key)
@@ -285,7 +291,8 @@ def _new_row(session: Session, ctx: QueryContext, spec: KindSpec, columns: list[
     """A new row with a team (service members), which needs the ORM to fill the link table."""
     row = spec.model(**_new_attrs(ctx, spec, columns, values))
     if values.get("members"):
-        row.members = [session.get(Person, pid) for pid in values["members"]]
+        assert isinstance(row, Service), "only services have members"
+        row.members = [session.get_one(Person, pid) for pid in values["members"]]
     return row
 
 
@@ -299,7 +306,7 @@ def _update_row(session: Session, ctx: QueryContext, spec: KindSpec, row: Any, c
             continue  # blank with a default: keep what the row has
         if column.kind == "members":
             if sorted(p.id for p in row.members) != (new or []):
-                row.members = [session.get(Person, pid) for pid in new or []]
+                row.members = [session.get_one(Person, pid) for pid in new or []]
                 changed = True
             continue
         old = getattr(row, column.attr)

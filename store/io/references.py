@@ -13,12 +13,13 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.io.formats import KindModel
 from store.models import Customer, Deliverable, Milestone, Person, Project, Service
 
 LABEL_SEPARATOR = " · "
 AMBIGUOUS = -1
-REF_MODELS = {"customers": Customer, "people": Person, "services": Service, "projects": Project,
-              "milestones": Milestone, "deliverables": Deliverable}
+REF_MODELS: dict[str, type[KindModel]] = {"customers": Customer, "people": Person, "services": Service,
+                                           "projects": Project, "milestones": Milestone, "deliverables": Deliverable}
 SINGULAR = {"customers": "customer", "people": "person", "services": "service", "projects": "project",
             "milestones": "milestone", "deliverables": "deliverable"}
 

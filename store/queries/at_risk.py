@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -12,8 +12,8 @@ from store.enums import DeliverableStatus, Health, ServiceStatus
 from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import overloaded_people
 from store.queries.health_signals import attention_by_health, of_active_services
-from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.queries.lines import deliverable_line, person_ref
+from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
 from store.readmodels_capacity import PersonCapacity
 from store.readmodels_tickets import OverdueTicket
@@ -38,14 +38,15 @@ class AtRiskReport(ReadModel):
 
 
 def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,
-                         owner_id: int | None = None):
+                         owner_id: int | None = None) -> tuple[list[BlockedDeliverableView], int]:
     """Blocked deliverables of active services (of one owner's, when given), longest blocked first,
     and how many there are."""
-    blocked = (Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
-               of_active_services(Deliverable.service_id, ctx.team_id))
+    blocked: tuple[ColumnElement[bool], ...] = (
+        Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
+        of_active_services(Deliverable.service_id, ctx.team_id))
     if owner_id is not None:
         blocked += (Deliverable.owner_id == owner_id,)
-    total = session.scalar(select(func.count()).select_from(Deliverable).where(*blocked))
+    total = session.execute(select(func.count()).select_from(Deliverable).where(*blocked)).scalar_one()
     longest_first = (Deliverable.blocked_since.is_(None), Deliverable.blocked_since, Deliverable.id)
     # The first few chosen from the blocked deliverables alone, then joined to their names: in one
     # join SQLite read every service first (10,000) to find the 958 blocked deliverables.

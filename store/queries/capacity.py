@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket, service_members
-from store.readmodels import PersonRef
 from store.queries.id_lists import id_in
+from store.readmodels import PersonRef
 from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import (
     LoadState,
@@ -131,7 +131,8 @@ def _open_tickets_per_owner(session: Session, team_id: str, owner_ids: Collectio
         .where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), id_in(Ticket.owner_id, owner_ids, "owner_ids"))
         .group_by(Ticket.owner_id)
     )
-    return {owner_id: int(count) for owner_id, count in rows}
+    # The IN test never matches a NULL owner; the check only tells the type checker so.
+    return {owner_id: int(count) for owner_id, count in rows if owner_id is not None}
 
 
 def _blocked_deliverables_per_owner(session: Session, team_id: str, owner_ids: Collection[int]) -> dict[int, int]:
@@ -147,7 +148,8 @@ def _blocked_deliverables_per_owner(session: Session, team_id: str, owner_ids: C
         )
         .group_by(Deliverable.owner_id)
     )
-    return {owner_id: int(count) for owner_id, count in rows}
+    # The IN test never matches a NULL owner; the check only tells the type checker so.
+    return {owner_id: int(count) for owner_id, count in rows if owner_id is not None}
 
 
 def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets: int, blocked: int) -> PersonCapacity:

@@ -80,6 +80,7 @@ def _blocked_then(session: Session, ctx: QueryContext, at: datetime) -> dict[int
     ).all()
     earliest: dict[int, tuple[int, str, datetime]] = {}
     for deliverable_id, service_id, name, since in [*still_blocked, *audited]:
+        assert since is not None  # both statements test it against the cutoff, which no NULL passes
         if deliverable_id not in earliest or since < earliest[deliverable_id][2]:
             earliest[deliverable_id] = (service_id, name, since)
     found: dict[int, list[BlockedDeliverable]] = defaultdict(list)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Collection, Iterable, NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
-from store.models import Customer, Deliverable, Milestone, Person, Service, Ticket
 from store.aggregates.engagement import declining_from_tallies, session_counts_at
 from store.aggregates.kept_health import KeptAssessment, read_kept, rules_key
+from store.enums import DeliverableStatus, Health, Phase, ServiceStatus
+from store.models import Customer, Deliverable, Milestone, Person, Service, Ticket
 from store.queries.id_lists import id_in
 from store.readmodels import FindingView, PersonRef, ServiceHealthView
 from store.rules.health import (
@@ -35,7 +36,7 @@ def _active_services(team_id: str, only: Collection[int] | None = None):
     return query if only is None else query.where(id_in(Service.id, only, "only_ids"))
 
 
-def of_active_services(service_id, team_id: str):
+def of_active_services(service_id: QueryableAttribute[int | None], team_id: str) -> ColumnElement[bool]:
     """`service_id` is one of the team's active services, for rows that carry the team themselves.
     Written as "none of the services not active", which are few: the databases then read the rows
     by their own team's index, where "one of 9,000 active services" led SQLite to seek each active
@@ -65,6 +66,7 @@ def _blocked(session: Session, team_id: str, now: datetime, limits: HealthThresh
     )
     found: dict[int, list[BlockedDeliverable]] = defaultdict(list)
     for service_id, name, since in rows:
+        assert since is not None  # `blocked_since <= cutoff` matches no NULL
         found[service_id].append(BlockedDeliverable(name=name, since=since))
     return found
 
@@ -150,7 +152,10 @@ def gather_signals(
     }
 
 
-class AssessedService(NamedTuple):
+AssessmentT_co = TypeVar("AssessmentT_co", bound=Assessment | KeptAssessment, covariant=True)
+
+
+class AssessedService(NamedTuple, Generic[AssessmentT_co]):
     """One active service's phase and assessment, before any read model is built. From kept health,
     the assessment tells only the shown health and since when (`KeptAssessment`), and the phase is
     not known: the read models assess the services they show (`service_views`). A tuple: answers
@@ -158,11 +163,15 @@ class AssessedService(NamedTuple):
 
     id: int
     phase: Phase | None
-    assessment: Assessment | KeptAssessment
+    assessment: AssessmentT_co
+
+
+# A service assessed in full by the rules, or known from kept health only.
+AnyAssessedService = AssessedService[Assessment | KeptAssessment]
 
 
 def assess_rows(rows, signals: dict[int, HealthSignals], *, now: datetime, today: date,
-                 limits: HealthThresholds) -> list[AssessedService]:
+                 limits: HealthThresholds) -> list[AssessedService[Assessment]]:
     """Assess (id, phase, override health, reason, expiry) rows; a service with no signal and no
     override is On Track without running the rules (they would find nothing)."""
     quiet = assess(HealthSignals(), now=now, today=today, limits=limits)
@@ -187,7 +196,7 @@ def _assessment_columns():
 def assess_active_services(
     session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
     only: Collection[int] | None = None,
-) -> list[AssessedService]:
+) -> list[AssessedService[Assessment]]:
     """Active services (all, or `only` those) with their assessment, in five statements. Names are
     not read here: most answers show only some of them (`service_views`)."""
     signals = gather_signals(session, team_id, now=now, today=today, limits=limits, only=only)
@@ -207,7 +216,7 @@ class PortfolioHealth:
     active: int
     phase_counts: dict[Phase, int]
     health_counts: dict[Health, int]
-    needing_attention: list[AssessedService]
+    needing_attention: list[AnyAssessedService]
     # Set when some of `needing_attention` come from kept health: it assesses them in full.
     assess_fully: Assessor | None = None
 
@@ -226,6 +235,7 @@ def portfolio_health(
     for phase, count in session.execute(select(Service.phase, func.count()).where(*active).group_by(Service.phase)):
         phase_counts[Phase(phase)] = int(count)
     total = sum(phase_counts.values())
+    assessed: Sequence[AnyAssessedService]
     if kept is None:
         signals = gather_signals(session, team_id, now=now, today=today, limits=limits)
         candidates = session.execute(
@@ -235,9 +245,12 @@ def portfolio_health(
         assessed = assess_rows(candidates, signals, now=now, today=today, limits=limits)
         assess_fully = None
     else:
-        assessed = [AssessedService(service_id, None, assessment) for service_id, assessment in kept.unhealthy.items()]
+        from_kept: list[AnyAssessedService] = [
+            AssessedService(service_id, None, assessment) for service_id, assessment in kept.unhealthy.items()]
         if kept.stale:
-            assessed += assess_active_services(session, team_id, now=now, today=today, limits=limits, only=kept.stale)
+            from_kept += assess_active_services(session, team_id, now=now, today=today, limits=limits,
+                                                only=kept.stale)
+        assessed = from_kept
 
         def assess_fully(ids: Collection[int]) -> dict[int, Assessment]:
             return {s.id: s.assessment for s in assess_active_services(
@@ -268,12 +281,13 @@ class ServiceOrder:
     """An order of services: by what their assessment says (`lead`), then by customer and service
     name. The lead needs no name, so the services that can come first are known before any is read."""
 
-    lead: Callable[[AssessedService], tuple]
+    lead: Callable[[AnyAssessedService], tuple]
 
-    def key(self, service: AssessedService, customer_name: str, service_name: str) -> tuple:
+    def key(self, service: AnyAssessedService, customer_name: str, service_name: str) -> tuple:
         return *self.lead(service), customer_name, service_name
 
-    def may_be_first(self, assessed: Collection[AssessedService], limit: int | None) -> Collection[AssessedService]:
+    def may_be_first(self, assessed: Collection[AnyAssessedService],
+                     limit: int | None) -> Collection[AnyAssessedService]:
         """The services that can be among the first `limit`: those whose lead is at most the
         `limit`-th smallest (every other one has at least `limit` services before it)."""
         if limit is None or len(assessed) <= limit:
@@ -282,15 +296,15 @@ class ServiceOrder:
         return [service for service in assessed if self.lead(service) <= cut]
 
 
-def _no_lead(_service: AssessedService) -> tuple:
+def _no_lead(_service: AnyAssessedService) -> tuple:
     return ()
 
 
-def _worst(service: AssessedService) -> tuple:
+def _worst(service: AnyAssessedService) -> tuple:
     return (-service.assessment.shown.severity,)
 
 
-def _longest_in_state(service: AssessedService) -> tuple:
+def _longest_in_state(service: AnyAssessedService) -> tuple:
     """Longest in its shown health first; a service with no start for it (an override) last."""
     since = service.assessment.since
     return since is None, since
@@ -301,19 +315,23 @@ worst_first = ServiceOrder(_worst)
 longest_in_state_first = ServiceOrder(_longest_in_state)
 
 
-def _first_rows(session: Session, assessed: Collection[AssessedService], order: ServiceOrder,
-                limit: int | None) -> tuple[list, dict[int, Assessment | KeptAssessment]]:
+# A shown service's id, name, customer name, owner name and Slack user id (SQLAlchemy types the outer
+# joined owner's name as never None), action note and phase.
+_ShownRow = Row[int, str, str, str, str | None, str | None, Phase]
+
+
+def _first_rows(session: Session, assessed: Collection[AnyAssessedService], order: ServiceOrder,
+                limit: int | None) -> tuple[list[_ShownRow], dict[int, Assessment | KeptAssessment]]:
     """The names and owners of the first `limit` services in `order` (sorted in Python, so the order
     is the same on both databases), read for those that can be first only, and their assessments."""
     by_id = {service.id: service for service in order.may_be_first(assessed, limit)}
-    rows = session.execute(
+    rows = sorted(session.execute(
         select(Service.id, Service.name, Customer.name, Person.name, Person.slack_user_id, Service.action_note,
                Service.phase)
         .join(Customer, Customer.id == Service.customer_id)
         .outerjoin(Person, Person.id == Service.owner_id)
         .where(id_in(Service.id, by_id, "shown_ids"))
-    ).all()
-    rows.sort(key=lambda row: (*order.key(by_id[row[0]], row[2], row[1]), row[0]))
+    ), key=lambda row: (*order.key(by_id[row[0]], row[2], row[1]), row[0]))
     return rows[:limit], {service_id: service.assessment for service_id, service in by_id.items()}
 
 
@@ -355,7 +373,7 @@ def _views(rows, assessments: dict) -> list[ServiceHealthView]:
     return views
 
 
-def service_views(session: Session, assessed: Collection[AssessedService], *,
+def service_views(session: Session, assessed: Collection[AnyAssessedService], *,
                   order: ServiceOrder = by_customer_and_name, limit: int | None = None,
                   assess_fully: Assessor | None = None) -> list[ServiceHealthView]:
     """Read models of these assessed services in `order`, of the first `limit` only when given: one
@@ -374,7 +392,7 @@ class ShownServices:
     total: int
 
 
-def shown_services(session: Session, assessed: Collection[AssessedService], *, order: ServiceOrder,
+def shown_services(session: Session, assessed: Collection[AnyAssessedService], *, order: ServiceOrder,
                    limit: int = MAX_SHOWN_SERVICES, assess_fully: Assessor | None = None) -> ShownServices:
     return ShownServices(service_views(session, assessed, order=order, limit=limit, assess_fully=assess_fully),
                          len(assessed))

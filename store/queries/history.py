@@ -54,7 +54,7 @@ def service_history(session: Session, ctx: QueryContext, *, name: str) -> Servic
         .outerjoin(Person, Person.id == StatusChange.changed_by_id)
         .where(StatusChange.team_id == ctx.team_id, about_service)
     )
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = session.execute(base.order_by(StatusChange.changed_at.desc(), StatusChange.id.desc()).limit(MAX_CHANGES))
     changes = [
         ChangeLine(

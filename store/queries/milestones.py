@@ -34,7 +34,7 @@ def milestone_list(session: Session, ctx: QueryContext, *, window: str) -> Miles
         Service.status == ServiceStatus.ACTIVE,
         *conditions,
     )
-    total = session.scalar(select(func.count()).select_from(Milestone).join(Service).where(*in_scope))
+    total = session.execute(select(func.count()).select_from(Milestone).join(Service).where(*in_scope)).scalar_one()
     done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
     rows = session.execute(
         select(Milestone.name, Milestone.due_on, Milestone.done_on, Service.id, Service.name, Service.status,
@@ -83,7 +83,7 @@ def milestones_in_trouble(session: Session, ctx: QueryContext, *, limit: int = M
                     and_(linked > 0, done < linked * ctx.limits.milestone_min_done_share)))
         .subquery()
     )
-    total = session.scalar(select(func.count()).select_from(grouped))
+    total = session.execute(select(func.count()).select_from(grouped)).scalar_one()
     rows = session.execute(
         select(Milestone.name, Milestone.due_on, Service.id, Service.name, Service.status, Customer.name,
                Person.name, Person.slack_user_id, grouped.c.linked, grouped.c.done)

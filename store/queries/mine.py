@@ -11,8 +11,8 @@ from store.clock import local_midnight
 from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus, TaskStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
-from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.queries.at_risk import blocked_deliverables
+from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.queries.lines import deliverable_line
 from store.queries.tickets import oldest_overdue_tickets
 from store.readmodels import (
@@ -133,7 +133,7 @@ def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWor
 
 def _my_tasks_due_by_today(session: Session, ctx: QueryContext, person: Person) -> tuple[list[TaskLine], int]:
     due = (Task.owner_id == person.id, Task.status == TaskStatus.OPEN, Task.due_on <= ctx.today)
-    total = session.scalar(select(func.count()).select_from(Task).where(*due))
+    total = session.execute(select(func.count()).select_from(Task).where(*due)).scalar_one()
     rows = session.execute(
         select(Task.title, Task.due_on, Customer.name, Service.name)
         .outerjoin(Service, Service.id == Task.service_id)
@@ -153,8 +153,8 @@ def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> Person
     if person is None:
         return PersonalDigestData(as_of=ctx.now, today=ctx.today, slack_user_id=slack_user_id, person=None)
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_LINES, owner_id=person.id)
-    overdue_total = session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.owner_id == person.id, Ticket.resolved_at.is_(None), Ticket.due_at < ctx.now))
+    overdue_total = session.execute(select(func.count()).select_from(Ticket).where(
+        Ticket.owner_id == person.id, Ticket.resolved_at.is_(None), Ticket.due_at < ctx.now)).scalar_one()
     tickets = oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_LINES, owner_id=person.id)
     tasks, tasks_total = _my_tasks_due_by_today(session, ctx, person)
     appointments = _my_appointments_today(session, ctx, person)

@@ -42,9 +42,9 @@ def deliverable_tally(session: Session, team_id: str, *, today) -> DeliverableTa
 
 
 def overdue_ticket_count(session: Session, team_id: str, *, now: datetime) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count()).where(Ticket.team_id == team_id, Ticket.resolved_at.is_(None), Ticket.due_at < now)
-    )
+    ).scalar_one()
 
 
 # A message has room for a few dozen milestone lines at most; the rest are counted.
@@ -57,8 +57,9 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day,
     and name), and how many there are: two statements."""
     due = (Milestone.team_id == team_id, Service.status == ServiceStatus.ACTIVE,
            Milestone.due_on.between(first_day, last_day))
-    total = session.scalar(
-        select(func.count()).select_from(Milestone).join(Service, Service.id == Milestone.service_id).where(*due))
+    total = session.execute(
+        select(func.count()).select_from(Milestone).join(Service, Service.id == Milestone.service_id).where(*due)
+    ).scalar_one()
     rows = session.execute(
         select(Milestone.name, Milestone.due_on, Milestone.done_on, Service.name, Customer.name)
         .join(Service, Service.id == Milestone.service_id)

@@ -31,7 +31,8 @@ def remember_message(session: Session, ctx: QueryContext, *, channel_id: str, ts
     )
 
 
-def messages_showing(session: Session, ctx: QueryContext, *, objects: Iterable[tuple[str, int]]) -> list[PostedMessageRef]:
+def messages_showing(session: Session, ctx: QueryContext, *,
+                     objects: Iterable[tuple[str, int]]) -> list[PostedMessageRef]:
     wanted = list(set(objects))
     if not wanted:
         return []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.context import QueryContext
 from store.enums import DeliverableStatus, ServiceStatus
@@ -37,7 +39,7 @@ MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
 
 
-def _by_name(ctx: QueryContext, *more: ColumnElement) -> Select:
+def _by_name(ctx: QueryContext, *more: ColumnElement[Any] | QueryableAttribute[Any]) -> Select:
     """The workspace's services as (id, service name, customer name, *more), by customer then service."""
     return (
         select(Service.id, Service.name, Customer.name, *more)
@@ -137,7 +139,7 @@ def _tally(lines: list[DeliverableLine]) -> DeliverableTally:
 
 def _open_tickets(session: Session, ctx: QueryContext, service_id: int) -> tuple[list[TicketLine], int]:
     open_now = (Ticket.service_id == service_id, Ticket.resolved_at.is_(None))
-    total = session.scalar(select(func.count()).where(*open_now))
+    total = session.execute(select(func.count()).where(*open_now)).scalar_one()
     rows = session.execute(
         select(Ticket, Person.name, Person.slack_user_id, Customer.name)
         .join(Customer, Customer.id == Ticket.customer_id)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Float, and_, case, func, literal, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from store.context import QueryContext
@@ -106,7 +106,7 @@ def _flow(session: Session, team_id: str, this: Window, last: Window) -> tuple[W
     flows = [
         WeekFlow(opened=int(count_opened or 0), resolved=int(count_resolved or 0),
                  avg_resolution_hours=None if average is None else float(average))
-        for count_opened, (count_resolved, average) in zip(opened, (resolved[0:2], resolved[3:5]))
+        for count_opened, (count_resolved, average) in zip(opened, (resolved[0:2], resolved[3:5]), strict=True)
     ]
     return flows[0], flows[1], int(resolved[2] or 0)
 
@@ -148,11 +148,12 @@ def oldest_overdue_tickets(session: Session, team_id: str, now: datetime, limit:
     ]
 
 
-def _group_key(grouping: TicketGrouping) -> ColumnElement:
+def _group_key(grouping: TicketGrouping) -> InstrumentedAttribute[int | str | None]:
     """The ticket column the breakdown groups by. Customers and owners group by id (two people
     who share a name stay apart), and are named after grouping."""
-    return {TicketGrouping.CUSTOMER: Ticket.customer_id, TicketGrouping.OWNER: Ticket.owner_id}.get(
-        grouping, Ticket.type)
+    keys: dict[TicketGrouping, InstrumentedAttribute[int | str | None]] = {
+        TicketGrouping.CUSTOMER: Ticket.customer_id, TicketGrouping.OWNER: Ticket.owner_id}
+    return keys.get(grouping, Ticket.type)
 
 
 def _rank(group: tuple[str, int, int, int]) -> tuple[int, str, str]:
@@ -194,6 +195,8 @@ def _breakdown(session: Session, team_id: str, grouping: TicketGrouping, this: W
     cut = func.coalesce(select(counts.c.o).order_by(counts.c.o.desc()).offset(limit - 1).limit(1)
                         .scalar_subquery(), 0)
     total = select(func.count()).select_from(counts).scalar_subquery()
+    named: tuple[type[Customer] | type[Person], ColumnElement[bool]] | None
+    name: InstrumentedAttribute[str] | ColumnElement[str]
     if grouping == TicketGrouping.CUSTOMER:
         named, name = (Customer, Customer.id == counts.c.group_key), Customer.name
     elif grouping == TicketGrouping.OWNER:

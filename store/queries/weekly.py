@@ -37,7 +37,7 @@ from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
 from store.readmodels_tickets import SlaCompliance
 from store.rules.capacity import BillableBand, LoadState, billable_band
-from store.rules.health import HealthSignals
+from store.rules.health import Assessment, HealthSignals
 
 ENGAGEMENT_RULE = "engagement_declining"
 WEEK = timedelta(days=7)
@@ -65,8 +65,8 @@ def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) 
     ]
     query = select(Person.id, Person.weekly_capacity_hours,
                    *(column for week in per_week for column in (week.c.held, week.c.billable)))
-    for week in per_week:
-        query = query.outerjoin(week, week.c.person_id == Person.id)
+    for held in per_week:
+        query = query.outerjoin(held, held.c.person_id == Person.id)
     rows = session.execute(query.where(Person.team_id == ctx.team_id)).all()
     results = []
     for index, week in enumerate(weeks):
@@ -151,7 +151,7 @@ class _Candidate(NamedTuple):
     can differ from On Track, now or then, so the only ones assessed or listed (a tuple: there can
     be thousands)."""
 
-    service: AssessedService
+    service: AssessedService[Assessment]
     existed: bool  # compared with a week ago
     then: Health
     sort_name: tuple[str, str]  # customer, service: the order of the lists
@@ -173,7 +173,7 @@ def _candidates(session: Session, ctx: QueryContext, signals: dict[int, HealthSi
     return [
         _Candidate(service, bool(row[5]), then[service.id].health if service.id in then else Health.ON_TRACK,
                    (row[6], row[7]))
-        for service, row in zip(assessed, rows)
+        for service, row in zip(assessed, rows, strict=True)
     ]
 
 

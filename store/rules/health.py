@@ -9,8 +9,8 @@ reasons are listed either way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from store.enums import Health
 

@@ -10,10 +10,11 @@ the portfolio each time, only a cache look-up.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process, utils
 

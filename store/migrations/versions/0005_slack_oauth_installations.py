@@ -9,9 +9,8 @@ of several workspaces), with their column layout written out here so the schema 
 this revision says whatever slack_sdk version is installed.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

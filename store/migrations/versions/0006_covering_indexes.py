@@ -11,7 +11,6 @@ never visit the rows; and one index in place of two where one was a prefix of th
 
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

@@ -14,9 +14,8 @@ A later migration that rebuilds the appointments table (a SQLite batch operation
 triggers: it must create them again (tests/test_project_rules.py checks they exist at head).
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

@@ -12,7 +12,6 @@ deliverables from the index. At 10,000 services the statement went from 27 to 6 
 
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

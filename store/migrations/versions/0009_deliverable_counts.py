@@ -15,9 +15,8 @@ A later migration that rebuilds the deliverables table (a SQLite batch operation
 triggers: it must create them again (tests/test_deliverable_counts.py would fail otherwise).
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

@@ -22,9 +22,8 @@ it must create them again (tests/test_project_rules.py checks they exist at head
 
 from dataclasses import dataclass
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'
