@@ -45,12 +45,12 @@ from bot.app import SlackCredentials, create_app, single_workspace
 from bot.garbage_collection import settle_after_startup
 from bot.local import LOCAL_TOKEN, _listener_errors, signed_headers, slash_command_form
 from bot.settings import load_settings
-from digests.builders import build_digest
-from digests.kinds import DigestKind
 from handlers.commands.delivery import WORKING_ON_IT
+from messages.views import build_digest
 from store.clock import FixedClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
+from store.enums import DigestKind
 from store.schema import upgrade
 
 TEAM = "T0BENCH"

@@ -88,7 +88,7 @@ from slack_signing import FORM_CONTENT_TYPE, interactive_body, load_payload, sig
 
 from handlers.after_ack import BUSY_TEXT
 from handlers.commands.delivery import WORKING_ON_IT
-from handlers.ids import ActionId, DeliverableMoveValue, ViewKind, ViewRef
+from messages.ids import ActionId, DeliverableMoveValue, ViewKind, ViewRef
 from store.db import make_engine
 from store.rules.transitions import Move
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
-from digests.kinds import DigestKind
+from store.enums import DigestKind
 
 DIGEST_KINDS = tuple(DigestKind)
 
@@ -279,7 +279,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime, timedelta, timezone
 
     from bot.terminal import render_message
-    from digests.builders import build_digest
+    from messages.views import build_digest
 
     if getattr(args, "kind", None) == DigestKind.PERSONAL and not args.user:
         print("delivery-bot: the personal digest is someone's: add --user SLACK_USER_ID", file=sys.stderr)
@@ -382,7 +382,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
 def _send_now(client, workspace, args) -> int:
     from slack_sdk.errors import SlackApiError
 
-    from digests.builders import build_digest
+    from messages.views import build_digest
 
     reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user, all_clear=True)
     if reply is None:  # all_clear=True always gives a message

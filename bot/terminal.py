@@ -119,7 +119,7 @@ def _text(obj: Any) -> str:
     if obj.get("type") == "mrkdwn":
         return mrkdwn_to_plain(raw)
     # plain_text is never formatted, but Slack decodes its three entities as in mrkdwn
-    # (the bot escapes user text there too: handlers.blocks.common.escape), and still
+    # (the bot escapes user text there too: messages.blocks.common.escape), and still
     # shows emoji unless the sender turned that off.
     raw = _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(1)], raw)
     return raw if obj.get("emoji") is False else _replace_emoji(raw)

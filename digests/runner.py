@@ -17,10 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
-from digests.kinds import DigestKind
-from digests.schedules import DEFAULTS
-from handlers.blocks.common import channel_mention, escape, user_mention
+from messages.blocks.common import channel_mention, escape, user_mention
 from store.digests import (
+    DEFAULTS,
     claim_delivery,
     finish_delivery,
     ops_people,
@@ -29,6 +28,7 @@ from store.digests import (
     recorded_periods,
     subscriptions,
 )
+from store.enums import DigestKind
 from store.queries.posted import remember_message
 from store.rules.schedule import Schedule, last_run, period_of, schedule
 from store.workspace import Workspace
@@ -115,7 +115,7 @@ def _tell_ops_once(client: WebClient, workspace: Workspace, due: Due, error: str
 
 
 def deliver(client: WebClient, workspace: Workspace, due: Due, report: RunReport, admin_channel: str | None) -> None:
-    from digests.builders import build_digest
+    from messages.views import build_digest
 
     label = f"{due.planned.digest.value} -> {due.planned.channel_id} ({due.period})"
     delivery_id = _claim(workspace, due)

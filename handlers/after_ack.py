@@ -32,7 +32,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.errors import Requester, report_failure
-from handlers.ids import InputId
+from messages.ids import InputId
 
 log = logging.getLogger("delivery.busy")
 

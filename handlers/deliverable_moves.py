@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape, sentence, user_mention
-from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
+from messages.blocks.common import escape, sentence, user_mention
+from messages.ids import DeliverableMoveValue
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes.deliverables import move_deliverable
 from store.rules.transitions import Move

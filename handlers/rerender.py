@@ -11,20 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from handlers.blocks.at_risk import at_risk_message
-from handlers.blocks.common import Reply, context, time_token
-from handlers.blocks.mine import mine_message
-from handlers.blocks.service_card import service_card_message
-from handlers.blocks.share import with_share_button
-from handlers.blocks.tickets import tickets_message
 from handlers.events.app_home import home_blocks
-from handlers.ids import ClickOrigin, ViewKind, ViewRef
-from store.queries.at_risk import at_risk_report
-from store.queries.mine import my_work
+from messages.blocks.common import Reply, context, time_token
+from messages.blocks.share import with_share_button
+from messages.ids import ClickOrigin, ViewRef
+from messages.views import show_now
 from store.queries.posted import message_at, messages_showing
-from store.queries.service_card import service_card
-from store.queries.tickets import ticket_report
-from store.readmodels_tickets import TicketGrouping
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.rerender")
@@ -65,25 +57,10 @@ class Origin:
 
 
 def render_view(workspace: Workspace, view: ViewRef, viewer: str) -> tuple[Reply, str]:
-    """The message a view shows now, and the command text that shows it again."""
-    if view.k == ViewKind.CARD:
-        if view.s is None:
-            raise LookupError("a card view that names no service")
-        card = workspace.read(service_card, service_id=view.s)
-        return service_card_message(card, workspace.tz), f"status {card.ref.label}"
-    if view.k == ViewKind.MINE:
-        return mine_message(workspace.read(my_work, slack_user_id=viewer), workspace.tz), "mine"
-    if view.k == ViewKind.TICKETS:
-        breakdown = (view.b or TicketGrouping.CUSTOMER).value
-        report = workspace.read(ticket_report, breakdown=breakdown)
-        return tickets_message(report, workspace.tz), f"tickets by {breakdown}"
-    # Imported here: digests build on handlers.blocks, so importing them with this module would be circular.
-    from digests.builders import rerender_digest
-
-    digest = rerender_digest(workspace, view, viewer)
-    if digest is not None:
-        return digest
-    return at_risk_message(workspace.read(at_risk_report), workspace.tz), "at-risk"
+    """The message a view shows now (a digest that has emptied says all clear), and the command
+    text that shows it again."""
+    shown = show_now(workspace, view, viewer)
+    return shown.reply, shown.again
 
 
 def tell(client: WebClient, origin: Origin, text: str) -> None:

@@ -11,10 +11,10 @@ from typing import TypeVar
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape, sentence
 from handlers.deliverable_moves import stale_text
-from handlers.ids import ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
+from messages.blocks.common import escape, sentence
+from messages.ids import ServiceActionValue, ServiceModalMeta
 from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange
 from store.changes.services import check_service_change
 from store.rules.permissions import Permission

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from handlers.blocks.common import escape, sentence
 from handlers.deliverable_moves import stale_text
-from handlers.ids import TicketAction, TicketActionValue
 from handlers.rerender import Origin, refresh_origin, refresh_posted, tell
+from messages.blocks.common import escape, sentence
+from messages.ids import TicketAction, TicketActionValue
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes.tickets import assign_ticket_to_actor, resolve_ticket
 from store.workspace import Workspace

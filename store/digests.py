@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, tuple_, union, update
@@ -10,9 +11,27 @@ from sqlalchemy.orm import Session
 from store.changes import ChangeRefused, rows_matched
 from store.changes.actors import actor_person
 from store.context import QueryContext
-from store.enums import Role
+from store.enums import DigestKind, Role
 from store.models import DigestDelivery, DigestSubscription, Person, Service
 from store.readmodels import ReadModel
+
+
+@dataclass(frozen=True)
+class DefaultSchedule:
+    at_time: str
+    days: str
+
+
+# Each digest's default rhythm, used when a subscription does not say otherwise.
+DEFAULTS = {
+    DigestKind.AT_RISK: DefaultSchedule("08:30", "weekdays"),
+    DigestKind.OVERDUE_TICKETS: DefaultSchedule("09:00", "weekdays"),
+    DigestKind.WEEKLY_PORTFOLIO: DefaultSchedule("08:00", "mon"),
+    # In each person's own Slack time zone, by DM.
+    DigestKind.PERSONAL: DefaultSchedule("08:30", "weekdays"),
+}
+# Channels subscribe to these; the personal digest goes to everyone linked, unless they turn it off.
+CHANNEL_DIGESTS = (DigestKind.AT_RISK, DigestKind.OVERDUE_TICKETS, DigestKind.WEEKLY_PORTFOLIO)
 
 MAY_SUBSCRIBE = "leads and ops"
 

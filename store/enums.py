@@ -77,3 +77,20 @@ class Surface(StrEnum):
     SLACK = "slack"
     CLI = "cli"
     IMPORT = "import"
+
+
+class MilestoneWindow(StrEnum):
+    """Which milestones `/delivery milestones` lists."""
+
+    THIS_WEEK = "this week"
+    NEXT_WEEK = "next week"
+    OVERDUE = "overdue"
+
+
+class DigestKind(StrEnum):
+    """The digests the bot can send (a subscription's `digest`)."""
+
+    AT_RISK = "at-risk"
+    OVERDUE_TICKETS = "overdue-tickets"
+    WEEKLY_PORTFOLIO = "weekly-portfolio"
+    PERSONAL = "personal"

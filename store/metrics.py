@@ -83,7 +83,7 @@ _ALL = (
     Metric("my_work", "Mine",
            "my active services (owner or team member), deliverables I own by status, my overdue tickets, my open "
            "tasks due by Sunday, my appointments today", "now, this week, today"),
-    # Digests (digests/builders: DIGEST_FIGURES)
+    # Digests (messages/digests: DIGEST_FIGURES)
     Metric("milestones_in_trouble", "Milestones due this week in trouble",
            "milestones of active services due this week, not done, and either due before today or with under "
            "half (DELIVERY_MILESTONE_MIN_DONE_SHARE) of their linked deliverables Complete/Accepted; a milestone "

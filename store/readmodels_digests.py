@@ -1,5 +1,5 @@
 """Read models of the scheduled digests: what `store.queries.digests` and `store.queries.weekly` hand
-to `digests.builders`. Figures follow `store.metrics` (the keys are named on each field)."""
+to `messages.digests`. Figures follow `store.metrics` (the keys are named on each field)."""
 
 from __future__ import annotations
 

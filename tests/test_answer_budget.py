@@ -14,9 +14,9 @@ from served_demo import served_demo
 from slack_bolt.request import BoltRequest
 from slack_signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 
-from handlers.blocks.common import Reply
 from handlers.commands.delivery import WORKING_ON_IT, send_late_answer
 from handlers.received import RECEIVED_AT_HEADER, seconds_since_received
+from messages.blocks.common import Reply
 
 HEADLINE = "15 active services. 12 on track, 2 need attention, 1 at risk."
 

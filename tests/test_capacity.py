@@ -12,12 +12,12 @@ from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from handlers.blocks.capacity import MAX_PEOPLE_ROWS, capacity_message, hours
-from handlers.blocks.common import MAX_FIELD_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
-from handlers.blocks.share import with_share_button
 from handlers.commands.answers import CommandRequest
-from handlers.commands.capacity import capacity_answer
+from handlers.commands.answers import view_answer as capacity_answer
 from handlers.commands.parse import parse_command
+from messages.blocks.capacity import MAX_PEOPLE_ROWS, capacity_message, hours
+from messages.blocks.common import MAX_FIELD_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from messages.blocks.share import with_share_button
 from store.clock import FixedClock, current_week
 from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus

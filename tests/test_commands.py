@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
-from handlers.blocks.portfolio import headline, portfolio_status_message
 from handlers.commands.parse import Subcommand, UsageError, parse_command
+from messages.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from messages.blocks.portfolio import headline, portfolio_status_message
 from store.enums import Health, Phase
 from store.readmodels import DeliverableTally, FindingView, PersonRef, PortfolioStatus, ServiceHealthView
 

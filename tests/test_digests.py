@@ -16,18 +16,17 @@ from support import TEAM, UTC, WEDNESDAY
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from digests.builders import DIGEST_FIGURES, build_digest
-from digests.copy import say
-from digests.kinds import DigestKind
-from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
-from handlers.ids import ActionId, DeliverableMoveValue, TicketActionValue, ViewKind, ViewRef
 from handlers.rerender import refresh_posted, render_view
+from messages.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from messages.digests.copy import say
+from messages.ids import ActionId, DeliverableMoveValue, TicketActionValue, ViewKind, ViewRef
+from messages.views import DIGEST_FIGURES, build_digest
 from store.changes.deliverables import move_deliverable
 from store.clock import FixedClock, local_midnight
 from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
-from store.enums import DeliverableStatus, Health, Phase
+from store.enums import DeliverableStatus, DigestKind, Health, Phase
 from store.models import Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
 from store.queries.health_history import health_as_of

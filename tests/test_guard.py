@@ -28,7 +28,7 @@ from handlers.errors import (
     guarded,
     read_value,
 )
-from handlers.ids import DeliverableMoveValue, ServiceActionValue
+from messages.ids import DeliverableMoveValue, ServiceActionValue
 from store.db import make_engine, store_unreachable
 
 ACK_SECONDS = 3

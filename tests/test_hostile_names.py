@@ -45,15 +45,20 @@ from support import TEAM, UTC, WEDNESDAY
 from bot.app import single_workspace, web_client
 from bot.settings import load_settings
 from bot.terminal import render_message
-from digests.builders import build_digest
-from digests.kinds import DigestKind
 from digests.runner import run_due
-from handlers.blocks.common import escape, escape_clipped, user_mention
-from handlers.blocks.service_actions import flag_note
 from handlers.commands.delivery import reply_for
 from handlers.deliverable_moves import apply_move
 from handlers.events.app_home import home_blocks
-from handlers.ids import (
+from handlers.rerender import Origin, render_view
+from handlers.service_changes import modal_meta
+from handlers.ticket_changes import apply_ticket_action
+from handlers.views.block_deliverable import block_modal
+from handlers.views.flag_service import apply_flag, flag_modal
+from handlers.views.resolve_ticket import resolve_modal
+from handlers.views.service_health import HealthForm, apply_health, health_modal
+from messages.blocks.common import escape, escape_clipped, user_mention
+from messages.blocks.service_actions import flag_note
+from messages.ids import (
     ActionId,
     DeliverableMoveValue,
     HealthChoice,
@@ -63,13 +68,7 @@ from handlers.ids import (
     ViewKind,
     ViewRef,
 )
-from handlers.rerender import Origin, render_view
-from handlers.service_changes import modal_meta
-from handlers.ticket_changes import apply_ticket_action
-from handlers.views.block_deliverable import block_modal
-from handlers.views.flag_service import apply_flag, flag_modal
-from handlers.views.resolve_ticket import resolve_modal
-from handlers.views.service_health import HealthForm, apply_health, health_modal
+from messages.views import build_digest
 from store.aggregates.refresh import refresh_kept
 from store.changes.services import FlagNote
 from store.changes.tickets import check_ticket_change
@@ -77,7 +76,7 @@ from store.clock import FixedClock
 from store.db import make_engine, make_sessionmaker
 from store.demo import load_demo
 from store.demo.build import KEY_PREFIX
-from store.enums import Surface
+from store.enums import DigestKind, Surface
 from store.models import (
     Appointment,
     Customer,

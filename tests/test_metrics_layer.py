@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from digests.builders import DIGEST_FIGURES
-from digests.kinds import DigestKind
 from handlers.commands.answers import ANSWERS, FIGURES
 from handlers.commands.parse import Subcommand
+from messages.views import DIGEST_FIGURES
+from store.enums import DigestKind
 from store.metrics import METRICS, markdown
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -75,3 +75,17 @@ def test_the_triggers_that_keep_derived_state_exist_at_head(engine):
             found.setdefault(table, set()).add(name)
     for table, names in DERIVED_STATE_TRIGGERS.items():
         assert names <= found.get(table, set()), table
+
+
+# The floors, lowest first: a module imports only from floors below its own (and its own package);
+# the surfaces on one floor (slash commands and clicks, scheduled digests) do not import each other.
+FLOORS = {"store": 0, "messages": 1, "handlers": 2, "digests": 2, "bot": 3}
+
+
+def test_no_module_imports_a_floor_above_its_own_or_a_surface_beside_it():
+    for package, floor in FLOORS.items():
+        for path, names in imported_modules(package).items():
+            for name in names:
+                top = name.split(".")[0]
+                if top in FLOORS and top != package:
+                    assert FLOORS[top] < floor, f"{path} imports {name}"

@@ -11,9 +11,9 @@ from test_matching import reference_match
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS
 from handlers.commands.delivery import reply_for
 from handlers.events.app_home import home_blocks
+from messages.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS
 from store.clock import FixedClock
 from store.context import QueryContext
 from store.demo.synthetic import load_synthetic

@@ -23,8 +23,8 @@ from support import TEAM, UTC, WEDNESDAY
 from bot.settings import load_settings
 from handlers.actions.services import flag_service
 from handlers.commands.delivery import reply_for
-from handlers.ids import HealthChoice
 from handlers.views.service_health import HealthForm, health_form_errors
+from messages.ids import HealthChoice
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import services as service_changes
 from store.changes.services import FlagNote, flag_for_customer_org, override_expiry, set_health_override

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
-from handlers.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
+from messages.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
 from store.aggregates import DERIVED_TABLES
 from store.context import QueryContext
 from store.db import make_engine

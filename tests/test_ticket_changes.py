@@ -21,8 +21,8 @@ from support import TEAM, UTC, WEDNESDAY
 
 from bot.app import single_workspace
 from bot.settings import load_settings
-from handlers.blocks.common import MAX_MESSAGE_BLOCKS
 from handlers.commands.delivery import reply_for
+from messages.blocks.common import MAX_MESSAGE_BLOCKS
 from store.changes import ChangeRefused, InvalidChange, StaleChange
 from store.changes import tickets as ticket_changes
 from store.changes.tickets import assign_ticket_to_actor, check_ticket_change, resolve_ticket

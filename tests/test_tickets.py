@@ -9,11 +9,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
-from handlers.blocks.common import MAX_FIELD_TEXT, MAX_SECTION_TEXT
-from handlers.blocks.tickets import age_text, signed, tickets_message
 from handlers.commands.answers import CommandRequest
+from handlers.commands.answers import view_answer as tickets_answer
 from handlers.commands.parse import DeliveryCommand, Subcommand, TicketBreakdown
-from handlers.commands.tickets import tickets_answer
+from messages.blocks.common import MAX_FIELD_TEXT, MAX_SECTION_TEXT
+from messages.blocks.tickets import age_text, signed, tickets_message
 from store.clock import FixedClock, current_week
 from store.context import QueryContext
 from store.db import make_sessionmaker

@@ -10,7 +10,7 @@ from handlers.actions.services import flag_service, update_health
 from handlers.actions.share import share_reply
 from handlers.actions.tickets import ticket_action
 from handlers.errors import guarded
-from handlers.ids import ActionId
+from messages.ids import ActionId
 
 
 def register(app: App) -> None:

@@ -8,9 +8,9 @@ from slack_sdk import WebClient
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
 from handlers.deliverable_moves import apply_move
 from handlers.errors import read_value
-from handlers.ids import DeliverableMoveValue
 from handlers.rerender import Origin, tell
 from handlers.views.block_deliverable import block_modal
+from messages.ids import DeliverableMoveValue
 from store.queries.deliverable import deliverable_name
 from store.rules.transitions import Move
 

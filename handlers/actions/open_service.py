@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 
 from handlers.after_ack import BUSY_TEXT, after_ack, busy
-from handlers.blocks.service_card import service_card_message
-from handlers.blocks.share import with_share_button
 from handlers.errors import read_value
-from handlers.ids import OpenServiceValue
+from messages.blocks.service_card import service_card_message
+from messages.blocks.share import with_share_button
+from messages.ids import OpenServiceValue
 from store.queries.service_card import service_card
 from store.workspace import Workspace
 

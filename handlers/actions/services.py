@@ -10,11 +10,11 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from handlers.errors import read_value
-from handlers.ids import ServiceActionValue
 from handlers.rerender import Origin, tell
 from handlers.service_changes import may_start
 from handlers.views.flag_service import NOT_SET_UP, customer_org_channel, flag_modal
 from handlers.views.service_health import health_modal
+from messages.ids import ServiceActionValue
 from store.queries.service_card import service_card, service_refs
 from store.rules.permissions import Permission
 

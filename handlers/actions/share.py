@@ -13,10 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.after_ack import BUSY_TEXT, after_ack, busy
-from handlers.blocks.share import shared_by
 from handlers.commands.delivery import reply_for
 from handlers.errors import read_value
-from handlers.ids import ShareValue
+from messages.blocks.share import shared_by
+from messages.ids import ShareValue
 from store.queries.posted import remember_message
 from store.workspace import Workspace
 

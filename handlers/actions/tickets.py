@@ -7,10 +7,10 @@ from slack_sdk import WebClient
 
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
 from handlers.errors import read_value
-from handlers.ids import TicketAction, TicketActionValue
 from handlers.rerender import Origin, tell
 from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
 from handlers.views.resolve_ticket import resolve_modal
+from messages.ids import TicketAction, TicketActionValue
 from store.changes.tickets import check_ticket_change
 
 

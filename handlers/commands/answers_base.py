@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.blocks.common import Reply
 from handlers.commands.parse import DeliveryCommand
+from messages.blocks.common import Reply
 from store.workspace import Workspace
 
 

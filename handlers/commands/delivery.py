@@ -23,13 +23,13 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_bolt.request import BoltRequest
 
 from handlers.after_ack import BUSY_TEXT, WorkQueue
-from handlers.blocks.common import Reply
-from handlers.blocks.share import with_share_button
-from handlers.blocks.usage import usage_message
 from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import UsageError, parse_command
 from handlers.errors import Requester, report_failure
 from handlers.received import seconds_since_received
+from messages.blocks.common import Reply
+from messages.blocks.share import with_share_button
+from messages.blocks.usage import usage_message
 from store.workspace import Workspace
 
 
@@ -39,9 +39,7 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
         command = parse_command(text)
     except UsageError as problem:
         return usage_message(str(problem))
-    answer = ANSWERS.get(command.subcommand)
-    if answer is None:
-        return usage_message(f"`/delivery {command.subcommand.value}` is not available yet.")
+    answer = ANSWERS[command.subcommand]
     reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id, channel_id=channel_id))
     if shareable and reply.shareable:
         reply = with_share_button(reply, command.text)

@@ -11,6 +11,8 @@ from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
+from store.enums import MilestoneWindow
+from store.readmodels_tickets import TicketGrouping
 from store.rules.schedule import ScheduleError, parse_days, parse_time, parse_zone
 
 
@@ -30,16 +32,9 @@ class Subcommand(StrEnum):
     DIGEST = "digest"
 
 
-class TicketBreakdown(StrEnum):
-    CUSTOMER = "customer"
-    TYPE = "type"
-    OWNER = "owner"
-
-
-class MilestoneWindow(StrEnum):
-    THIS_WEEK = "this week"
-    NEXT_WEEK = "next week"
-    OVERDUE = "overdue"
+# What `/delivery tickets by …` groups by, and which milestones `/delivery milestones` lists: the
+# store's own enums, so a parsed command is a view's parameters as they are.
+TicketBreakdown = TicketGrouping
 
 
 HELP_WORDS = {"", "help", "-h", "--help", "?"}

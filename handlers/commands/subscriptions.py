@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from digests.kinds import DigestKind
-from digests.schedules import DEFAULTS
-from handlers.blocks.common import Reply, channel_mention, escape
-from handlers.blocks.subscriptions import note, subscribed_message, subscriptions_message
 from handlers.commands.answers_base import CommandRequest
 from handlers.commands.parse import SubscriptionOptions
+from messages.blocks.common import Reply, channel_mention, escape
+from messages.blocks.subscriptions import note, subscribed_message, subscriptions_message
 from store.changes import ChangeRefused
-from store.digests import set_personal_digest, subscribe, subscriptions, unsubscribe
+from store.digests import DEFAULTS, set_personal_digest, subscribe, subscriptions, unsubscribe
+from store.enums import DigestKind
 from store.rules.schedule import parse_days
 
 

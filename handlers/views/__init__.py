@@ -3,11 +3,11 @@
 from slack_bolt import App
 
 from handlers.errors import guarded
-from handlers.ids import CallbackId
 from handlers.views.block_deliverable import submit_block
 from handlers.views.flag_service import submit_flag
 from handlers.views.resolve_ticket import submit_resolve
 from handlers.views.service_health import submit_health
+from messages.ids import CallbackId
 
 
 def register(app: App) -> None:

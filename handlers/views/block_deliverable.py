@@ -11,11 +11,11 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
-from handlers.blocks.common import clip, escape
 from handlers.deliverable_moves import apply_move
 from handlers.errors import read_value
-from handlers.ids import BlockModalMeta, CallbackId, DeliverableMoveValue, InputId
 from handlers.rerender import Origin
+from messages.blocks.common import clip, escape
+from messages.ids import BlockModalMeta, CallbackId, DeliverableMoveValue, InputId
 from store.clock import local_today
 
 VALUE = "value"

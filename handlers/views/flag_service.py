@@ -16,12 +16,12 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
-from handlers.blocks.common import clip, escape
-from handlers.blocks.service_actions import flag_note
 from handlers.errors import read_value
-from handlers.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin, tell
 from handlers.service_changes import change_service, modal_meta, origin_of, show_change
+from messages.blocks.common import clip, escape
+from messages.blocks.service_actions import flag_note
+from messages.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
 from store.changes.services import FlagNote, flag_for_customer_org
 from store.rules.permissions import Permission
 from store.workspace import Workspace

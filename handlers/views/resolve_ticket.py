@@ -9,11 +9,11 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
-from handlers.blocks.common import clip, escape
 from handlers.errors import read_value
-from handlers.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
 from handlers.rerender import Origin
 from handlers.ticket_changes import apply_ticket_action
+from messages.blocks.common import clip, escape
+from messages.ids import CallbackId, InputId, ResolveModalMeta, TicketActionValue
 
 VALUE = "value"
 NOTE_MISSING = "Add a note saying how it was resolved: it is kept with the ticket."

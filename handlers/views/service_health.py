@@ -20,12 +20,12 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from handlers.after_ack import after_ack, refused_when_busy
-from handlers.blocks.common import clip, escape, escape_clipped
-from handlers.blocks.health import HEALTH_EMOJI
 from handlers.errors import read_value
-from handlers.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
 from handlers.rerender import Origin
 from handlers.service_changes import change_service, modal_meta, origin_of, show_change
+from messages.blocks.common import clip, escape, escape_clipped
+from messages.blocks.health import HEALTH_EMOJI
+from messages.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
 from store.changes.services import override_expiry, set_health_override
 from store.clock import local_today
 from store.enums import Health

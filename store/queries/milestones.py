@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from store.clock import week_of
 from store.context import QueryContext
-from store.enums import ServiceStatus
+from store.enums import MilestoneWindow, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Person, Service
 from store.queries.health_signals import DONE_STATUSES
 from store.readmodels import MilestoneItem, MilestoneListing, PersonRef, ServiceRef
 
 MAX_ITEMS = 40
-WINDOWS = ("this week", "next week", "overdue")
+WINDOWS = tuple(window.value for window in MilestoneWindow)
 
 
 def _window_filter(ctx: QueryContext, window: str):

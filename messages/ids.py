@@ -1,0 +1,198 @@
+"""Every action_id and block_id the app sends, and the typed values its buttons carry."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+from store.enums import MilestoneWindow
+from store.readmodels_tickets import TicketGrouping
+from store.rules.transitions import Move
+
+# A row id or version as the database holds it (a signed 64-bit integer): a value outside that range
+# is refused when the button is read, not passed on to fail in the store.
+RowNumber = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
+class ActionId(StrEnum):
+    SHARE_REPLY = "share_reply"
+    # Suffixed with ":<service id>": action_ids must be unique within a block.
+    OPEN_SERVICE = "open_service"
+    # Suffixed with ":<deliverable id>": one overflow menu per deliverable row.
+    DELIVERABLE_MOVE = "deliverable_move"
+    # The service card's buttons (one card per message, so no suffix).
+    UPDATE_HEALTH = "update_health"
+    FLAG_SERVICE = "flag_service"
+    # Suffixed with ":<ticket id>": one overflow menu ("Assign to me", "Resolve") per ticket row.
+    TICKET_ACTION = "ticket_action"
+
+
+class CallbackId(StrEnum):
+    BLOCK_DELIVERABLE = "block_deliverable"
+    SERVICE_HEALTH = "service_health"
+    FLAG_SERVICE = "flag_service"
+    RESOLVE_TICKET = "resolve_ticket"
+
+
+class InputId(StrEnum):
+    BLOCK_REASON = "block_reason"
+    BLOCK_UNTIL = "block_until"
+    HEALTH_CHOICE = "health_choice"
+    HEALTH_ISSUE = "health_issue"
+    HEALTH_ACTION = "health_action"
+    HEALTH_EXPIRES = "health_expires"
+    FLAG_REASON = "flag_reason"
+    RESOLUTION_NOTE = "resolution_note"
+
+
+class BlockId(StrEnum):
+    REPLY_ACTIONS = "reply_actions"
+    SERVICE_CHOICES = "service_choices"
+    SERVICE_ACTIONS = "service_actions"
+
+
+class ShareValue(BaseModel):
+    """A "Share in channel" button: the command text whose answer to post for everyone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+
+
+class OpenServiceValue(BaseModel):
+    """A choice among several matching services: open this one's card."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_id: RowNumber
+
+
+class ViewKind(StrEnum):
+    """Every kind of message the bot shows; messages/views.py says how each is read and drawn."""
+
+    # Answers to `/delivery …`.
+    STATUS = "status"
+    LOOKUP = "lookup"  # a service asked for by name: its card, or the choices, or the closest names
+    CAPACITY = "capacity"
+    MILESTONES = "milestones"
+    HISTORY = "history"
+    HOME = "home"
+    # Answers whose rows have buttons: kept true after a change wherever they were posted.
+    CARD = "card"
+    MINE = "mine"
+    AT_RISK = "at-risk"
+    TICKETS = "tickets"
+    # The scheduled digests (messages/digests), rebuilt in place after a change to what they show.
+    DIGEST_AT_RISK = "digest-at-risk"
+    DIGEST_OVERDUE_TICKETS = "digest-overdue-tickets"
+    DIGEST_WEEKLY_PORTFOLIO = "digest-weekly-portfolio"
+    DIGEST_PERSONAL = "digest-personal"  # the DM's viewer is remembered with the posted message
+
+
+class ViewRef(BaseModel):
+    """What a message shows, so it can be rendered again from the database after a change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    k: ViewKind
+    s: RowNumber | None = None  # the service, for cards
+    b: TicketGrouping | None = None  # the breakdown, for `/delivery tickets`
+    m: MilestoneWindow | None = None  # the window, for `/delivery milestones`
+    n: str | None = None  # the name asked for, for a lookup or a history
+
+    @model_serializer(mode="wrap")
+    def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A view rides in every row's menu option, which Slack caps at 150 characters: what it does
+        # not use is left out, and read back as its default.
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class DeliverableMoveValue(BaseModel):
+    """One option of a deliverable row's menu (Slack caps option values at 150 characters)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    m: Move
+    d: RowNumber  # deliverable id
+    v: RowNumber  # the version the row was rendered from
+    w: ViewRef  # where the row was shown
+
+
+class ClickOrigin(BaseModel):
+    """Where a click happened, carried through a modal so its submission can re-render that message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: str | None = None
+    ts: str | None = None
+    ephemeral: bool = False
+    in_home: bool = False
+    response_url: str | None = None
+
+
+class BlockModalMeta(BaseModel):
+    """The Block modal's private_metadata: the click it came from, to apply and re-render."""
+
+    model_config = ConfigDict(frozen=True)
+
+    move: DeliverableMoveValue
+    origin: ClickOrigin
+
+
+class ServiceActionValue(BaseModel):
+    """The service card's "Update health" and "Flag for Customer Org" buttons."""
+
+    model_config = ConfigDict(frozen=True)
+
+    s: RowNumber  # service id
+    v: RowNumber  # the service version the card was rendered from
+    w: ViewRef  # where the card was shown
+
+
+class HealthChoice(StrEnum):
+    """The Update health modal's choices: an override, or back to the computed health."""
+
+    ON_TRACK = "on_track"
+    NEEDS_ATTENTION = "needs_attention"
+    AT_RISK = "at_risk"
+    CLEAR = "clear"
+
+
+class ServiceModalMeta(BaseModel):
+    """The Update health and Flag modals' private_metadata: the click they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: ServiceActionValue
+    origin: ClickOrigin
+
+
+class TicketAction(StrEnum):
+    ASSIGN = "assign"
+    RESOLVE = "resolve"
+
+    @property
+    def label(self) -> str:
+        return {"assign": "Assign to me", "resolve": "Resolve"}[self.value]
+
+
+class TicketActionValue(BaseModel):
+    """One option of a ticket row's menu (Slack caps option values at 150 characters)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    a: TicketAction
+    t: RowNumber  # ticket id
+    v: RowNumber  # the version the row was rendered from
+    w: ViewRef  # where the row was shown
+
+
+class ResolveModalMeta(BaseModel):
+    """The Resolve modal's private_metadata: the click it came from, to apply and re-render."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: TicketActionValue
+    origin: ClickOrigin

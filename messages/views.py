@@ -1,0 +1,235 @@
+"""The one table of views: for every kind of message the bot shows, the store query it reads, the
+renderer that draws it, the `/delivery` text that shows it again, and the figures it shows.
+
+Commands (handlers/commands), the redraw of posted messages after a change (handlers/rerender.py),
+App Home and the digests (digests/runner.py) all ask `show` for a view by its `ViewRef`; none of
+them knows another table. Adding a view is one row here and one renderer in `messages/blocks` or
+`messages/digests`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from messages.blocks.at_risk import at_risk_message
+from messages.blocks.capacity import capacity_message
+from messages.blocks.common import Reply
+from messages.blocks.history import history_message
+from messages.blocks.home import home_message
+from messages.blocks.milestones import milestones_message
+from messages.blocks.mine import mine_message
+from messages.blocks.portfolio import portfolio_status_message
+from messages.blocks.service_card import choices_message, no_match_message, service_card_message
+from messages.blocks.tickets import tickets_message
+from messages.digests import at_risk as at_risk_digest_renderer
+from messages.digests import overdue_tickets as overdue_tickets_renderer
+from messages.digests import personal as personal_renderer
+from messages.digests import weekly_portfolio as weekly_renderer
+from messages.ids import ViewKind, ViewRef
+from store.enums import DigestKind, MilestoneWindow
+from store.queries.at_risk import at_risk_report
+from store.queries.capacity import capacity_report
+from store.queries.digests import at_risk_digest, overdue_tickets_digest
+from store.queries.history import ServiceHistory, service_history
+from store.queries.milestones import milestone_list
+from store.queries.mine import my_day, my_work
+from store.queries.service_card import lookup_service, service_card
+from store.queries.tickets import ticket_report
+from store.queries.weekly import weekly_portfolio
+from store.readmodels import MyWork, PortfolioStatus, ServiceLookup
+from store.readmodels_tickets import TicketGrouping
+from store.workspace import Workspace
+
+Model = TypeVar("Model")
+
+
+@dataclass(frozen=True)
+class View(Generic[Model]):
+    # The store query: (workspace, the view's parameters, who is looking) -> a read model.
+    query: Callable[[Workspace, ViewRef, str | None], Model]
+    # The renderer: (read model, the organisation's time zone, all_clear) -> the message. Only a
+    # digest can be empty (None): unless `all_clear` asks for a message saying so.
+    render: Callable[[Model, ZoneInfo, bool], Reply | None]
+    # The `/delivery` text that shows this view live (a Share button, a redrawn ephemeral answer).
+    again: Callable[[ViewRef, Model], str]
+    # The figures it shows, by their key in store/metrics.py (`delivery-bot ask --explain`).
+    figures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shown:
+    reply: Reply
+    again: str
+
+
+def show(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, all_clear: bool = True) -> Shown | None:
+    """The view as it stands now. None only for an empty digest when `all_clear` is False."""
+    view: View[Any] = VIEWS[ref.k]
+    model = view.query(workspace, ref, viewer)
+    reply = view.render(model, workspace.tz, all_clear)
+    return None if reply is None else Shown(reply, view.again(ref, model))
+
+
+def show_now(workspace: Workspace, ref: ViewRef, viewer: str | None = None) -> Shown:
+    """The view as it stands now; every view gives a message when asked for one."""
+    shown = show(workspace, ref, viewer, all_clear=True)
+    if shown is None:
+        raise RuntimeError(f"the {ref.k} view drew nothing although asked for a message")
+    return shown
+
+
+# ---- how each view reads and draws ----------------------------------------------------------------
+
+def _viewer(viewer: str | None, ref: ViewRef) -> str:
+    if not viewer:
+        raise ValueError(f"the {ref.k} view is someone's: give the Slack user it is for")
+    return viewer
+
+
+def _always(render: Callable[[Model, ZoneInfo], Reply]) -> Callable[[Model, ZoneInfo, bool], Reply | None]:
+    """A renderer that always draws a message: it has no use for all_clear."""
+    return lambda model, tz, _all_clear: render(model, tz)
+
+
+def _digest(render: Callable[..., Reply | None]) -> Callable[[Any, ZoneInfo, bool], Reply | None]:
+    return lambda model, tz, all_clear: render(model, tz, all_clear=all_clear)
+
+
+def _card(workspace: Workspace, ref: ViewRef, _viewer: str | None):
+    if ref.s is None:
+        raise LookupError("a card view that names no service")
+    return workspace.read(service_card, service_id=ref.s)
+
+
+def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
+    if lookup.card is not None:
+        return service_card_message(lookup.card, tz)
+    if lookup.choices:
+        return choices_message(lookup)
+    return no_match_message(lookup)
+
+
+def _history_message(history: ServiceHistory, _tz: ZoneInfo) -> Reply:
+    if history.lookup.card is not None:
+        return history_message(history)
+    if history.lookup.choices:
+        return choices_message(history.lookup)
+    return no_match_message(history.lookup)
+
+
+def _window(ref: ViewRef) -> MilestoneWindow:
+    return ref.m or MilestoneWindow.THIS_WEEK
+
+
+def _breakdown(ref: ViewRef) -> TicketGrouping:
+    return ref.b or TicketGrouping.CUSTOMER
+
+
+def _home(workspace: Workspace, ref: ViewRef, viewer: str | None) -> tuple[PortfolioStatus, MyWork]:
+    return workspace.portfolio_status(), workspace.read(my_work, slack_user_id=_viewer(viewer, ref))
+
+
+SERVICE_FIGURES = ("shown_health", "deliverables_by_status", "days_blocked")
+TICKET_FIGURES = ("tickets_opened", "tickets_resolved", "avg_resolution_hours", "tickets_change",
+                  "overdue_ticket_age", "sla_compliance", "ticket_breakdown")
+MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked")
+AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state")
+
+VIEWS: dict[ViewKind, View[Any]] = {
+    ViewKind.STATUS: View(
+        query=lambda workspace, _ref, _viewer: workspace.portfolio_status(),
+        render=_always(portfolio_status_message),
+        again=lambda _ref, _status: "status",
+        figures=("active_services", "services_by_health", "services_by_phase", "deliverables_by_status",
+                 "on_schedule_share", "overdue_tickets", "milestones_this_week", "shown_health", "health_since")),
+    ViewKind.LOOKUP: View(
+        query=lambda workspace, ref, _viewer: workspace.read(lookup_service, name=ref.n or ""),
+        render=_always(_lookup_message),
+        again=lambda ref, _lookup: f"status {ref.n}",
+        figures=SERVICE_FIGURES),
+    ViewKind.CARD: View(
+        query=_card,
+        render=_always(service_card_message),
+        again=lambda _ref, card: f"status {card.ref.label}",
+        figures=SERVICE_FIGURES),
+    ViewKind.CAPACITY: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(capacity_report),
+        render=_always(capacity_message),
+        again=lambda _ref, _report: "capacity",
+        figures=("service_load", "load_state", "utilization", "billable_share", "appointments_this_week",
+                 "person_open_tickets", "person_blocked_deliverables")),
+    ViewKind.AT_RISK: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(at_risk_report),
+        render=_always(at_risk_message),
+        again=lambda _ref, _report: "at-risk",
+        figures=AT_RISK_FIGURES),
+    ViewKind.TICKETS: View(
+        query=lambda workspace, ref, _viewer: workspace.read(ticket_report, breakdown=_breakdown(ref).value),
+        render=_always(tickets_message),
+        again=lambda ref, _report: f"tickets by {_breakdown(ref).value}",
+        figures=TICKET_FIGURES),
+    ViewKind.MILESTONES: View(
+        query=lambda workspace, ref, _viewer: workspace.read(milestone_list, window=_window(ref).value),
+        render=_always(milestones_message),
+        again=lambda ref, _listing: f"milestones {_window(ref).value}",
+        figures=("milestone_window",)),
+    ViewKind.MINE: View(
+        query=lambda workspace, ref, viewer: workspace.read(my_work, slack_user_id=_viewer(viewer, ref)),
+        render=_always(mine_message),
+        again=lambda _ref, _work: "mine",
+        figures=MINE_FIGURES),
+    ViewKind.HISTORY: View(
+        query=lambda workspace, ref, _viewer: workspace.read(service_history, name=ref.n or ""),
+        render=_always(_history_message),
+        again=lambda ref, _history: f"history {ref.n}"),
+    ViewKind.HOME: View(
+        query=_home,
+        render=_always(lambda both, tz: home_message(both[0], both[1], tz)),
+        again=lambda _ref, _both: "status"),
+    ViewKind.DIGEST_AT_RISK: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(at_risk_digest),
+        render=_digest(at_risk_digest_renderer.render),
+        again=lambda _ref, _data: "at-risk",
+        figures=("shown_health", "health_since", "days_blocked", "service_load", "load_state",
+                 "milestones_in_trouble")),
+    ViewKind.DIGEST_OVERDUE_TICKETS: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(overdue_tickets_digest),
+        render=_digest(overdue_tickets_renderer.render),
+        again=lambda _ref, _data: "tickets by owner",
+        figures=("overdue_tickets", "overdue_ticket_age", "tickets_yesterday")),
+    ViewKind.DIGEST_WEEKLY_PORTFOLIO: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(weekly_portfolio),
+        render=_digest(weekly_renderer.render),
+        again=lambda _ref, _data: "status",
+        figures=("active_services", "services_by_health", "health_week_ago", "load_state", "team_utilization",
+                 "team_billable_share", "billable_in_band", "on_schedule_share", "on_schedule_week_ago",
+                 "deliverables_by_status", "sla_compliance_week", "services_by_phase", "health_change",
+                 "engagement_declining", "customer_org_flags")),
+    ViewKind.DIGEST_PERSONAL: View(
+        query=lambda workspace, ref, viewer: workspace.read(my_day, slack_user_id=_viewer(viewer, ref)),
+        render=_digest(personal_renderer.render),
+        again=lambda _ref, _data: "mine",
+        figures=("personal_digest", "days_blocked", "overdue_ticket_age")),
+}
+
+
+# ---- the digests: which view each is ----------------------------------------------------------------
+
+DIGEST_VIEWS: dict[DigestKind, ViewKind] = {
+    DigestKind.AT_RISK: ViewKind.DIGEST_AT_RISK,
+    DigestKind.OVERDUE_TICKETS: ViewKind.DIGEST_OVERDUE_TICKETS,
+    DigestKind.WEEKLY_PORTFOLIO: ViewKind.DIGEST_WEEKLY_PORTFOLIO,
+    DigestKind.PERSONAL: ViewKind.DIGEST_PERSONAL,
+}
+DIGEST_FIGURES: dict[DigestKind, list[str]] = {kind: list(VIEWS[view].figures) for kind, view in DIGEST_VIEWS.items()}
+
+
+def build_digest(kind: DigestKind, workspace: Workspace, *, slack_user_id: str | None = None,
+                 all_clear: bool = False) -> Reply | None:
+    """The digest as it stands now; None when it has nothing in it, unless `all_clear` asks for a
+    message saying so. The personal digest needs the Slack user it is for."""
+    shown = show(workspace, ViewRef(k=DIGEST_VIEWS[DigestKind(kind)]), slack_user_id, all_clear=all_clear)
+    return None if shown is None else shown.reply
