@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from bot.settings import Settings, SettingsError
 from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store, store_gate
 from handlers import register_all
+from handlers.after_ack import Pools
 from handlers.middleware import workspace_middleware
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
@@ -96,7 +97,7 @@ def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Worksp
     )
 
 
-def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Clock,
+def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Clock, pools: Pools,
               executor: ThreadPoolExecutor | None = None) -> App:
     """Several workspaces: each installs through the OAuth flow and is served its own data only.
 
@@ -135,7 +136,7 @@ def oauth_app(settings: Settings, signing_secret: str, engine: Engine, clock: Cl
     # app_uninstalled / tokens_revoked delete the team's installation (when the app subscribes to them).
     app.enable_token_revocation_listeners()
     workspaces = Workspaces(settings, engine, clock)
-    app.use(workspace_middleware(workspaces.for_request, settings, workspaces.settings_for))
+    app.use(workspace_middleware(workspaces.for_request, settings, pools, workspaces.settings_for))
     return app
 
 
@@ -154,12 +155,17 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     listener_threads: int | None = None,
+    pools: Pools | None = None,
 ) -> App:
+    """The Bolt app with every listener registered. Its threads are made here, never at import:
+    Bolt's listener executor (`listener_threads`, else Bolt's five) and the pools for work after an
+    ack (`pools`, else new ones; docs/deploy.md, "Threads and pools")."""
     engine = engine or make_engine(settings.database_url)
     clock = clock or SystemClock()
     executor = listener_executor(listener_threads)
+    pools = pools or Pools.make()
     if settings.oauth_enabled and not credentials.local:
-        app = oauth_app(settings, credentials.signing_secret, engine, clock, executor)
+        app = oauth_app(settings, credentials.signing_secret, engine, clock, pools, executor)
         register_all(app)
         return app
     # A single-workspace deployment serves exactly one workspace's data, whatever team id
@@ -183,6 +189,6 @@ def create_app(
             listener_executor=executor,
             token_verification_enabled=False,  # check_bot_token did, without failing on a network blip
         )
-    app.use(workspace_middleware(lambda _context: workspace, settings))
+    app.use(workspace_middleware(lambda _context: workspace, settings, pools))
     register_all(app)
     return app

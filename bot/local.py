@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from bot.app import SlackCredentials, create_app
 from bot.settings import Settings
 from bot.slack_gate import bolt_request
+from handlers.after_ack import Pools
 from handlers.errors import ERRORS_LOGGER
 from store.clock import Clock
 
@@ -97,13 +98,17 @@ def ask(settings: Settings, text: str, *, user_id: str = LOCAL_USER, engine: Eng
     secret = secrets.token_hex(16)
     # The terminal reads the answer from the ack: give it all the time Bolt allows.
     settings = settings.model_copy(update={"delivery_answer_budget_seconds": 2.5})
+    pools = Pools.make()
     app = create_app(
         settings, SlackCredentials(bot_token=LOCAL_TOKEN, signing_secret=secret, local=True),
-        engine=engine, clock=clock,
+        engine=engine, clock=clock, pools=pools,
     )
     body = slash_command_form(text=text, user_id=user_id, team_id=settings.delivery_team_id)
-    with _listener_errors() as errors:
-        response = app.dispatch(bolt_request(body.decode(), signed_headers(secret, body)))
+    try:
+        with _listener_errors() as errors:
+            response = app.dispatch(bolt_request(body.decode(), signed_headers(secret, body)))
+    finally:
+        pools.shutdown(wait=False)  # one question per app: its threads end once their work is done
     payload = json.loads(response.body) if response.body else {}
     return LocalReply(
         status=response.status, text=payload.get("text", ""), blocks=payload.get("blocks", []), failed=errors.failed

@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -74,6 +75,9 @@ class WorkQueue:
                 previous = self._seconds_each
                 self._seconds_each = ran if previous is None else previous + SMOOTHING * (ran - previous)
 
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait)
+
     def expected_wait(self) -> float:
         """Seconds until work submitted now would be done; 0 when nothing is unfinished."""
         with self._lock:
@@ -101,12 +105,33 @@ SMOOTHING = 0.2
 # The work is mostly the store (DELIVERY_STORE_CONCURRENCY at a time) and Slack's Web API: a few
 # threads overlap those waits, and few at once leave the CPU to acks.
 AFTER_ACK_THREADS = 4
-_after_ack = WorkQueue("after-ack", AFTER_ACK_THREADS)
+# /delivery answers are CPU work under one interpreter lock: a few threads keep the database's waits
+# overlapped without letting many answers slow each other down.
+ANSWER_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Pools:
+    """The pools that work after an acknowledgement runs in: made once per app by the app factory
+    (bot/app.py), put in every request's context by the middleware, and never at import time."""
+
+    answers: WorkQueue  # /delivery answers (handlers/commands/delivery.py)
+    after_ack: WorkQueue  # a click's change and redraws, a modal's submission, a shared answer, App Home
+
+    @classmethod
+    def make(cls) -> Pools:
+        return cls(answers=WorkQueue("delivery-answer", ANSWER_THREADS),
+                   after_ack=WorkQueue("after-ack", AFTER_ACK_THREADS))
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Finish (with `wait`) what is queued, and let the threads go."""
+        self.answers.shutdown(wait=wait)
+        self.after_ack.shutdown(wait=wait)
 
 
 def busy(context: BoltContext) -> bool:
     """True while new work after an ack would take longer to be done than the settings allow."""
-    return _after_ack.busy(context["settings"].delivery_busy_after_seconds)
+    return context["pools"].after_ack.busy(context["settings"].delivery_busy_after_seconds)
 
 
 def refused_when_busy(ack: Ack, context: BoltContext, input_id: InputId) -> bool:
@@ -118,12 +143,12 @@ def refused_when_busy(ack: Ack, context: BoltContext, input_id: InputId) -> bool
     return True
 
 
-def after_ack(body: dict, work: Callable, /, *args, respond: Respond | None = None, client: WebClient | None = None,
-              **kwargs) -> Future:
+def after_ack(context: BoltContext, body: dict, work: Callable, /, *args, respond: Respond | None = None,
+              client: WebClient | None = None, **kwargs) -> Future:
     """Run `work(*args, **kwargs)` after the listener returns. A failure is told to the person like
     any listener's (handlers/errors.py): through `respond` when the request has a response_url,
     else by DM through `client`."""
-    future = _after_ack.submit(work, *args, **kwargs)
+    future = context["pools"].after_ack.submit(work, *args, **kwargs)
     future.add_done_callback(partial(_report_failure, body, Requester.of(body, respond, client)))
     return future
 

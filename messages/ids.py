@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from store.enums import MilestoneWindow
-from store.readmodels_tickets import TicketGrouping
+from store.readmodels.tickets import TicketGrouping
 from store.rules.transitions import Move
 
 # A row id or version as the database holds it (a signed 64-bit integer): a value outside that range

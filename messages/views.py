@@ -33,14 +33,15 @@ from store.enums import DigestKind, MilestoneWindow
 from store.queries.at_risk import at_risk_report
 from store.queries.capacity import capacity_report
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
-from store.queries.history import ServiceHistory, service_history
+from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
 from store.queries.service_card import lookup_service, service_card
 from store.queries.tickets import ticket_report
 from store.queries.weekly import weekly_portfolio
 from store.readmodels import MyWork, PortfolioStatus, ServiceLookup
-from store.readmodels_tickets import TicketGrouping
+from store.readmodels.history import ServiceHistory
+from store.readmodels.tickets import TicketGrouping
 from store.workspace import Workspace
 
 Model = TypeVar("Model")

@@ -13,7 +13,7 @@ from store.changes.actors import actor_person
 from store.context import QueryContext
 from store.enums import DigestKind, Role
 from store.models import DigestDelivery, DigestSubscription, Person, Service
-from store.readmodels import ReadModel
+from store.readmodels.subscriptions import Recipient, SubscriptionView
 
 
 @dataclass(frozen=True)
@@ -36,30 +36,6 @@ CHANNEL_DIGESTS = (DigestKind.AT_RISK, DigestKind.OVERDUE_TICKETS, DigestKind.WE
 MAY_SUBSCRIBE = "leads and ops"
 
 
-class SubscriptionView(ReadModel):
-    id: int
-    digest: str
-    channel_id: str
-    at_time: str
-    days: str
-    timezone: str
-    all_clear: bool
-
-    @property
-    def key(self) -> str:
-        return f"sub:{self.id}"
-
-
-class Recipient(ReadModel):
-    """Someone who gets the personal digest by DM."""
-
-    person_id: int
-    slack_user_id: str
-    timezone: str | None
-
-    @property
-    def key(self) -> str:
-        return f"personal:{self.person_id}"
 
 
 def _view(sub: DigestSubscription) -> SubscriptionView:

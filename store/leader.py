@@ -18,6 +18,8 @@ log = logging.getLogger("delivery.leader")
 SCHEDULER_LOCK = 72_410_002
 # The scheduler's job that refreshes kept health and tallies leads on its own connection (bot/scheduler.py).
 KEPT_LOCK = 72_410_003
+# What taking each lock makes this process, for the log: two processes may each lead one of them.
+LEADS = {SCHEDULER_LOCK: "the active scheduler", KEPT_LOCK: "the one refreshing kept health and tallies"}
 
 
 class LeaderLock:
@@ -43,7 +45,7 @@ class LeaderLock:
         connection.commit()  # the lock is the session's, not the transaction's
         if taken:
             self._held = connection
-            log.info("this process is now the active scheduler")
+            log.info("this process is now %s", LEADS.get(self.key, f"the holder of lock {self.key}"))
         else:
             connection.close()
         return bool(taken)

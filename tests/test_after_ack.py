@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from test_changes_http import submission
 
 from bot.server import LISTENER_THREADS_PER_SERVER_THREAD
-from handlers.after_ack import AFTER_ACK_THREADS, BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, WorkQueue, after_ack
+from handlers.after_ack import AFTER_ACK_THREADS, BUSY_CHANGE_TEXT, BUSY_FORM_TEXT, Pools, WorkQueue, after_ack
 from handlers.errors import friendly_text
 from store.enums import DeliverableStatus
 from store.models import Deliverable, StatusChange
@@ -91,7 +91,7 @@ def test_a_failure_after_the_ack_is_told_to_the_person_with_a_reference(caplog):
     def failing() -> None:
         raise RuntimeError("the store went away")
 
-    after_ack({"type": "block_actions"}, failing, respond=respond)
+    after_ack({"pools": Pools.make()}, {"type": "block_actions"}, failing, respond=respond)
 
     assert answered.wait(5), "the person was not told"
     (message,) = told

@@ -24,7 +24,7 @@ from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import MAX_SHOWN_PEOPLE, capacity_report, overloaded_people
 from store.readmodels import PersonRef
-from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
+from store.readmodels.capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import BillableBand, LoadState, billable_band, capacity_sort_key, load_state, service_load
 
 OTHER_TEAM = "T0OTHER"

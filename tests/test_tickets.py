@@ -20,7 +20,7 @@ from store.db import make_sessionmaker
 from store.models import Customer, Person, Ticket
 from store.queries.tickets import MAX_SHOWN_GROUPS, ticket_report
 from store.readmodels import PersonRef
-from store.readmodels_tickets import OverdueTicket, SlaCompliance, TicketGroup, TicketGrouping, TicketReport, WeekFlow
+from store.readmodels.tickets import OverdueTicket, SlaCompliance, TicketGroup, TicketGrouping, TicketReport, WeekFlow
 from store.workspace import Workspace
 
 HOUR = timedelta(hours=1)

@@ -28,4 +28,4 @@ def deliverable_move(ack: Ack, body: dict, action: dict, client: WebClient, cont
     if busy(context):
         tell(client, origin, BUSY_CHANGE_TEXT)
         return
-    after_ack(body, apply_move, client, context["workspace"], origin, value, respond=respond)
+    after_ack(context, body, apply_move, client, context["workspace"], origin, value, respond=respond)

@@ -19,7 +19,7 @@ def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: 
     if busy(context):
         respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
         return
-    after_ack(body, show_service_card, context["workspace"], value, respond, respond=respond)
+    after_ack(context, body, show_service_card, context["workspace"], value, respond, respond=respond)
 
 
 def show_service_card(workspace: Workspace, value: OpenServiceValue, respond: Respond) -> None:

@@ -33,7 +33,7 @@ def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: We
     if busy(context):
         respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
         return
-    after_ack(body, share_in_channel, context["workspace"], value, user_id, channel_id, client, respond,
+    after_ack(context, body, share_in_channel, context["workspace"], value, user_id, channel_id, client, respond,
               respond=respond)
 
 

@@ -6,9 +6,10 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.after_ack import BUSY_CHANGE_TEXT, after_ack, busy
+from handlers.change_flow import checked
 from handlers.errors import read_value
 from handlers.rerender import Origin, tell
-from handlers.ticket_changes import PROBLEMS, apply_ticket_action, explain
+from handlers.ticket_changes import apply_ticket_action, asked_about
 from handlers.views.resolve_ticket import resolve_modal
 from messages.ids import TicketAction, TicketActionValue
 from store.changes.tickets import check_ticket_change
@@ -22,11 +23,9 @@ def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context
     workspace = context["workspace"]
     if value.a == TicketAction.RESOLVE:
         # Refused or stale clicks are answered now, not after the note is typed; the change checks again.
-        try:
-            title = workspace.read(check_ticket_change, actor_slack_user_id=origin.user_id, ticket_id=value.t,
-                                   version=value.v)
-        except PROBLEMS as problem:
-            explain(client, workspace, origin, value, problem)
+        title = checked(asked_about(client, workspace, origin, value), lambda: workspace.read(
+            check_ticket_change, actor_slack_user_id=origin.user_id, ticket_id=value.t, version=value.v))
+        if title is None:
             return
         # trigger_id lasts 3 seconds: the check above is two indexed reads, then the modal.
         client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(value, origin, title))
@@ -34,4 +33,4 @@ def ticket_action(ack: Ack, body: dict, action: dict, client: WebClient, context
     if busy(context):
         tell(client, origin, BUSY_CHANGE_TEXT)
         return
-    after_ack(body, apply_ticket_action, client, workspace, origin, value, respond=respond)
+    after_ack(context, body, apply_ticket_action, client, workspace, origin, value, respond=respond)

@@ -22,7 +22,7 @@ from functools import partial
 from slack_bolt import Ack, BoltContext, Respond
 from slack_bolt.request import BoltRequest
 
-from handlers.after_ack import BUSY_TEXT, WorkQueue
+from handlers.after_ack import BUSY_TEXT
 from handlers.commands.answers import ANSWERS, CommandRequest
 from handlers.commands.parse import UsageError, parse_command
 from handlers.errors import Requester, report_failure
@@ -46,18 +46,15 @@ def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool 
     return reply
 
 
-# Answers are CPU work under one interpreter lock: a few threads keep the database's waits
-# overlapped without letting many answers slow each other down. Threads start on first use.
-ANSWER_THREADS = 4
-_answers = WorkQueue("delivery-answer", ANSWER_THREADS)
 WORKING_ON_IT = "Working on it: the answer follows in a moment."
 
 
 def delivery_command(ack: Ack, respond: Respond, command: dict, context: BoltContext, request: BoltRequest) -> None:
-    if _answers.busy(context["settings"].delivery_busy_after_seconds):
+    answers = context["pools"].answers
+    if answers.busy(context["settings"].delivery_busy_after_seconds):
         ack(response_type="ephemeral", text=BUSY_TEXT)
         return
-    answering = _answers.submit(reply_for, context["workspace"], command.get("text", ""), command["user_id"],
+    answering = answers.submit(reply_for, context["workspace"], command.get("text", ""), command["user_id"],
                                 channel_id=command.get("channel_id", ""))
     # The budget counts from the request's arrival: on a busy server, time passes before this runs.
     budget = context["settings"].delivery_answer_budget_seconds - seconds_since_received(request)

@@ -12,7 +12,7 @@ from typing import TypedDict
 from pydantic import BaseModel, ConfigDict
 
 from store.enums import MilestoneWindow
-from store.readmodels_tickets import TicketGrouping
+from store.readmodels.tickets import TicketGrouping
 from store.rules.schedule import ScheduleError, parse_days, parse_time, parse_zone
 
 

@@ -22,7 +22,7 @@ def publish_home(body: dict, event: dict, client: WebClient, context: BoltContex
     if event.get("tab") != "home" or busy(context):
         # When busy, the tab keeps what it showed last time.
         return
-    after_ack(body, publish_home_view, client, context["workspace"], event["user"], client=client)
+    after_ack(context, body, publish_home_view, client, context["workspace"], event["user"], client=client)
 
 
 def publish_home_view(client: WebClient, workspace, user_id: str) -> None:

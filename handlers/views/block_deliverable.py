@@ -10,9 +10,9 @@ from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextInpu
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack, refused_when_busy
+from handlers.after_ack import after_ack
+from handlers.change_flow import accept_submission
 from handlers.deliverable_moves import apply_move
-from handlers.errors import read_value
 from handlers.rerender import Origin
 from messages.blocks.common import clip, escape
 from messages.ids import BlockModalMeta, CallbackId, DeliverableMoveValue, InputId
@@ -62,13 +62,9 @@ def submit_block(ack: Ack, body: dict, view: dict, client: WebClient, context: B
     workspace = context["workspace"]
     reason, until = read_block_form(view["state"]["values"])
     errors = block_form_errors(reason, until, local_today(workspace.clock.now(), workspace.tz))
-    if errors:
-        ack(response_action="errors", errors=errors)
+    meta = accept_submission(ack, context, view, BlockModalMeta, errors=errors, busy_input=InputId.BLOCK_REASON)
+    if meta is None:
         return
-    meta = read_value(BlockModalMeta, view.get("private_metadata"), "form")
-    if refused_when_busy(ack, context, InputId.BLOCK_REASON):
-        return
-    ack()
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    after_ack(body, apply_move, client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until,
+    after_ack(context, body, apply_move, client, workspace, origin, meta.move, reason=reason, expected_unblock_on=until,
               client=client)

@@ -15,10 +15,10 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack, refused_when_busy
-from handlers.errors import read_value
+from handlers.after_ack import after_ack
+from handlers.change_flow import accept_submission, apply_change
 from handlers.rerender import Origin, tell
-from handlers.service_changes import change_service, modal_meta, origin_of, show_change
+from handlers.service_changes import asked_about, modal_meta, origin_of
 from messages.blocks.common import clip, escape
 from messages.blocks.service_actions import flag_note
 from messages.ids import CallbackId, InputId, ServiceActionValue, ServiceModalMeta
@@ -75,14 +75,12 @@ def not_posted_text(channel: str, error: SlackApiError) -> str:
 
 def submit_flag(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     reason = read_flag_reason(view["state"]["values"])
-    if not reason:
-        ack(response_action="errors", errors={InputId.FLAG_REASON.value: REASON_MISSING})
+    errors = {} if reason else {InputId.FLAG_REASON.value: REASON_MISSING}
+    meta = accept_submission(ack, context, view, ServiceModalMeta, errors=errors, busy_input=InputId.FLAG_REASON)
+    if meta is None:
         return
-    meta = read_value(ServiceModalMeta, view.get("private_metadata"), "form")
-    if refused_when_busy(ack, context, InputId.FLAG_REASON):
-        return
-    ack()
-    after_ack(body, apply_flag, client, context["workspace"], origin_of(meta, body["user"]["id"]), meta, reason,
+    origin = origin_of(meta, body["user"]["id"])
+    after_ack(context, body, apply_flag, client, context["workspace"], origin, meta, reason,
               customer_org_channel(context), client=client)
 
 
@@ -97,14 +95,13 @@ def apply_flag(client: WebClient, workspace: Workspace, origin: Origin, meta: Se
         message = flag_note(note)
         client.chat_postMessage(channel=channel, text=message.text, blocks=message.block_dicts())
 
+    value = meta.action
+    asked = asked_about(client, workspace, origin, value, Permission.FLAG_SERVICE)
     try:
-        applied = change_service(client, workspace, origin, meta.action, Permission.FLAG_SERVICE,
-                                 flag_for_customer_org, reason=reason, announce=post)
+        apply_change(asked, lambda: workspace.change(
+            flag_for_customer_org, actor_slack_user_id=origin.user_id, service_id=value.s, version=value.v,
+            reason=reason, announce=post,
+        ), done=f":triangular_flag_on_post: Flagged for the Customer Org in <#{channel}>.")
     except SlackApiError as error:
         log.info("flag note not posted to %s: %s", channel, error.response.get("error"))
         tell(client, origin, not_posted_text(channel, error))
-        return
-    if applied is None:
-        return
-    tell(client, origin, f":triangular_flag_on_post: Flagged for the Customer Org in <#{channel}>.")
-    show_change(client, workspace, origin, meta.action)

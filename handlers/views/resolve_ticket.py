@@ -8,8 +8,8 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBl
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack, refused_when_busy
-from handlers.errors import read_value
+from handlers.after_ack import after_ack
+from handlers.change_flow import accept_submission
 from handlers.rerender import Origin
 from handlers.ticket_changes import apply_ticket_action
 from messages.blocks.common import clip, escape
@@ -44,12 +44,10 @@ def read_note(state: dict) -> str:
 
 def submit_resolve(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     note = read_note(view["state"]["values"])
-    if not note:
-        ack(response_action="errors", errors={InputId.RESOLUTION_NOTE.value: NOTE_MISSING})
+    errors = {} if note else {InputId.RESOLUTION_NOTE.value: NOTE_MISSING}
+    meta = accept_submission(ack, context, view, ResolveModalMeta, errors=errors, busy_input=InputId.RESOLUTION_NOTE)
+    if meta is None:
         return
-    meta = read_value(ResolveModalMeta, view.get("private_metadata"), "form")
-    if refused_when_busy(ack, context, InputId.RESOLUTION_NOTE):
-        return
-    ack()
     origin = Origin.returned(meta.origin, body["user"]["id"])
-    after_ack(body, apply_ticket_action, client, context["workspace"], origin, meta.action, note=note, client=client)
+    after_ack(context, body, apply_ticket_action, client, context["workspace"], origin, meta.action, note=note,
+              client=client)

@@ -19,10 +19,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from handlers.after_ack import after_ack, refused_when_busy
-from handlers.errors import read_value
+from handlers.after_ack import after_ack
+from handlers.change_flow import accept_submission, apply_change
 from handlers.rerender import Origin
-from handlers.service_changes import change_service, modal_meta, origin_of, show_change
+from handlers.service_changes import asked_about, modal_meta, origin_of
 from messages.blocks.common import clip, escape, escape_clipped
 from messages.blocks.health import HEALTH_EMOJI
 from messages.ids import CallbackId, HealthChoice, InputId, ServiceActionValue, ServiceModalMeta
@@ -146,14 +146,11 @@ def submit_health(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     workspace = context["workspace"]
     form = read_health_form(view["state"]["values"])
     errors = health_form_errors(form, local_today(workspace.clock.now(), workspace.tz))
-    if errors:
-        ack(response_action="errors", errors=errors)
+    meta = accept_submission(ack, context, view, ServiceModalMeta, errors=errors, busy_input=InputId.HEALTH_CHOICE)
+    if meta is None:
         return
-    meta = read_value(ServiceModalMeta, view.get("private_metadata"), "form")
-    if refused_when_busy(ack, context, InputId.HEALTH_CHOICE):
-        return
-    ack()
-    after_ack(body, apply_health, client, workspace, origin_of(meta, body["user"]["id"]), meta, form, client=client)
+    origin = origin_of(meta, body["user"]["id"])
+    after_ack(context, body, apply_health, client, workspace, origin, meta, form, client=client)
 
 
 def apply_health(client: WebClient, workspace: Workspace, origin: Origin, meta: ServiceModalMeta,
@@ -164,9 +161,9 @@ def apply_health(client: WebClient, workspace: Workspace, origin: Origin, meta: 
         if form.until is None:
             raise ValueError("setting a health override needs its last day (health_form_errors asks for it)")
         expires_at = override_expiry(form.until, workspace.tz)
-    applied = change_service(
-        client, workspace, origin, meta.action, Permission.UPDATE_HEALTH, set_health_override,
+    value = meta.action
+    asked = asked_about(client, workspace, origin, value, Permission.UPDATE_HEALTH)
+    apply_change(asked, lambda: workspace.change(
+        set_health_override, actor_slack_user_id=origin.user_id, service_id=value.s, version=value.v,
         health=form.health, reason=form.issue or None, action_note=form.action or None, expires_at=expires_at,
-    )
-    if applied is not None:
-        show_change(client, workspace, origin, meta.action)
+    ))

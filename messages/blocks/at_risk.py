@@ -12,7 +12,7 @@ from messages.blocks.deliverables import deliverable_row
 from messages.blocks.health import service_health_line, service_summary
 from messages.blocks.tickets import overdue_ticket_blocks
 from messages.ids import ViewKind, ViewRef
-from store.queries.at_risk import AtRiskReport
+from store.readmodels.at_risk import AtRiskReport
 
 # Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
 MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12

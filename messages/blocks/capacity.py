@@ -16,7 +16,7 @@ from messages.blocks.common import (
     plural,
     time_token,
 )
-from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
+from store.readmodels.capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW, LoadState
 
 STATE_EMOJI = {

@@ -15,7 +15,7 @@ from messages.blocks.common import (
     time_token,
     user_mention,
 )
-from store.queries.history import ChangeLine, ServiceHistory
+from store.readmodels.history import ChangeLine, ServiceHistory
 
 ROWS_PER_SECTION = 8
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from messages.blocks.common import Reply, channel_mention, context, mrkdwn_section, time_token
-from store.digests import SubscriptionView
+from store.readmodels.subscriptions import SubscriptionView
 from store.rules.schedule import schedule
 
 

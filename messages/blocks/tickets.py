@@ -22,7 +22,7 @@ from messages.blocks.common import (
 )
 from messages.blocks.ticket_rows import ticket_section
 from messages.ids import ViewKind, ViewRef
-from store.readmodels_tickets import OverdueTicket, TicketGroup, TicketGrouping, TicketReport
+from store.readmodels.tickets import OverdueTicket, TicketGroup, TicketGrouping, TicketReport
 
 TITLE = "Tickets this week"
 MAX_OVERDUE_LINES = 15

@@ -14,7 +14,7 @@ from messages.blocks.digest import MAX_DIGEST_BLOCKS, divider, header, listing_s
 from messages.blocks.health import service_health_line
 from messages.digests.copy import say
 from messages.ids import ViewKind, ViewRef
-from store.readmodels_digests import AtRiskDigestData
+from store.readmodels.digests import AtRiskDigestData
 
 T = "at_risk.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_AT_RISK)

@@ -11,7 +11,7 @@ from messages.blocks.ticket_rows import ticket_section
 from messages.blocks.tickets import age_text, overdue_line
 from messages.digests.copy import say
 from messages.ids import ViewKind, ViewRef
-from store.readmodels_digests import OverdueTicketsDigestData
+from store.readmodels.digests import OverdueTicketsDigestData
 
 T = "overdue_tickets.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_OVERDUE_TICKETS)

@@ -12,7 +12,7 @@ from messages.blocks.ticket_rows import ticket_section
 from messages.blocks.tickets import overdue_line
 from messages.digests.copy import say
 from messages.ids import ViewKind, ViewRef
-from store.readmodels_digests import PersonalDigestData
+from store.readmodels.digests import PersonalDigestData
 
 T = "personal.j2"
 VIEW = ViewRef(k=ViewKind.DIGEST_PERSONAL)

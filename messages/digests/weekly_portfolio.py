@@ -19,7 +19,7 @@ from messages.digests.copy import points, say
 from messages.ids import ViewKind, ViewRef
 from store.enums import Health, Phase
 from store.queries.weekly import ENGAGEMENT_RULE
-from store.readmodels_digests import WeeklyPortfolio, WeekSla
+from store.readmodels.digests import WeeklyPortfolio, WeekSla
 from store.rules.capacity import LoadState
 
 T = "weekly_portfolio.j2"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -14,27 +12,12 @@ from store.queries.capacity import overloaded_people
 from store.queries.health_signals import attention_by_health, of_active_services
 from store.queries.lines import deliverable_line, person_ref
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
-from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView, ServiceRef
-from store.readmodels_capacity import PersonCapacity
-from store.readmodels_tickets import OverdueTicket
+from store.readmodels import BlockedDeliverableView, ServiceRef
+from store.readmodels.at_risk import AtRiskReport
 
 MAX_BLOCKED = 20
 MAX_OVERDUE = 15
 
-
-class AtRiskReport(ReadModel):
-    as_of: datetime
-    # Longest in their health first; the first few of each only, all of them counted.
-    at_risk: list[ServiceHealthView]
-    at_risk_total: int
-    needs_attention: list[ServiceHealthView]
-    needs_attention_total: int
-    blocked: list[BlockedDeliverableView]
-    blocked_total: int
-    overdue: list[OverdueTicket]
-    overdue_total: int
-    overloaded: list[PersonCapacity]  # the first few, most loaded first
-    overloaded_total: int
 
 
 def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,

@@ -21,7 +21,7 @@ from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket, service_members
 from store.queries.id_lists import id_in
 from store.readmodels import PersonRef
-from store.readmodels_capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
+from store.readmodels.capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
 from store.rules.capacity import (
     LoadState,
     billable_band,

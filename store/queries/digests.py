@@ -20,7 +20,7 @@ from store.queries.capacity import overloaded_people
 from store.queries.health_signals import attention_by_health
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
-from store.readmodels_digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
+from store.readmodels.digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
 
 MAX_BLOCKED = 20
 MAX_MILESTONES = 20

@@ -3,37 +3,18 @@ tickets, newest first."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.enums import Surface
 from store.models import Deliverable, Person, StatusChange, Ticket
 from store.queries.service_card import lookup_service
-from store.readmodels import PersonRef, ReadModel, ServiceLookup
+from store.readmodels import PersonRef
+from store.readmodels.history import ChangeLine, ServiceHistory
 
 MAX_CHANGES = 25
 
 
-class ChangeLine(ReadModel):
-    object_type: str
-    object_name: str
-    field: str
-    from_value: str | None
-    to_value: str | None
-    reason: str | None
-    changed_by: PersonRef | None
-    changed_by_slack_user_id: str | None
-    surface: Surface
-    changed_at: datetime
-
-
-class ServiceHistory(ReadModel):
-    lookup: ServiceLookup
-    changes: list[ChangeLine] = []
-    total: int = 0
 
 
 def service_history(session: Session, ctx: QueryContext, *, name: str) -> ServiceHistory:

@@ -23,7 +23,7 @@ from store.readmodels import (
     TaskLine,
     TicketLine,
 )
-from store.readmodels_digests import PersonalDigestData
+from store.readmodels.digests import PersonalDigestData
 
 MAX_LINES = 15
 OPEN_ORDER = case(

@@ -9,14 +9,7 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.models import PostedMessage, PostedMessageObject
-from store.readmodels import ReadModel
-
-
-class PostedMessageRef(ReadModel):
-    channel_id: str
-    ts: str
-    view: str
-    viewer_slack_user_id: str | None
+from store.readmodels.messages import PostedMessageRef
 
 
 def remember_message(session: Session, ctx: QueryContext, *, channel_id: str, ts: str, view: str,

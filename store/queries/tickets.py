@@ -23,7 +23,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from store.context import QueryContext
 from store.models import Customer, Person, Ticket
 from store.readmodels import PersonRef
-from store.readmodels_tickets import (
+from store.readmodels.tickets import (
     UNASSIGNED,
     OverdueTicket,
     SlaCompliance,

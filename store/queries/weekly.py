@@ -34,8 +34,8 @@ from store.queries.health_signals import (
 from store.queries.id_lists import id_in
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
-from store.readmodels_digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
-from store.readmodels_tickets import SlaCompliance
+from store.readmodels.digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
+from store.readmodels.tickets import SlaCompliance
 from store.rules.capacity import BillableBand, LoadState, billable_band
 from store.rules.health import Assessment, HealthSignals
 

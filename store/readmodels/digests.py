@@ -16,8 +16,8 @@ from store.readmodels import (
     ServiceHealthView,
     TaskLine,
 )
-from store.readmodels_capacity import PersonCapacity
-from store.readmodels_tickets import OverdueTicket, SlaCompliance
+from store.readmodels.capacity import PersonCapacity
+from store.readmodels.tickets import OverdueTicket, SlaCompliance
 from store.rules.capacity import LoadState
 
 

@@ -1,4 +1,8 @@
-"""Typed read models: what queries hand to renderers. No ORM objects leave `store/`."""
+"""Typed read models: what queries hand to renderers. No ORM objects leave `store/`.
+
+All of them live in this package: the shared ones and the portfolio's here, the rest by what they
+are about (`capacity`, `tickets`, `digests`, `at_risk`, `history`, `subscriptions`, `messages`).
+"""
 
 from __future__ import annotations
 
