@@ -133,6 +133,7 @@ def _schema_ready(engine, *, apply: bool, writable: bool = True) -> None:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
+    from store.aggregates.refresh import after_bulk_load
     from store.clock import SystemClock
     from store.demo import DemoRefused, load_demo
     from store.demo.synthetic import load_synthetic
@@ -148,7 +149,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         else:
             with Session(engine) as session, session.begin():
                 loaded = load_demo(session, **where)
-            _workspace(settings, engine).refresh_kept()
+            after_bulk_load(engine, settings.delivery_team_id, tables=(), now=where["now"], tz=settings.timezone,
+                            limits=settings.health_thresholds)
     except DemoRefused as problem:
         raise CliFailure(str(problem)) from None
     what = f"a generated portfolio of {args.services} services" if args.services else "the demo portfolio"
@@ -338,13 +340,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CliFailure(f"{len(rejected.errors)} bad row(s); nothing was imported") from None
     if progress:
         sys.stderr.write("\n")
-    from store.aggregates import DERIVED_TABLES
-    from store.db import vacuum_after_bulk_load
+    from store.aggregates.refresh import after_bulk_load
 
-    vacuum_after_bulk_load(engine, report.tables)
     if not args.dry_run:
-        _workspace(settings, engine).refresh_kept()
-        vacuum_after_bulk_load(engine, DERIVED_TABLES)
+        workspace = _workspace(settings, engine)
+        after_bulk_load(engine, workspace.team_id, tables=report.tables, now=workspace.clock.now(), tz=workspace.tz,
+                        limits=workspace.limits)
     for kind, counts in report.counts.items():
         print(f"{kind}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged")
     if args.dry_run:

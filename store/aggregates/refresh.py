@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.aggregates import DERIVED_TABLES
 from store.aggregates.engagement import REFRESH_EVERY as TALLIES_EVERY
 from store.aggregates.engagement import refresh_engagement_tallies, tallies_age
 from store.aggregates.kept_health import expired_services, read_marks, replace_kept, rules_key, stamp
 from store.clock import local_today
+from store.db import make_sessionmaker, vacuum_after_bulk_load
 from store.models import HealthCheckpoint
 from store.queries.health_signals import AssessedService, assess_active_services
 from store.rules.health import Assessment, HealthThresholds
@@ -69,3 +73,14 @@ def refresh_kept(sessions: sessionmaker[Session], team_id: str, *, now: datetime
         tallies = age is None or age >= TALLIES_EVERY
     counted = refresh_engagement_tallies(sessions, team_id, now=now, limits=limits) if tallies else True
     return refresh_kept_health(sessions, team_id, now=now, tz=tz, limits=limits) and counted
+
+
+def after_bulk_load(engine: Engine, team_id: str, *, tables: Iterable[str], now: datetime, tz: ZoneInfo,
+                    limits: HealthThresholds) -> None:
+    """The one step every bulk writer (the demo, the generated portfolio, a CSV import) takes once its
+    load has committed: on PostgreSQL, vacuum the tables it wrote (an index-only scan reads the table
+    too until its pages are vacuumed); bring the engagement tallies and kept health up to date as of
+    `now`; then vacuum the derived tables that refresh rewrote."""
+    vacuum_after_bulk_load(engine, tables)
+    refresh_kept(make_sessionmaker(engine), team_id, now=now, tz=tz, limits=limits)
+    vacuum_after_bulk_load(engine, DERIVED_TABLES)

@@ -24,9 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, ColumnDefault, Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from store.aggregates import DERIVED_TABLES
-from store.aggregates.refresh import refresh_kept
-from store.db import make_sessionmaker, mapped_table, refresh_planner_statistics, vacuum_after_bulk_load
+from store.aggregates.refresh import after_bulk_load
+from store.db import mapped_table, refresh_planner_statistics
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
@@ -193,10 +192,7 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as session, session.begin():
             loaded = _load(session, team_id, now, tz, services, force)
-        vacuum_after_bulk_load(session_or_engine, SYNTHETIC_TABLES)
-        refresh_kept(make_sessionmaker(session_or_engine), team_id, now=now, tz=tz, limits=limits)
-        # The refresh rewrote every kept row and removed the load's marks.
-        vacuum_after_bulk_load(session_or_engine, DERIVED_TABLES)
+        after_bulk_load(session_or_engine, team_id, tables=SYNTHETIC_TABLES, now=now, tz=tz, limits=limits)
         return loaded
     return _load(session_or_engine, team_id, now, tz, services, force)
 
