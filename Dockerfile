@@ -13,6 +13,7 @@ COPY pyproject.toml README.md /src/
 COPY bot /src/bot
 COPY handlers /src/handlers
 COPY digests /src/digests
+COPY messages /src/messages
 COPY store /src/store
 RUN pip install /src && rm -rf /src
 

@@ -89,3 +89,14 @@ def test_no_module_imports_a_floor_above_its_own_or_a_surface_beside_it():
                 top = name.split(".")[0]
                 if top in FLOORS and top != package:
                     assert FLOORS[top] < floor, f"{path} imports {name}"
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    """No Docker engine runs in CI: the Dockerfile's COPY lines are checked against pyproject.toml."""
+    import re
+    import tomllib
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = {name.rstrip("*") for name in found["include"]}
+    copied = set(re.findall(r"^COPY (\w+) /src/\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    assert packages == copied
