@@ -113,12 +113,11 @@ def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
     return no_match_message(lookup)
 
 
-def _history_message(history: ServiceHistory, _tz: ZoneInfo) -> Reply:
+def _history_message(history: ServiceHistory, tz: ZoneInfo) -> Reply:
+    """The service's history when the name found one; else the same choices or closest names as a lookup."""
     if history.lookup.card is not None:
         return history_message(history)
-    if history.lookup.choices:
-        return choices_message(history.lookup)
-    return no_match_message(history.lookup)
+    return _lookup_message(history.lookup, tz)
 
 
 def _window(ref: ViewRef) -> MilestoneWindow:
