@@ -279,7 +279,7 @@ def section(results: dict[str, dict[int, dict]], args: argparse.Namespace) -> st
              f"Bolt runs listeners in a thread and polls for the ack every 10 ms, so nothing answers in "
              f"less. The app is built, then the garbage collector set as `serve` sets it "
              f"(bot/garbage_collection.py). The loader refreshes kept health and the engagement tallies as of "
-             f"the clock the commands run at, as the scheduler keeps them (store/aggregates); the deliverable "
+             f"the clock the commands run at, as the scheduler keeps them (store/health); the deliverable "
              f"counts are kept by triggers. One warm-up run (whose SQL is captured), then {args.repeat} "
              f"timed runs, or fewer "
              f"(n shown) once a command has taken {args.budget:g} s. \"Raw SQL\" replays the captured "

@@ -133,7 +133,7 @@ def _schema_ready(engine, *, apply: bool, writable: bool = True) -> None:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
-    from store.aggregates.refresh import after_bulk_load
+    from store.bulk import after_bulk_load
     from store.clock import SystemClock
     from store.demo import DemoRefused, load_demo
     from store.demo.synthetic import load_synthetic
@@ -340,7 +340,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CliFailure(f"{len(rejected.errors)} bad row(s); nothing was imported") from None
     if progress:
         sys.stderr.write("\n")
-    from store.aggregates.refresh import after_bulk_load
+    from store.bulk import after_bulk_load
 
     if not args.dry_run:
         workspace = _workspace(settings, engine)

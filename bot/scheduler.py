@@ -1,6 +1,6 @@
 """The scheduler process: every minute it sends whatever digests are due; every two minutes it
 assesses again each team's services whose kept health changed or expired, and every ten it counts
-the engagement tallies again (store/aggregates), so that answers read those instead of assessing
+the engagement tallies again (store/health), so that answers read those instead of assessing
 every service from four weeks of customer sessions.
 
 Subscriptions are read from the database at each tick, so new ones need no restart. The
@@ -28,10 +28,10 @@ from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
 from digests.runner import run_due
-from store.aggregates.refresh import KEPT_EVERY
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.digests import teams_with_services
+from store.health import KEPT_EVERY
 from store.leader import KEPT_LOCK, LeaderLock
 from store.workspace import Workspace
 

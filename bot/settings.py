@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from store.rules.health import HealthThresholds
+from store.health.rules import HealthThresholds
 
 DEFAULT_TEAM_ID = "T0ACME"
 # The bot scopes manifest.yml declares (tests/test_oauth.py keeps the two in step).

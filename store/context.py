@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from store.clock import Week, current_week, local_today
-from store.rules.health import HealthThresholds
+from store.health.rules import HealthThresholds
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,11 @@ class DeliverableStatus(StrEnum):
 
     @property
     def is_done(self) -> bool:
-        return self in (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
+        return self in DONE_STATUSES
+
+
+# A deliverable in one of these counts as done (for milestones, tallies and health).
+DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
 
 
 class AppointmentKind(StrEnum):

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.aggregates.refresh import refresh_kept
 from store.clock import Clock
 from store.context import QueryContext
+from store.health import refresh_kept
+from store.health.rules import HealthThresholds
 from store.queries.portfolio import portfolio_status
 from store.readmodels import PortfolioStatus
-from store.rules.health import HealthThresholds
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -56,8 +56,7 @@ class Workspace:
     def refresh_kept(self, *, tallies: bool = True) -> bool:
         """Bring the engagement tallies and kept health up to date as of now: after bulk writes, and on
         the scheduler (which counts the tallies only when due, `tallies=False`)."""
-        return refresh_kept(self.sessions, self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits,
-                            tallies=tallies)
+        return refresh_kept(self.sessions, self.context(), tallies=tallies)
 
     def portfolio_status(self) -> PortfolioStatus:
         return self.read(portfolio_status)

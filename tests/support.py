@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from store.aggregates.refresh import refresh_kept
+from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.demo import load_demo
-from store.rules.health import HealthThresholds
+from store.health import refresh_kept
+from store.health.rules import HealthThresholds
 
 POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
 TEAM = "T0ACME"
@@ -30,5 +31,5 @@ def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM,
     same time zone read kept health; others count and assess from the rows (both paths are tested)."""
     with Session(engine) as session, session.begin():
         loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
-    assert refresh_kept(make_sessionmaker(engine), team_id, now=now, tz=tz, limits=HealthThresholds())
+    assert refresh_kept(make_sessionmaker(engine), QueryContext(team_id, now, tz, HealthThresholds()))
     return loaded

@@ -13,9 +13,8 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from support import TEAM, WEDNESDAY, load_demo_at
 
-from store.enums import DeliverableStatus, ServiceStatus
+from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
 from store.models import NO_DUE_DAY, Deliverable, DeliverableCount, Service
-from store.queries.health_signals import DONE_STATUSES
 from store.queries.portfolio import deliverable_tally
 from store.schema import MIGRATIONS, upgrade
 

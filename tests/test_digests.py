@@ -27,10 +27,9 @@ from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.enums import DeliverableStatus, DigestKind, Health, Phase
+from store.health import MAX_SHOWN_SERVICES, health_as_of, health_of
 from store.models import Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
-from store.queries.health_history import health_as_of
-from store.queries.health_signals import MAX_SHOWN_SERVICES, active_service_health
 from store.queries.portfolio import portfolio_status
 from store.queries.posted import remember_message
 from store.queries.weekly import ENGAGEMENT_RULE, weekly_portfolio
@@ -172,7 +171,7 @@ def test_health_as_of_now_is_the_health_computed_now(engine, team):
     ctx = QueryContext(team_id=team_id, now=WEDNESDAY, tz=UTC)
     with Session(engine) as session:
         now = {v.service_id: (v.computed_health, sorted({f.rule for f in v.findings}))
-               for v in active_service_health(session, team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)}
+               for v in health_of(session, ctx)}
         then = {h.service_id: (h.health, h.rules) for h in health_as_of(session, ctx, at=ctx.now)}
     assert then == now and any(health != Health.ON_TRACK for health, _rules in now.values())
 
@@ -185,7 +184,7 @@ def test_weekly_health_figures_are_those_of_assessing_every_service(engine):
     ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
     with Session(engine) as session:
         weekly = weekly_portfolio(session, ctx)
-        views = active_service_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits)
+        views = health_of(session, ctx)
         then = {h.service_id: h for h in health_as_of(session, ctx, at=weekly.week_ago)}
 
     def tally(healths):
@@ -339,7 +338,9 @@ def test_300_services_keep_every_digest_within_50_blocks_and_statement_counts_fl
                 assert "more — type `/delivery" in blocks_text(reply), kind
     for kind, by_size in counts.items():
         assert by_size[20] == by_size[300], (kind, by_size)
-        assert by_size[20] <= 24, (kind, by_size)  # the weekly digest's, the most
+        # The weekly digest's, the most: its candidates assessed through `store.health` (six statements),
+        # their names and creation test read apart (one).
+        assert by_size[20] <= 25, (kind, by_size)
 
 
 def test_every_digest_declares_figures():

@@ -1,4 +1,4 @@
-"""Engagement tallies (store/aggregates/engagement.py): counted at a checkpoint, they give exactly what
+"""Engagement tallies (store/health/tallies.py): counted at a checkpoint, they give exactly what
 counting the customer sessions gives, and any change to a session sets them aside until counted again."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from support import TEAM, WEDNESDAY, load_demo_at
 
-from store.aggregates import engagement
-from store.aggregates.engagement import HORIZON, declining_from_tallies, refresh_engagement_tallies
 from store.db import make_engine, make_sessionmaker
 from store.enums import AppointmentKind, ServiceStatus
+from store.health import tallies as engagement
+from store.health.rules import HealthThresholds
+from store.health.signals import declining_sessions
+from store.health.tallies import HORIZON, declining_from_tallies, refresh_engagement_tallies
 from store.models import Appointment, EngagementCheckpoint, EngagementTally, Person, Service
-from store.queries.health_signals import _sessions
-from store.rules.health import HealthThresholds
 from store.schema import upgrade
 
 LIMITS = HealthThresholds()
@@ -35,7 +35,7 @@ def counted_directly(session: Session, team_id: str, now, limits=LIMITS) -> dict
     """The declining services as counted from the appointments (naming the services takes that path)."""
     active = session.scalars(select(Service.id).where(Service.team_id == team_id,
                                                       Service.status == ServiceStatus.ACTIVE)).all()
-    return _sessions(session, team_id, now, limits, active)
+    return declining_sessions(session, team_id, now, limits, active)
 
 
 def from_tallies(engine, now, team_id: str = TEAM, limits=LIMITS):
@@ -101,7 +101,7 @@ def test_answers_read_the_tallies_within_the_horizon_and_count_the_sessions_outs
     # The whole-portfolio path falls back to counting, with the same answer.
     later = WEDNESDAY + timedelta(days=2)
     with Session(portfolio) as session:
-        assert _sessions(session, TEAM, later, LIMITS, None) == counted_directly(session, TEAM, later)
+        assert declining_sessions(session, TEAM, later, LIMITS, None) == counted_directly(session, TEAM, later)
 
 
 def test_tallies_of_other_windows_are_not_used(portfolio):

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 from store.enums import Health
-from store.rules.health import (
+from store.health.rules import (
     BlockedDeliverable,
     HealthSignals,
     HealthThresholds,

@@ -69,14 +69,16 @@ from messages.ids import (
     ViewRef,
 )
 from messages.views import build_digest
-from store.aggregates.refresh import refresh_kept
 from store.changes.services import FlagNote
 from store.changes.tickets import check_ticket_change
 from store.clock import FixedClock
+from store.context import QueryContext
 from store.db import make_engine, make_sessionmaker
 from store.demo import load_demo
 from store.demo.build import KEY_PREFIX
 from store.enums import DigestKind, Surface
+from store.health import refresh_kept
+from store.health.rules import HealthThresholds
 from store.models import (
     Appointment,
     Customer,
@@ -92,7 +94,6 @@ from store.models import (
 from store.queries.deliverable import deliverable_name
 from store.queries.posted import remember_message
 from store.queries.service_card import service_card, service_refs
-from store.rules.health import HealthThresholds
 from store.rules.transitions import Move
 from store.schema import upgrade
 
@@ -165,7 +166,7 @@ def load_hostile_demo(engine, now: datetime) -> None:
     with Session(engine) as session, session.begin():
         load_demo(session, team_id=TEAM, now=now, tz=UTC)
     make_hostile(engine, now)
-    assert refresh_kept(make_sessionmaker(engine), TEAM, now=now, tz=UTC, limits=HealthThresholds())
+    assert refresh_kept(make_sessionmaker(engine), QueryContext(TEAM, now, UTC, HealthThresholds()))
 
 
 @pytest.fixture

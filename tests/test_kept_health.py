@@ -1,4 +1,4 @@
-"""Kept health (store/aggregates/kept_health.py, migration 0010's triggers): answers read from it are
+"""Kept health (store/health/kept.py, migration 0010's triggers): answers read from it are
 exactly the answers assessing every service gives, at any moment of the day it was kept, after any
 change, and while a refresh runs."""
 
@@ -10,17 +10,23 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Column, Table, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 from support import TEAM, WEDNESDAY, load_demo_at
 
-from store.aggregates import kept_health
-from store.aggregates import refresh as refresh_module
-from store.aggregates.kept_health import MAX_STALE, read_kept, rules_key, valid_until
-from store.aggregates.refresh import refresh_kept_health
+from store.bulk import DERIVED_TABLES
+from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.enums import AppointmentKind, DeliverableStatus, Health, ServiceStatus
+from store.health import keeping as refresh_module
+from store.health import kept as kept_health
+from store.health import portfolio_health
+from store.health.assessing import assess_active_services, assess_signalled
+from store.health.keeping import refresh_kept_health
+from store.health.kept import MAX_STALE, forget, read_kept, rules_key, valid_until
+from store.health.rules import HealthThresholds
 from store.models import (
     Appointment,
     Deliverable,
@@ -32,8 +38,6 @@ from store.models import (
     Service,
     Ticket,
 )
-from store.queries.health_signals import attention_by_health, portfolio_health, services_needing_attention
-from store.rules.health import HealthThresholds
 
 LIMITS = HealthThresholds()
 OTHER_TEAM = "T0OTHER"
@@ -42,19 +46,21 @@ SERVICES = 120
 
 def answers(engine, now, *, kept: bool, tz: ZoneInfo = UTC, team_id: str = TEAM):
     """Everything the answers take from the portfolio's health, with kept health or assessing every
-    service; with kept health, it must have been used."""
-    today = now.astimezone(tz).date()
-    tz_given = tz if kept else None
+    service; with kept health, it must have been used. Without, the kept health is set aside (`forget`)
+    in a transaction rolled back afterwards: callers cannot choose, so the test takes it away."""
+    ctx = QueryContext(team_id, now, tz, LIMITS)
     with Session(engine) as session:
         if kept:
-            assert read_kept(session, team_id, now=now, today=today, rules=rules_key(LIMITS, tz)) is not None
-        health = portfolio_health(session, team_id, now=now, today=today, limits=LIMITS, tz=tz_given)
-        _, worst = services_needing_attention(session, team_id, now=now, today=today, limits=LIMITS, tz=tz_given)
-        longest = attention_by_health(session, team_id, now=now, today=today, limits=LIMITS, tz=tz_given)
+            assert read_kept(session, team_id, now=now, today=ctx.today, rules=rules_key(LIMITS, tz)) is not None
+        else:
+            forget(session, team_id)
+        health = portfolio_health(session, ctx)
+        worst = health.needing_attention()
+        longest = health.by_health()
         return {
             "counts": health.health_counts,
             "phases": health.phase_counts,
-            "needing": sorted((s.id, s.assessment.shown, s.assessment.since) for s in health.needing_attention),
+            "needing": sorted(health._needing),
             "worst": [view.model_dump() for view in worst.views],
             "longest": {h: ([view.model_dump() for view in shown.views], shown.total) for h, shown in longest.items()},
         }
@@ -66,7 +72,7 @@ def assert_same_both_ways(engine, now, **kwargs):
 
 
 def refresh(engine, now, team_id: str = TEAM, tz: ZoneInfo = UTC) -> bool:
-    return refresh_kept_health(make_sessionmaker(engine), team_id, now=now, tz=tz, limits=LIMITS)
+    return refresh_kept_health(make_sessionmaker(engine), QueryContext(team_id, now, tz, LIMITS))
 
 
 def marks(engine, team_id: str = TEAM) -> dict[int, int]:
@@ -395,6 +401,38 @@ def test_changing_any_column_the_rules_read_marks_the_service(demo, model, colum
         session.refresh(row)
         after = service_of(row)
     assert {before, after} <= set(marks(demo)), (column, before, after)
+
+
+# Read when assessing but never deciding a service's shown health or since when: shown by name, or
+# the override's words (kept health keeps neither; the services an answer shows are assessed in full).
+SHOWN_ONLY = {("deliverables", "name"), ("milestones", "name"), ("services", "health_override_reason")}
+
+
+def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
+    """(table, column) of every portfolio table column the assessing statements read: for the whole
+    portfolio (engagement from the tallies) and for a few services (from the appointments)."""
+    read: set[tuple[str, str]] = set()
+    ctx = QueryContext(TEAM, WEDNESDAY, UTC, LIMITS)
+    with Session(engine) as session:
+        @event.listens_for(session, "do_orm_execute")
+        def collect(state):
+            read.update((element.table.name, element.name) for element in visitors.iterate(state.statement)
+                        if isinstance(element, Column) and isinstance(element.table, Table))
+
+        service_ids = session.scalars(select(Service.id).where(Service.team_id == TEAM)).all()
+        assess_signalled(session, ctx)
+        assess_active_services(session, ctx, only=service_ids[:3])
+    return {(table, column) for table, column in read if table not in DERIVED_TABLES}
+
+
+def test_every_column_health_is_assessed_from_is_one_whose_change_marks_the_service(demo):
+    """The assessing statements, traversed: a column added to a rule's signals without a trigger (and a
+    line in READ_BY_THE_RULES) would let kept health answer from before the change."""
+    marking = {(model.__tablename__, column) for model, column, _ in READ_BY_THE_RULES}
+    keys = {(model.__tablename__, name) for model in COUNTING for name in ("id", "team_id")}
+    read = columns_read_when_assessing(demo)
+    assert ("tickets", "due_at") in read and ("appointments", "starts_at") in read
+    assert read - marking - keys - SHOWN_ONLY == set()
 
 
 def test_rows_that_never_count_for_health_mark_nothing(demo):

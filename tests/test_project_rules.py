@@ -50,7 +50,7 @@ def test_ci_runs_the_test_command_that_readme_gives():
     assert command in ci
 
 
-# Triggers keep derived state (store/aggregates): a migration that rebuilds a table (a SQLite batch
+# Triggers keep derived state (store/health): a migration that rebuilds a table (a SQLite batch
 # operation) drops its triggers, so they are checked by name at head.
 DERIVED_STATE_TRIGGERS = {
     "appointments": {"appointments_session_inserted", "appointments_session_deleted", "appointments_session_updated",
@@ -100,3 +100,15 @@ def test_the_image_copies_every_package_the_project_installs():
     packages = {name.rstrip("*") for name in found["include"]}
     copied = set(re.findall(r"^COPY (\w+) /src/\1$", (ROOT / "Dockerfile").read_text(), re.M))
     assert packages == copied
+
+
+def test_health_is_asked_through_its_entry_point():
+    """Outside `store/health`, health is asked through `store.health` (and its rules' types): what it
+    keeps to answer fast stays inside, so no caller can tell a kept answer from an assessed one."""
+    allowed = {"store.health", "store.health.rules"}
+    for folder in ("store", "messages", "handlers", "digests", "bot"):
+        for path, names in imported_modules(folder).items():
+            if path.startswith("store/health/"):
+                continue
+            inner = {name for name in names if name.startswith("store.health.") and name not in allowed}
+            assert not inner, (path, inner)

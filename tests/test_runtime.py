@@ -14,9 +14,9 @@ from support import TEAM, UTC, WEDNESDAY, load_demo_at
 from bot import cli
 from bot.settings import load_settings
 from bot.web import health
-from store.aggregates.refresh import KEPT_EVERY
 from store.clock import FixedClock
 from store.db import make_engine, make_sessionmaker
+from store.health import KEPT_EVERY
 from store.models import EngagementCheckpoint, HealthCheckpoint
 from store.schema import upgrade
 from store.workspace import Workspace

@@ -15,24 +15,22 @@ from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
 from messages.blocks.portfolio import MAX_ATTENTION_ROWS, portfolio_status_message
-from store.aggregates import DERIVED_TABLES
+from store.bulk import DERIVED_TABLES
 from store.context import QueryContext
 from store.db import make_engine
 from store.demo import DemoRefused
 from store.demo.load import KEYED_TABLES
 from store.demo.synthetic import load_synthetic, service_plans
 from store.enums import Health, Phase, ServiceStatus
-from store.models import Base, Customer, Deliverable, Service, Ticket
-from store.queries.health_signals import (
+from store.health import (
     MAX_SHOWN_SERVICES,
-    AssessedService,
     ServiceOrder,
-    attention_by_health,
+    Standing,
     longest_in_state_first,
     portfolio_health,
-    service_views,
     worst_first,
 )
+from store.models import Base, Customer, Deliverable, Service, Ticket
 from store.queries.portfolio import portfolio_status
 from store.schema import upgrade
 
@@ -204,11 +202,11 @@ def test_only_the_first_services_needing_attention_are_built_and_all_are_counted
     load(engine, services=300)
     ctx = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
     with Session(engine) as session:
-        health = portfolio_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits)
-        everyone = service_views(session, health.needing_attention, order=worst_first)
-        by_health = attention_by_health(session, TEAM, now=ctx.now, today=ctx.today, limits=ctx.limits, limit=5)
-        at_risk = service_views(session, [s for s in health.needing_attention if s.assessment.shown == Health.AT_RISK],
-                                order=longest_in_state_first)
+        health = portfolio_health(session, ctx)
+        everyone = health.needing_attention(order=worst_first, limit=None).views
+        by_health = health.by_health(limit=5)
+        at_risk = [view for view in health.needing_attention(order=longest_in_state_first, limit=None).views
+                   if view.health == Health.AT_RISK]
     answer = status(engine)
     assert answer.needing_attention_total == len(everyone) > MAX_SHOWN_SERVICES
     assert answer.needing_attention == everyone[:MAX_SHOWN_SERVICES]
@@ -223,7 +221,7 @@ def test_only_the_first_services_needing_attention_are_built_and_all_are_counted
 def test_the_services_that_may_come_first_keep_every_tie_at_the_cut():
     """Names are read only for the services that can be among the first few: all whose lead (the part of
     the order that needs no name) is at most the cut's, so a tie at the cut is decided by name, as before."""
-    services = [AssessedService(id_, Phase.BUILD, None) for id_ in (10, 11, 20, 21, 22, 30)]
+    services = [Standing(id_, Health.AT_RISK, None) for id_ in (10, 11, 20, 21, 22, 30)]
     by_tens = ServiceOrder(lambda service: (service.id // 10,))
     assert [s.id for s in by_tens.may_be_first(services, 3)] == [10, 11, 20, 21, 22]
     assert [s.id for s in by_tens.may_be_first(services, 2)] == [10, 11]

@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
 from messages.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
 from messages.ids import ActionId, DeliverableMoveValue, ViewRef
 from store.enums import DeliverableStatus
+from store.health.rules import days_between
 from store.readmodels import DeliverableLine, DeliverableTally
-from store.rules.health import days_between
 from store.rules.transitions import allowed_moves
 
 STATUS_EMOJI = {

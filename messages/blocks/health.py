@@ -6,8 +6,8 @@ from datetime import datetime
 
 from messages.blocks.common import escape, plural
 from store.enums import Health
+from store.health.rules import days_between
 from store.readmodels import ServiceHealthView
-from store.rules.health import days_between
 
 HEALTH_EMOJI = {
     Health.AT_RISK: ":red_circle:",

@@ -19,8 +19,8 @@ from store.changes.actors import actor_facts, actor_person, target_facts
 from store.clock import local_midnight
 from store.context import QueryContext
 from store.enums import Health, ServiceStatus, Surface
+from store.health import health_of
 from store.models import Customer, Person, Service, StatusChange
-from store.queries.health_signals import active_service_health
 from store.readmodels import PersonRef, ReadModel
 from store.rules.permissions import Permission, authorize
 
@@ -152,8 +152,7 @@ def set_health_override(
             raise InvalidChange("an override needs an expiry date")
         if expires_at <= ctx.now:
             raise InvalidChange("an override cannot expire in the past")
-    (view,) = active_service_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
-                                    only=[service_id])
+    (view,) = health_of(session, ctx, [service_id])
     before, after = view.health, health or view.computed_health
     values: dict = {
         "health_override": health,

@@ -24,12 +24,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, ColumnDefault, Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from store.aggregates.refresh import after_bulk_load
+from store.bulk import after_bulk_load
 from store.db import mapped_table, refresh_planner_statistics
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
+from store.health.rules import HealthThresholds
 from store.models import (
     Appointment,
     Customer,
@@ -42,7 +43,6 @@ from store.models import (
     Ticket,
     service_members,
 )
-from store.rules.health import HealthThresholds
 
 PLAN_SEED, ROW_SEED = 20261118, 20261119
 SERVICES_PER_CHUNK = 100  # ~10,000 rows per chunk; the largest executemany is ~5,000 tickets

@@ -1,4 +1,4 @@
-"""State derived from the portfolio and kept current for the answers (store/aggregates): never
+"""State derived from the portfolio and kept current for the answers (store/health): never
 loaded, imported or exported."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class EngagementCheckpoint(Base):
 
 class EngagementTally(Base):
     """One service's customer sessions in the recent and the prior engagement window, counted at its
-    team's checkpoint (store/aggregates/engagement.py keeps them and reads them)."""
+    team's checkpoint (store/health/tallies.py keeps them and reads them)."""
 
     __tablename__ = "engagement_tallies"
     # Clustered on the key in SQLite too: a team's tallies are read in one range, without a lookup each.
@@ -68,7 +68,7 @@ class KeptHealth(Base):
     """One active service's shown health as assessed at a refresh, with what orders it (since when,
     as a moment or as a calendar day) and the first moment at which time alone could change its
     signals (`valid_until`): a ticket falling due, a block reaching its days, a session crossing a
-    window's edge, an override expiring, midnight. store/aggregates/kept_health.py."""
+    window's edge, an override expiring, midnight. store/health/kept.py."""
 
     __tablename__ = "kept_health"
     __table_args__ = (

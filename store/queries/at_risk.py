@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
+from store.health import of_active_services, portfolio_health
 from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import overloaded_people
-from store.queries.health_signals import attention_by_health, of_active_services
 from store.queries.lines import deliverable_line, person_ref
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels import BlockedDeliverableView, ServiceRef
@@ -53,8 +53,7 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
 
 
 def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
-    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
-                                   tz=ctx.tz)
+    services = portfolio_health(session, ctx).by_health()
     blocked, blocked_total = blocked_deliverables(session, ctx)
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)

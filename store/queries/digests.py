@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from store.clock import local_midnight
 from store.context import QueryContext
 from store.enums import Health
+from store.health import portfolio_health
 from store.models import Ticket
 from store.queries.at_risk import blocked_deliverables
 from store.queries.capacity import overloaded_people
-from store.queries.health_signals import attention_by_health
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels.digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
@@ -34,8 +34,7 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     overloaded people (4), milestones (2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
-    services = attention_by_health(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits,
-                                   tz=ctx.tz)
+    services = portfolio_health(session, ctx).by_health()
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
     overloaded = overloaded_people(session, ctx)
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from store.clock import week_of
 from store.context import QueryContext
-from store.enums import MilestoneWindow, ServiceStatus
+from store.enums import DONE_STATUSES, MilestoneWindow, ServiceStatus
 from store.models import Customer, Deliverable, Milestone, Person, Service
-from store.queries.health_signals import DONE_STATUSES
 from store.readmodels import MilestoneItem, MilestoneListing, PersonRef, ServiceRef
 
 MAX_ITEMS = 40

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from store.clock import local_midnight
 from store.context import QueryContext
-from store.enums import DeliverableStatus, ServiceStatus, TaskStatus
+from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus, TaskStatus
+from store.health import health_of
 from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
 from store.queries.at_risk import blocked_deliverables
-from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.queries.lines import deliverable_line
 from store.queries.tickets import oldest_overdue_tickets
 from store.readmodels import (
@@ -115,9 +115,7 @@ def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWor
     if person is None:
         return MyWork(as_of=ctx.now, slack_user_id=slack_user_id, person=None)
     service_ids = _my_service_ids(session, ctx, person.id)
-    services = active_service_health(
-        session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits, only=service_ids
-    )
+    services = health_of(session, ctx, service_ids)
     tally, open_lines = _my_deliverables(session, ctx, person)
     tickets, ticket_total = _my_overdue_tickets(session, ctx, person)
     return MyWork(

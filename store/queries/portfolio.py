@@ -8,9 +8,9 @@ from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.enums import DeliverableStatus, ServiceStatus
+from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
+from store.health import portfolio_health
 from store.models import Customer, Deliverable, DeliverableCount, Milestone, Service, Ticket
-from store.queries.health_signals import DONE_STATUSES, services_needing_attention
 from store.readmodels import DeliverableTally, MilestoneView, PortfolioStatus
 
 
@@ -78,8 +78,8 @@ def milestones_due(session: Session, team_id: str, *, first_day, last_day,
 def portfolio_status(session: Session, ctx: QueryContext) -> PortfolioStatus:
     team_id, now, today, week = ctx.team_id, ctx.now, ctx.today, ctx.week
     milestones, milestones_total = milestones_due(session, team_id, first_day=week.first_day, last_day=week.last_day)
-    health, needing_attention = services_needing_attention(session, team_id, now=now, today=today, limits=ctx.limits,
-                                                           tz=ctx.tz)
+    health = portfolio_health(session, ctx)
+    needing_attention = health.needing_attention()
     return PortfolioStatus(
         as_of=now,
         active_services=health.active,

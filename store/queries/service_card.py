@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.context import QueryContext
-from store.enums import DeliverableStatus, ServiceStatus
+from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
+from store.health import health_of
 from store.models import (
     Appointment,
     Customer,
@@ -20,7 +21,6 @@ from store.models import (
     Ticket,
     service_members,
 )
-from store.queries.health_signals import DONE_STATUSES, active_service_health
 from store.queries.lines import deliverable_line, person_ref
 from store.readmodels import (
     AppointmentLine,
@@ -179,9 +179,7 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
     owner = session.get(Person, service.owner_id) if service.owner_id else None
     health = None
     if service.status == ServiceStatus.ACTIVE:
-        (health,) = active_service_health(
-            session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits, only=[service_id]
-        )
+        (health,) = health_of(session, ctx, [service_id])
     deliverables = _deliverables(session, ctx, service_id)
     tickets, ticket_count = _open_tickets(session, ctx, service_id)
     # Who set the override: one more statement, only while an override is active.

@@ -4,9 +4,9 @@ Two kinds of comparison, each honest about what the database keeps:
 - figures of a whole week (utilization, SLA compliance) compare the last whole week (Monday to
   Sunday, before this one) with the week before it;
 - figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
-  from dated facts (`store.queries.health_history`). Load and phases have no history, so they are
+  from dated facts (`store.health.as_of`). Load and phases have no history, so they are
   shown as they are now.
-Twenty-two statements whatever the portfolio size.
+Twenty-three statements whatever the portfolio size.
 """
 
 from __future__ import annotations
@@ -14,30 +14,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
 from store.clock import Week, local_today
 from store.context import QueryContext
 from store.enums import AppointmentKind, Health, Phase, ServiceStatus
+from store.health import (
+    MAX_SHOWN_SERVICES,
+    HealthThen,
+    assess_signalled,
+    counts_with_quiet,
+    done_by,
+    existed_then,
+    signalled_as_of,
+    views_of,
+)
+from store.health.rules import Assessment
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
-from store.queries.health_history import HealthThen, done_by, existed_then, signalled_as_of
-from store.queries.health_signals import (
-    MAX_SHOWN_SERVICES,
-    AssessedService,
-    assess_rows,
-    counts_with_quiet,
-    gather_signals,
-    service_views,
-)
 from store.queries.id_lists import id_in
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.readmodels.digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
 from store.readmodels.tickets import SlaCompliance
 from store.rules.capacity import BillableBand, LoadState, billable_band
-from store.rules.health import Assessment, HealthSignals
 
 ENGAGEMENT_RULE = "engagement_declining"
 WEEK = timedelta(days=7)
@@ -151,35 +152,33 @@ class _Candidate(NamedTuple):
     can differ from On Track, now or then, so the only ones assessed or listed (a tuple: there can
     be thousands)."""
 
-    service: AssessedService[Assessment]
+    id: int
+    assessment: Assessment
     existed: bool  # compared with a week ago
     then: Health
     sort_name: tuple[str, str]  # customer, service: the order of the lists
 
 
-def _candidates(session: Session, ctx: QueryContext, signals: dict[int, HealthSignals],
-                then: dict[int, HealthThen], week_ago: datetime) -> list[_Candidate]:
-    """Assess the active services with a signal now or then or an override: one statement for their
-    overrides, creation test and names."""
+def _candidates(session: Session, ctx: QueryContext, then: dict[int, HealthThen],
+                week_ago: datetime) -> list[_Candidate]:
+    """Assess the active services with a signal now or then or an override (six statements), and read
+    their creation test and names (one)."""
+    assessed = assess_signalled(session, ctx, also=then)
     rows = session.execute(
-        select(Service.id, Service.phase, Service.health_override, Service.health_override_reason,
-               Service.health_override_expires_at, case((existed_then(ctx, week_ago), 1), else_=0), Customer.name,
-               Service.name)
+        select(Service.id, case((existed_then(ctx, week_ago), 1), else_=0), Customer.name, Service.name)
         .join(Customer, Customer.id == Service.customer_id)
-        .where(Service.team_id == ctx.team_id, Service.status == ServiceStatus.ACTIVE,
-               or_(Service.health_override.is_not(None), id_in(Service.id, {*signals, *then}, "candidate_ids")))
-    ).all()
-    assessed = assess_rows((row[:5] for row in rows), signals, now=ctx.now, today=ctx.today, limits=ctx.limits)
+        .where(id_in(Service.id, assessed, "candidate_ids"))
+    )
     return [
-        _Candidate(service, bool(row[5]), then[service.id].health if service.id in then else Health.ON_TRACK,
-                   (row[6], row[7]))
-        for service, row in zip(assessed, rows, strict=True)
+        _Candidate(service_id, assessed[service_id], bool(existed),
+                   then[service_id].health if service_id in then else Health.ON_TRACK, (customer, name))
+        for service_id, existed, customer, name in rows
     ]
 
 
 def _first(candidates: list[_Candidate], key) -> list[_Candidate]:
-    """The first of `candidates` in `key` order, ties by id (as `service_views` sorts): no message shows more."""
-    return sorted(candidates, key=lambda c: (*key(c), c.service.id))[:MAX_SHOWN_SERVICES]
+    """The first of `candidates` in `key` order, ties by id (as `views_of` sorts): no message shows more."""
+    return sorted(candidates, key=lambda c: (*key(c), c.id))[:MAX_SHOWN_SERVICES]
 
 
 def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
@@ -188,11 +187,10 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     week_ago = ctx.now - WEEK
     # Health now and a week ago, assessed only where a signal or an override can make it other than
     # On Track; the rest are counted (`counts_with_quiet`), never built.
-    signals = gather_signals(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
     then = signalled_as_of(session, ctx, at=week_ago)
     phases, compared_total = _phases(session, ctx, week_ago)
     active = sum(phases.values())
-    candidates = _candidates(session, ctx, signals, then, week_ago)
+    candidates = _candidates(session, ctx, then, week_ago)
     capacity = capacity_report(session, ctx)
     utilization = _utilization(session, ctx, weeks)
     sla = _sla(session, ctx, weeks)
@@ -200,13 +198,13 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     on_schedule_then = _on_schedule_at(session, ctx, week_ago)
 
     compared = [c for c in candidates if c.existed]
-    changed = [c for c in compared if c.service.assessment.computed != c.then]
-    declining = [c for c in candidates if any(f.rule == ENGAGEMENT_RULE for f in c.service.assessment.findings)]
-    flagged = [c for c in declining if c.service.assessment.shown != Health.ON_TRACK]
-    changes_shown = _first(changed, lambda c: (-c.service.assessment.computed.severity, *c.sort_name))
+    changed = [c for c in compared if c.assessment.computed != c.then]
+    declining = [c for c in candidates if any(f.rule == ENGAGEMENT_RULE for f in c.assessment.findings)]
+    flagged = [c for c in declining if c.assessment.shown != Health.ON_TRACK]
+    changes_shown = _first(changed, lambda c: (-c.assessment.computed.severity, *c.sort_name))
     flags_shown = _first(flagged, lambda c: c.sort_name)
-    views = {view.service_id: view for view in service_views(
-        session, {c.service.id: c.service for c in [*changes_shown, *flags_shown]}.values())}
+    views = {view.service_id: view for view in views_of(
+        session, {c.id: c.assessment for c in [*changes_shown, *flags_shown]})}
     return WeeklyPortfolio(
         as_of=ctx.now, week_ago=week_ago,
         people=capacity.people_total,
@@ -216,15 +214,15 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         active_services=active, phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,
         sla_last_week=sla[0], sla_week_before=sla[1],
-        health_counts=counts_with_quiet((c.service.assessment.shown for c in candidates), active),
-        computed_counts_now=counts_with_quiet((c.service.assessment.computed for c in compared), compared_total),
+        health_counts=counts_with_quiet((c.assessment.shown for c in candidates), active),
+        computed_counts_now=counts_with_quiet((c.assessment.computed for c in compared), compared_total),
         computed_counts_week_ago=counts_with_quiet((c.then for c in compared), compared_total),
         compared=compared_total,
-        health_changes=[HealthChange(service=views[c.service.id], before=c.then) for c in changes_shown],
+        health_changes=[HealthChange(service=views[c.id], before=c.then) for c in changes_shown],
         health_changes_total=len(changed),
         engagement_declining=len(declining),
-        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[c.service.id].rules
-                                          for c in compared if c.service.id in then),
-        customer_org_flags=[views[c.service.id] for c in flags_shown],
+        engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[c.id].rules
+                                          for c in compared if c.id in then),
+        customer_org_flags=[views[c.id] for c in flags_shown],
         customer_org_flags_total=len(flagged),
     )

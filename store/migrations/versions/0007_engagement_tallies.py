@@ -6,7 +6,7 @@ Create Date: 2026-12-02 06:20:00
 
 Each service's customer sessions in the two engagement windows, counted at a checkpoint, so that
 answers read one row per service and the few sessions that crossed a window's edge since, instead of
-every session of four weeks (store/aggregates/engagement.py). The triggers clear a team's checkpoint
+every session of four weeks (store/health/tallies.py). The triggers clear a team's checkpoint
 in the same transaction as any change to its customer sessions; readers then count from the
 appointments until the tallies are counted again.
 

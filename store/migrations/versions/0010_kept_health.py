@@ -6,7 +6,7 @@ Create Date: 2026-12-02 10:00:00
 
 `/delivery status` and `/delivery at-risk` assessed every service with a signal (1,900 of 10,000)
 to count and order the few that are not On Track. Kept health stores each active service's shown
-health as assessed at a refresh (store/aggregates/kept_health.py), and these triggers mark a
+health as assessed at a refresh (store/health/kept.py), and these triggers mark a
 service in `health_changes` in the same transaction as any change to what its health is assessed
 from: the service's status and override, its blocked deliverables and milestone progress, its open
 milestones, its open tickets and its customer sessions. Readers assess again only the marked

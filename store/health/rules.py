@@ -41,7 +41,7 @@ class MilestoneProgress:
 
 @dataclass(frozen=True)
 class HealthSignals:
-    """What the rules look at for one service; gathered by `store.queries.health_signals`."""
+    """What the rules look at for one service; gathered by `store.health.signals`."""
 
     blocked: list[BlockedDeliverable] = field(default_factory=list)
     overdue_milestones: list[MilestoneProgress] = field(default_factory=list)

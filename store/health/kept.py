@@ -2,7 +2,7 @@
 the services not On Track.
 
 `/delivery status` and `/delivery at-risk` need every active service's shown health to count them,
-yet all but a few hundred are On Track. A refresh (`store.aggregates.refresh`) assesses every
+yet all but a few hundred are On Track. A refresh (`store.health.keeping`) assesses every
 service and keeps, per service:
 
 - its shown health, and since when its shown health's rules have held, as a moment (a block) or as
@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from store.clock import local_midnight, local_today
 from store.db import mapped_table
 from store.enums import AppointmentKind, DeliverableStatus, Health
+from store.health.rules import Assessment, HealthThresholds, days_ago
 from store.models import (
     Appointment,
     Deliverable,
@@ -60,7 +61,6 @@ from store.models import (
     UTCDateTime,
 )
 from store.queries.id_lists import id_in
-from store.rules.health import Assessment, HealthThresholds, days_ago
 
 # More services than this to assess again, and an answer reads none of the kept rows: assessing
 # them one by one would cost more than assessing the portfolio (after midnight, every row expires).

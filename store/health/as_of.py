@@ -1,7 +1,7 @@
 """Health a week ago: the health rules applied to the facts as they stood at an earlier moment.
 
 Health is computed, never stored, so "what was it a week ago" is answered by running the same
-rules (`store.rules.health.assess`) on the signals as of that moment, rebuilt from what the
+rules (`store.health.rules.assess`) on the signals as of that moment, rebuilt from what the
 database dates:
 
 - blocked deliverables: those blocked now since before then (`blocked_since`), and those whose
@@ -22,16 +22,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from store.clock import local_today
-from store.context import QueryContext
-from store.enums import DeliverableStatus, Health, ServiceStatus
+from store.enums import DONE_STATUSES, DeliverableStatus, Health, ServiceStatus
+from store.health.rules import BlockedDeliverable, HealthSignals, MilestoneProgress, assess
+from store.health.signals import declining_sessions
 from store.models import Deliverable, Milestone, Service, StatusChange, Ticket
-from store.queries.health_signals import DONE_STATUSES, _sessions
-from store.rules.health import BlockedDeliverable, HealthSignals, MilestoneProgress, assess
+
+if TYPE_CHECKING:
+    from store.context import QueryContext
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def _milestones_then(session: Session, ctx: QueryContext, at: datetime):
             Milestone.service_id.in_(_active_now(ctx)),
         )
         .group_by(Milestone.id, Milestone.service_id, Milestone.name, Milestone.due_on)
-        # As in store.queries.health_signals: a superset of what the rules flag; they decide.
+        # As in store.health.signals: a superset of what the rules flag; they decide.
         .having(or_(Milestone.due_on < day, and_(total > 0, done <= total * ctx.limits.milestone_min_done_share)))
     )
     overdue: dict[int, list[MilestoneProgress]] = defaultdict(list)
@@ -140,7 +143,7 @@ def signalled_as_of(session: Session, ctx: QueryContext, *, at: datetime) -> dic
     """
     blocked = _blocked_then(session, ctx, at)
     overdue, upcoming = _milestones_then(session, ctx, at)
-    sessions = _sessions(session, ctx.team_id, at, ctx.limits, None)
+    sessions = declining_sessions(session, ctx.team_id, at, ctx.limits, None)
     tickets = _overdue_tickets_then(session, ctx, at)
     day = local_today(at, ctx.tz)
     results = {}

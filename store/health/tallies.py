@@ -48,8 +48,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.enums import AppointmentKind, ServiceStatus
+from store.health.rules import HealthThresholds
 from store.models import Appointment, EngagementCheckpoint, EngagementTally, Service, UTCDateTime
-from store.rules.health import HealthThresholds
 
 log = logging.getLogger("delivery.aggregates")
 

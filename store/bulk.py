@@ -1,0 +1,30 @@
+"""The one step every bulk writer (the demo, the generated portfolio, a CSV import) takes once its
+load has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from store.context import QueryContext
+from store.db import make_sessionmaker, vacuum_after_bulk_load
+from store.health import refresh_kept
+from store.health.rules import HealthThresholds
+
+# Counted from other tables, never loaded, imported or exported: the deliverable counts (triggers of
+# migration 0009), and what `store.health` keeps (engagement tallies, kept health and its marks).
+DERIVED_TABLES = ("deliverable_counts", "engagement_checkpoints", "engagement_tallies", "health_changes",
+                  "health_checkpoints", "kept_health")
+
+
+def after_bulk_load(engine: Engine, team_id: str, *, tables: Iterable[str], now: datetime, tz: ZoneInfo,
+                    limits: HealthThresholds) -> None:
+    """On PostgreSQL, vacuum the tables the load wrote (an index-only scan reads the table too until
+    its pages are vacuumed); bring what health keeps up to date as of `now`; then vacuum the derived
+    tables that refresh rewrote."""
+    vacuum_after_bulk_load(engine, tables)
+    refresh_kept(make_sessionmaker(engine), QueryContext(team_id=team_id, now=now, tz=tz, limits=limits))
+    vacuum_after_bulk_load(engine, DERIVED_TABLES)
