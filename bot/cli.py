@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.settings import Settings, SettingsError, load_settings
-from store.enums import DigestKind
+from store.enums import DeliveryStatus, DigestKind
 
 DIGEST_KINDS = tuple(DigestKind)
 
@@ -64,7 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     run_due = digest_sub.add_parser("run-due", help="send every digest due at an instant, as the scheduler would")
     run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
                          help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
-    for action in (preview, send, run_due):
+    ledger = digest_sub.add_parser("deliveries", help="list the delivery ledger: what was sent, failed or uncertain")
+    ledger.add_argument("--status", action="append", default=[], choices=[s.value for s in DeliveryStatus],
+                        help="only these outcomes (repeatable)")
+    ledger.add_argument("--period", default=None, metavar="YYYY-MM-DD", help="only this day's runs")
+    for action in (preview, send, run_due, ledger):
         action.add_argument("--team", default=None, metavar="TEAM_ID",
                             help="whose digests (default DELIVERY_TEAM_ID; with OAuth, run-due defaults to every "
                                  "installed team)")
@@ -259,16 +263,19 @@ def _run_due_every_team(settings: Settings, engine, at) -> int:
     from datetime import timedelta
 
     from bot.app import web_client
+    from bot.scheduler import pacers_for
     from bot.workspaces import Workspaces, installation_store, posting_teams
     from digests.runner import run_due
     from store.clock import SystemClock
 
     workspaces = Workspaces(settings, engine, SystemClock())
+    pacers = pacers_for(settings)
     teams = posting_teams(workspaces, installation_store(settings, engine))
     for team in teams:
         report = run_due(web_client(settings, team.token), team.workspace, at=at,
                          grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
-                         admin_channel=workspaces.settings_for(team.workspace.team_id).delivery_admin_channel)
+                         admin_channel=workspaces.settings_for(team.workspace.team_id).delivery_admin_channel,
+                         pacer=pacers.for_team(team.workspace.team_id), senders=settings.delivery_digest_senders)
         print(f"{team.workspace.team_id}: {report.summary()}")
         for label, error in report.failed:
             print(f"failed: {team.workspace.team_id}: {label}: {error}")
@@ -291,6 +298,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.digest_command == "run-due" and settings.oauth_enabled and args.team is None:
         return _run_due_every_team(settings, engine, args.at or datetime.now(timezone.utc))
     workspace = _workspace(settings, engine, args.team)
+    if args.digest_command == "deliveries":
+        return _list_deliveries(workspace, args)
     if args.digest_command == "preview":
         reply = build_digest(DigestKind(args.kind), workspace, slack_user_id=args.user)
         sys.stdout.write(render_message(reply.block_dicts(), reply.text) if reply else "Nothing to post.\n")
@@ -298,16 +307,20 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     client = _bot_client(settings, engine, workspace.team_id, purpose=f"digest {args.digest_command}")
     if args.digest_command == "send":
         return _send_now(client, workspace, args)
+    from bot.scheduler import pacers_for
     from digests.runner import run_due
 
     # DELIVERY_ADMIN_CHANNEL is a channel of the DELIVERY_TEAM_ID workspace.
     home = workspace.team_id == settings.delivery_team_id
     report = run_due(client, workspace, at=args.at or datetime.now(timezone.utc),
                      grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
-                     admin_channel=settings.delivery_admin_channel if home else None)
+                     admin_channel=settings.delivery_admin_channel if home else None,
+                     pacer=pacers_for(settings).for_team(workspace.team_id), senders=settings.delivery_digest_senders)
     print(report.summary())
     for label, error in report.failed:
         print(f"failed: {label}: {error}")
+    for label, error in report.uncertain:
+        print(f"uncertain: {label}: {error}")
     return 0
 
 
@@ -377,6 +390,17 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     workspace = _workspace(settings, engine)
     report = sync_people(_bot_client(settings, engine, workspace.team_id, purpose="people sync"), workspace)
     print(format_report(report))
+    return 0
+
+
+def _list_deliveries(workspace, args) -> int:
+    from store.ledger import ledger_rows
+
+    rows = workspace.read(ledger_rows, statuses=args.status, period=args.period)
+    for row in rows:
+        print("\t".join([row.period, row.digest, row.channel_id, row.status, row.error or "", row.claimed_by or ""]))
+    if not rows:
+        print("no deliveries recorded", file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,10 @@ every service from four weeks of customer sessions.
 
 Subscriptions are read from the database at each tick, so new ones need no restart. The
 tick's own misfire grace time equals the digest grace period: a tick delayed by a busy
-machine still runs, late, once. Only the holder of the leader lock sends anything.
+machine still runs, late, once. Every scheduler sends: each claims batches of the due digests in the
+ledger, so on PostgreSQL several schedulers share the 08:30 fan-out and none posts a digest another
+claimed (digests/runner.py). The refresh of kept health and tallies runs in one of them only, the
+holder of its leader lock. SQLite is one machine: run one scheduler.
 
 With several workspaces (OAuth), each tick sends for every team that has digests and an
 installation, with that team's own bot token and in that team's own Workspace.
@@ -27,7 +30,8 @@ from sqlalchemy import Engine
 from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
-from digests.runner import run_due
+from digests.pacing import Pacers
+from digests.runner import RunReport, run_due
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.digests import teams_with_services
@@ -39,23 +43,31 @@ log = logging.getLogger("delivery.scheduler")
 UTC = "UTC"
 
 
+def pacers_for(settings: Settings) -> Pacers:
+    """The process's pace of posts per workspace, shared by every run it makes."""
+    return Pacers(settings.delivery_posts_per_second or None)
+
+
+def _worth_logging(report: RunReport) -> bool:
+    return bool(report.sent or report.failed or report.uncertain or report.expired or report.missed)
+
+
 class DigestTicker:
     """Sends one workspace's due digests with the one bot token (single-workspace mode)."""
 
-    def __init__(self, settings: Settings, workspace: Workspace, lock: LeaderLock):
+    def __init__(self, settings: Settings, workspace: Workspace, pacers: Pacers | None = None):
         self.client = web_client(settings, settings.required_value("slack_bot_token", purpose="the scheduler"))
         self.workspace = workspace
-        self.lock = lock
+        self.pacers = pacers or pacers_for(settings)
+        self.senders = settings.delivery_digest_senders
         self.grace = timedelta(minutes=settings.delivery_digest_grace_minutes)
         self.admin_channel = settings.delivery_admin_channel
 
     def tick(self) -> None:
-        if not self.lock.acquire():
-            log.debug("another scheduler is active")
-            return
         report = run_due(self.client, self.workspace, at=self.workspace.clock.now(), grace=self.grace,
-                         admin_channel=self.admin_channel)
-        if report.sent or report.failed or report.missed:
+                         admin_channel=self.admin_channel, pacer=self.pacers.for_team(self.workspace.team_id),
+                         senders=self.senders)
+        if _worth_logging(report):
             log.info("digests: %s", report.summary())
 
 
@@ -65,28 +77,26 @@ class TeamsDigestTicker:
     One team's failure is logged and never stops the others.
     """
 
-    def __init__(self, settings: Settings, engine: Engine, clock: Clock, lock: LeaderLock):
+    def __init__(self, settings: Settings, engine: Engine, clock: Clock, pacers: Pacers | None = None):
         self.settings = settings
         self.workspaces = Workspaces(settings, engine, clock)
         self.installations = installation_store(settings, engine)
         self.clock = clock
-        self.lock = lock
+        self.pacers = pacers or pacers_for(settings)
         self.grace = timedelta(minutes=settings.delivery_digest_grace_minutes)
 
     def tick(self) -> None:
-        if not self.lock.acquire():
-            log.debug("another scheduler is active")
-            return
         at = self.clock.now()
         for team in posting_teams(self.workspaces, self.installations):
             try:
                 admin_channel = self.workspaces.settings_for(team.workspace.team_id).delivery_admin_channel
                 report = run_due(web_client(self.settings, team.token), team.workspace, at=at, grace=self.grace,
-                                 admin_channel=admin_channel)
+                                 admin_channel=admin_channel, pacer=self.pacers.for_team(team.workspace.team_id),
+                                 senders=self.settings.delivery_digest_senders)
             except Exception:
                 log.exception("digests for team %s failed", team.workspace.team_id)
                 continue
-            if report.sent or report.failed or report.missed:
+            if _worth_logging(report):
                 log.info("digests for %s: %s", team.workspace.team_id, report.summary())
 
 
@@ -125,9 +135,9 @@ def build_scheduler(settings: Settings, *, blocking: bool) -> BaseScheduler:
     engine = make_engine(settings.database_url)
     ticker: DigestTicker | TeamsDigestTicker
     if settings.oauth_enabled:
-        ticker = TeamsDigestTicker(settings, engine, SystemClock(), LeaderLock(engine))
+        ticker = TeamsDigestTicker(settings, engine, SystemClock())
     else:
-        ticker = DigestTicker(settings, single_workspace(settings, engine, SystemClock()), LeaderLock(engine))
+        ticker = DigestTicker(settings, single_workspace(settings, engine, SystemClock()))
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     scheduler.add_job(
         ticker.tick, CronTrigger(second=0, timezone=UTC), id="digests", name="send due digests",

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     delivery_busy_after_seconds: float = Field(default=10, ge=1, le=300)
     # A digest run missed while the bot was down is sent late within this many minutes.
     delivery_digest_grace_minutes: int = Field(default=120, ge=0)
+    # Posts a second to one workspace across the process's digest senders (0: no workspace-wide limit;
+    # the per-channel pace of one a second and Slack's 429s still hold). See digests/pacing.py.
+    delivery_posts_per_second: float = Field(default=8.0, ge=0)
+    # Threads posting digests at once in each scheduler (they mostly wait on Slack).
+    delivery_digest_senders: int = Field(default=16, ge=1, le=64)
     # Health rule thresholds (docs/metrics.md).
     delivery_blocked_days: int = Field(default=3, ge=1)
     delivery_milestone_window_days: int = Field(default=7, ge=1)

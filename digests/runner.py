@@ -1,57 +1,50 @@
-"""Send every digest that is due, exactly once: the scheduler's one job, and `digest run-due`.
+"""Send every digest that is due, at most once and never lost in silence: the scheduler's job, and
+`digest run-due`.
 
-For each subscription (and each person's personal digest) the latest scheduled run at or
-before `at` is found; if the ledger has no row for that (subscription, period), a row is
-claimed first (the unique key turns away any other process), then the digest is built and
-posted, and the row is marked sent, empty or failed. A run older than the grace period is
-recorded as missed, with a log line, and not sent.
+A run finds what is due (`digests.plan`), records the runs missed beyond the grace period as missed,
+and turns claims left pending by a stopped process into uncertain. Then it claims the rest in
+batches, channel digests first: each claim writes the ledger rows in one statement, and a row another
+scheduler wrote first is theirs to post, so several schedulers on PostgreSQL share the work. This
+thread builds each claimed digest from the store; a pool of sender threads posts them, each in its
+workspace's turn (`digests.pacing`), and this thread records each outcome. At the end, ops hear of
+the run's failed and uncertain deliveries in one message (`digests.ops_report`).
+
+Every (subscription, period) ends as sent, empty, failed, missed or uncertain. Exactly once is not
+possible over Slack's Web API: `chat.postMessage` takes no idempotency key, so when the connection
+is lost after a post went out, nothing tells whether Slack took it. Such a post is recorded as
+uncertain and never made again (at most once), and ops are told (never silently lost).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 
-from messages.blocks.common import channel_mention, escape, user_mention
-from store.digests import (
-    DEFAULTS,
-    claim_delivery,
-    finish_delivery,
-    ops_people,
-    personal_recipients,
-    previous_delivery,
-    recorded_periods,
-    subscriptions,
-)
-from store.enums import DigestKind
+from digests.ops_report import tell_ops
+from digests.pacing import Pacer
+from digests.plan import Due, due_digests
+from digests.posting import PostResult, post_digest, without_retries
+from messages.blocks.common import Reply
+from messages.views import build_digest
+from store.enums import DeliveryStatus
+from store.ledger import Claim, Outcome, claim_deliveries, expire_stale_claims, finish_deliveries
 from store.queries.posted import remember_message
-from store.rules.schedule import Schedule, last_run, period_of, schedule
 from store.workspace import Workspace
 
 log = logging.getLogger("delivery.digests")
 DEFAULT_GRACE = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class Planned:
-    key: str
-    digest: DigestKind
-    channel_id: str
-    plan: Schedule
-    all_clear: bool = False
-    viewer: str | None = None  # whose digest, for personal ones
-
-
-@dataclass(frozen=True)
-class Due:
-    planned: Planned
-    run: datetime
-    period: str
+# A claim still pending this long after it was made belongs to a process that stopped: a live run
+# posts each batch within seconds of claiming it (a 429's pause included).
+STALE_AFTER = timedelta(minutes=5)
+DEFAULT_SENDERS = 16
+BATCH = 50
 
 
 @dataclass
@@ -59,116 +52,164 @@ class RunReport:
     sent: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    uncertain: list[tuple[str, str]] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     taken: list[str] = field(default_factory=list)  # claimed by another process first
+    expired: int = 0  # claims of stopped processes turned uncertain
+    told: int = 0  # failed and uncertain deliveries told to ops in this run's summary
 
     def summary(self) -> str:
         return (f"{len(self.sent)} sent, {len(self.empty)} had nothing to post, {len(self.failed)} failed, "
-                f"{len(self.missed)} missed beyond the grace period, {len(self.taken)} already taken")
+                f"{len(self.uncertain) + self.expired} uncertain, {len(self.missed)} missed beyond the grace "
+                f"period, {len(self.taken)} already taken")
+
+    def record(self, due: Due, outcome: Outcome) -> None:
+        if outcome.status == DeliveryStatus.SENT:
+            self.sent.append(due.label)
+        elif outcome.status == DeliveryStatus.EMPTY:
+            self.empty.append(due.label)
+        elif outcome.status == DeliveryStatus.UNCERTAIN:
+            self.uncertain.append((due.label, outcome.error or ""))
+        else:
+            self.failed.append((due.label, outcome.error or ""))
+            log.warning("digest %s failed: %s", due.label, outcome.error)
 
 
-def planned_digests(workspace: Workspace) -> list[Planned]:
-    planned = [
-        Planned(key=s.key, digest=DigestKind(s.digest), channel_id=s.channel_id,
-                plan=schedule(s.at_time, s.days, s.timezone), all_clear=s.all_clear)
-        for s in workspace.read(subscriptions)
-    ]
-    personal = DEFAULTS[DigestKind.PERSONAL]
-    for person in workspace.read(personal_recipients):
-        zone = person.timezone or workspace.tz.key
-        planned.append(Planned(key=person.key, digest=DigestKind.PERSONAL, channel_id=person.slack_user_id,
-                               plan=schedule(personal.at_time, personal.days, zone), viewer=person.slack_user_id))
-    return planned
+def claimant() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def due_digests(workspace: Workspace, at: datetime) -> list[Due]:
-    candidates = []
-    for planned in planned_digests(workspace):
-        run = last_run(planned.plan, at)
-        if run is not None:
-            candidates.append(Due(planned, run, period_of(run, planned.plan)))
-    done = workspace.read(recorded_periods, wanted=[(d.planned.key, d.period) for d in candidates])
-    return [d for d in candidates if (d.planned.key, d.period) not in done]
+def _claims(batch: list[Due]) -> list[Claim]:
+    return [Claim(key=d.planned.key, period=d.period, digest=d.planned.digest.value,
+                  channel_id=d.planned.channel_id, scheduled_for=d.run) for d in batch]
 
 
-def _claim(workspace: Workspace, due: Due, status: str = "pending") -> int | None:
-    try:
-        return workspace.change(claim_delivery, key=due.planned.key, period=due.period, digest=due.planned.digest.value,
-                                channel_id=due.planned.channel_id, scheduled_for=due.run, status=status)
-    except IntegrityError:
-        return None
+@dataclass
+class _Posting:
+    due: Due
+    delivery_id: int
+    reply: Reply
 
 
-def _tell_ops_once(client: WebClient, workspace: Workspace, due: Due, error: str, admin_channel: str | None) -> None:
-    status, previous_error = workspace.read(previous_delivery, key=due.planned.key, before_period=due.period)
-    if status == "failed" and previous_error == error:
-        return  # already told about this failure
-    channel = due.planned.channel_id
-    where = user_mention(channel) if due.planned.digest == DigestKind.PERSONAL else channel_mention(channel)
-    text = (f":warning: The {due.planned.digest.value} digest could not be posted to {where}: `{escape(error)}`. "
-            f"Invite the bot to the channel, or type `/delivery unsubscribe {due.planned.digest.value}` there.")
-    for target in ([admin_channel] if admin_channel else workspace.read(ops_people)):
+class _Run:
+    """One run's claims, builds, posts and outcomes (outcomes written in batches by this thread)."""
+
+    def __init__(self, client: WebClient, workspace: Workspace, pacer: Pacer, senders: int, report: RunReport):
+        self.client = client
+        self.workspace = workspace
+        self.pacer = pacer
+        self.report = report
+        self.pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="digest-sender")
+        self.in_flight: dict[Future[PostResult], _Posting] = {}
+        self.most_in_flight = senders * 4
+        self.outcomes: list[Outcome] = []
+        self.posted: list[tuple[_Posting, PostResult]] = []
+
+    def claim(self, batch: list[Due]) -> list[tuple[Due, int]]:
+        ids = self.workspace.change(claim_deliveries, claims=_claims(batch), claimed_by=claimant())
+        claimed = []
+        for due in batch:
+            delivery_id = ids.get((due.planned.key, due.period))
+            if delivery_id is None:
+                self.report.taken.append(due.label)
+            else:
+                claimed.append((due, delivery_id))
+        return claimed
+
+    def build_and_send(self, due: Due, delivery_id: int) -> None:
         try:
-            client.chat_postMessage(channel=target, text=text)
-        except SlackApiError as failure:
-            log.warning("could not tell ops in %s: %s", target, failure.response.get("error"))
-
-
-def deliver(client: WebClient, workspace: Workspace, due: Due, report: RunReport, admin_channel: str | None) -> None:
-    from messages.views import build_digest
-
-    label = f"{due.planned.digest.value} -> {due.planned.channel_id} ({due.period})"
-    delivery_id = _claim(workspace, due)
-    if delivery_id is None:
-        report.taken.append(label)
-        return
-    try:
-        reply = build_digest(due.planned.digest, workspace, slack_user_id=due.planned.viewer,
-                             all_clear=due.planned.all_clear)
-        if reply is None:
-            workspace.change(finish_delivery, delivery_id=delivery_id, status="empty")
-            report.empty.append(label)
+            reply = build_digest(due.planned.digest, self.workspace, slack_user_id=due.planned.viewer,
+                                 all_clear=due.planned.all_clear)
+        except Exception:
+            log.exception("digest %s could not be built", due.label)
+            self.finish(due, Outcome(delivery_id, DeliveryStatus.FAILED, "internal error"))
             return
-        posted = client.chat_postMessage(channel=due.planned.channel_id, text=reply.text, blocks=reply.block_dicts())
-    except SlackApiError as failure:
-        error = str(failure.response.get("error") or "slack_error")
-        workspace.change(finish_delivery, delivery_id=delivery_id, status="failed", error=error)
-        report.failed.append((label, error))
-        log.warning("digest %s failed: %s", label, error)
-        _tell_ops_once(client, workspace, due, error, admin_channel)
-        return
-    except Exception:
-        log.exception("digest %s could not be built", label)
-        workspace.change(finish_delivery, delivery_id=delivery_id, status="failed", error="internal error")
-        report.failed.append((label, "internal error"))
-        return
-    workspace.change(finish_delivery, delivery_id=delivery_id, status="sent", ts=posted["ts"])
-    report.sent.append(label)
-    if reply.view is not None:
-        _remember(workspace, posted, reply, due)
+        if reply is None:
+            self.finish(due, Outcome(delivery_id, DeliveryStatus.EMPTY))
+            return
+        while len(self.in_flight) >= self.most_in_flight:
+            self.collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+        posting = _Posting(due, delivery_id, reply)
+        future = self.pool.submit(post_digest, self.client, self.pacer, due.planned.channel_id, reply)
+        self.in_flight[future] = posting
+
+    def collect(self, done: set[Future[PostResult]]) -> None:
+        for future in done:
+            posting = self.in_flight.pop(future)
+            result = future.result()
+            self.finish(posting.due, Outcome(posting.delivery_id, result.status, result.error, result.ts))
+            if result.status == DeliveryStatus.SENT and posting.reply.view is not None:
+                self.posted.append((posting, result))
+
+    def finish(self, due: Due, outcome: Outcome) -> None:
+        self.report.record(due, outcome)
+        self.outcomes.append(outcome)
+        if len(self.outcomes) >= BATCH:
+            self.write_outcomes()
+
+    def write_outcomes(self) -> None:
+        if self.outcomes:
+            self.workspace.change(finish_deliveries, outcomes=self.outcomes)
+            self.outcomes = []
+        if self.posted:
+            _remember(self.workspace, self.posted)
+            self.posted = []
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self.collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+        self.write_outcomes()
+        self.pool.shutdown()
 
 
-def _remember(workspace: Workspace, posted, reply, due: Due) -> None:
-    """Keep the posted digest for live updates; it is sent either way, so a failure here is only logged."""
+def _remember(workspace: Workspace, posted: list[tuple[_Posting, PostResult]]) -> None:
+    """Keep the posted digests for live updates; they are sent either way, so a failure here is only logged."""
+    def remember_all(session, ctx) -> None:
+        for posting, result in posted:
+            assert posting.reply.view is not None and result.channel is not None and result.ts is not None
+            remember_message(session, ctx, channel_id=result.channel, ts=result.ts,
+                             view=posting.reply.view.model_dump_json(), viewer_slack_user_id=posting.due.planned.viewer,
+                             objects=posting.reply.shows)
     try:
-        workspace.change(remember_message, channel_id=posted["channel"], ts=posted["ts"],
-                         view=reply.view.model_dump_json(), viewer_slack_user_id=due.planned.viewer,
-                         objects=reply.shows)
+        workspace.change(remember_all)
     except Exception:
-        log.exception("sent %s digest to %s but could not remember it for updates", due.planned.digest.value,
-                      posted["channel"])
+        log.exception("sent %d digests but could not remember them for updates", len(posted))
+
+
+def _record_missed(workspace: Workspace, missed: list[Due], grace: timedelta, report: RunReport) -> None:
+    ids = workspace.change(claim_deliveries, claims=_claims(missed), claimed_by=claimant(),
+                           status=DeliveryStatus.MISSED)
+    for due in missed:
+        if (due.planned.key, due.period) in ids:
+            log.warning("skipped %s digest for %s: its %s run was missed by more than %s",
+                        due.planned.digest.value, due.planned.channel_id, due.run.isoformat(), grace)
+            report.missed.append(due.label)
 
 
 def run_due(client: WebClient, workspace: Workspace, *, at: datetime, grace: timedelta = DEFAULT_GRACE,
-            admin_channel: str | None = None) -> RunReport:
-    """Send what is due at `at`; one digest's failure never stops the others."""
+            admin_channel: str | None = None, pacer: Pacer | None = None, senders: int = DEFAULT_SENDERS,
+            batch: int = BATCH, on_claimed: Callable[[int], None] | None = None) -> RunReport:
+    """Send what is due at `at`; one digest's failure never stops the others. `pacer` is the
+    workspace's, shared by the process (`Pacers.for_team`); without one, only Slack's per-channel
+    pace and 429s hold the run back. Due digests are claimed `batch` at a time (schedulers share a run
+    by batches); `on_claimed` is told how many each claim took (for tests)."""
+    client = without_retries(client)
     report = RunReport()
-    for due in due_digests(workspace, at):
-        if at - due.run > grace:
-            if _claim(workspace, due, status="missed") is not None:
-                log.warning("skipped %s digest for %s: its %s run was missed by more than %s",
-                            due.planned.digest.value, due.planned.channel_id, due.run.isoformat(), grace)
-                report.missed.append(f"{due.planned.digest.value} -> {due.planned.channel_id} ({due.period})")
-            continue
-        deliver(client, workspace, due, report, admin_channel)
+    # Claims are stamped with the workspace's clock, so their age is read on it too (not on `at`,
+    # which an operator may set to any instant).
+    report.expired = workspace.change(expire_stale_claims, claimed_before=workspace.clock.now() - STALE_AFTER)
+    due = due_digests(workspace, at)
+    _record_missed(workspace, [d for d in due if at - d.run > grace], grace, report)
+    run = _Run(client, workspace, pacer or Pacer(per_second=None), senders, report)
+    try:
+        on_time = [d for d in due if at - d.run <= grace]
+        for start in range(0, len(on_time), batch):
+            claimed = run.claim(on_time[start:start + batch])
+            if on_claimed is not None:
+                on_claimed(len(claimed))
+            for item, delivery_id in claimed:
+                run.build_and_send(item, delivery_id)
+    finally:
+        run.drain()
+    report.told = tell_ops(client, workspace, admin_channel)
     return report

@@ -1,18 +1,18 @@
-"""Digest subscriptions and the delivery ledger (the SQL side of `digests/`)."""
+"""Digest subscriptions and who gets a personal digest (the SQL side of `digests/`; the ledger is
+`store.ledger`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, union, update
+from sqlalchemy import delete, select, union, update
 from sqlalchemy.orm import Session
 
 from store.changes import ChangeRefused, rows_matched
 from store.changes.actors import actor_person
 from store.context import QueryContext
 from store.enums import DigestKind, Role
-from store.models import DigestDelivery, DigestSubscription, Person, Service
+from store.models import DigestSubscription, Person, Service
 from store.readmodels.subscriptions import Recipient, SubscriptionView
 
 
@@ -113,42 +113,12 @@ def teams_with_digests(session: Session) -> list[str]:
     return sorted(session.scalars(union(subscribed, personal)))
 
 
-def recorded_periods(session: Session, ctx: QueryContext, *, wanted: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (subscription key, period) pairs already have a ledger row."""
-    if not wanted:
-        return set()
-    rows = session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period).where(
-        DigestDelivery.team_id == ctx.team_id,
-        tuple_(DigestDelivery.subscription_key, DigestDelivery.period).in_(wanted),
-    ))
-    return {(key, period) for key, period in rows}
 
 
-def claim_delivery(session: Session, ctx: QueryContext, *, key: str, period: str, digest: str, channel_id: str,
-                   scheduled_for: datetime, status: str = "pending") -> int:
-    """Write the ledger row before posting. A second claim of the same (key, period) fails on the
-    unique key, in whichever process or scheduler makes it: that is what posts each digest once."""
-    delivery = DigestDelivery(team_id=ctx.team_id, subscription_key=key, period=period, digest=digest,
-                              channel_id=channel_id, scheduled_for=scheduled_for, status=status, claimed_at=ctx.now,
-                              finished_at=ctx.now if status != "pending" else None)
-    session.add(delivery)
-    session.flush()
-    return delivery.id
 
 
-def finish_delivery(session: Session, ctx: QueryContext, *, delivery_id: int, status: str,
-                    error: str | None = None, ts: str | None = None) -> None:
-    session.execute(update(DigestDelivery).where(DigestDelivery.id == delivery_id)
-                    .values(status=status, error=error, ts=ts, finished_at=ctx.now))
 
 
-def previous_delivery(session: Session, ctx: QueryContext, *, key: str, before_period: str):
-    """(status, error) of the subscription's delivery before this one, to tell ops about a failure once."""
-    row = session.execute(select(DigestDelivery.status, DigestDelivery.error).where(
-        DigestDelivery.team_id == ctx.team_id, DigestDelivery.subscription_key == key,
-        DigestDelivery.period < before_period, DigestDelivery.status.in_(("sent", "failed", "empty")),
-    ).order_by(DigestDelivery.period.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else (None, None)
 
 
 def ops_people(session: Session, ctx: QueryContext) -> list[str]:
@@ -157,11 +127,6 @@ def ops_people(session: Session, ctx: QueryContext) -> list[str]:
     )))
 
 
-def deliveries(session: Session, ctx: QueryContext) -> list[tuple[str, str, str, str | None]]:
-    """(key, period, status, error) of every ledger row, for tests and the CLI's report."""
-    return list(session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period,
-                                       DigestDelivery.status, DigestDelivery.error)
-                                .where(DigestDelivery.team_id == ctx.team_id).order_by(DigestDelivery.id)))
 
 
 def teams_with_services(session: Session) -> list[str]:

@@ -61,6 +61,19 @@ class DeliverableStatus(StrEnum):
 DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
 
 
+class DeliveryStatus(StrEnum):
+    """Where one (subscription, period) of the delivery ledger stands. Every claim ends in one of the
+    last five; `uncertain` is a post whose outcome nobody knows (the connection was lost after the
+    request went out, or the process claiming it died): it may have arrived, so it is never sent again."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    EMPTY = "empty"
+    FAILED = "failed"
+    MISSED = "missed"
+    UNCERTAIN = "uncertain"
+
+
 class AppointmentKind(StrEnum):
     CUSTOMER_SESSION = "customer_session"
     INTERNAL = "internal"

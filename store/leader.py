@@ -1,9 +1,10 @@
-"""One active scheduler among several processes: a PostgreSQL session advisory lock.
+"""One process among several for the scheduler's work that must run once (the refresh of kept health
+and tallies): a PostgreSQL session advisory lock. Digests need none: schedulers share them through
+the ledger's claims (digests/runner.py).
 
 The lock lives as long as the connection that took it; if the leader's process dies, its
 connection closes and another scheduler takes over at its next tick. SQLite is one node, so
-its single scheduler is always the leader. The ledger's unique key still guards against a
-double post if two processes ever run at once.
+its single scheduler is always the leader.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ from sqlalchemy import Connection, Engine, text
 from store.db import is_sqlite
 
 log = logging.getLogger("delivery.leader")
-SCHEDULER_LOCK = 72_410_002
 # The scheduler's job that refreshes kept health and tallies leads on its own connection (bot/scheduler.py).
 KEPT_LOCK = 72_410_003
-# What taking each lock makes this process, for the log: two processes may each lead one of them.
-LEADS = {SCHEDULER_LOCK: "the active scheduler", KEPT_LOCK: "the one refreshing kept health and tallies"}
+# What taking each lock makes this process, for the log.
+LEADS = {KEPT_LOCK: "the one refreshing kept health and tallies"}
 
 
 class LeaderLock:
-    def __init__(self, engine: Engine, key: int = SCHEDULER_LOCK):
+    def __init__(self, engine: Engine, key: int):
         self.engine = engine
         self.key = key
         self._held: Connection | None = None

@@ -10,9 +10,11 @@ assert on `fake.calls` / `fake.wait_for(...)`. It is a test double: stdlib
         client.chat_postMessage(channel="C0OPS", text="hi")
         assert fake.calls_to("chat.postMessage")[0].params["text"] == "hi"
 
-Failures are programmable (`fail_next`, `rate_limit_next`), and
-`response_url(name)` gives an URL that records what the app posts to a
-slash command's or a click's `response_url`.
+Failures are programmable (`fail_next`, `rate_limit_next`, `drop_after_accepting`: a post
+taken and then its answer lost), and so are a network's latency (`set_latency`) and a
+workspace-wide rate limit (`limit_rate`: 429 with Retry-After beyond N posts a second).
+`response_url(name)` gives an URL that records what the app posts to a slash command's or a
+click's `response_url`.
 
 Several workspaces: `add_workspace(team_id, token, code=...)` makes `auth.test`
 answer `token` with that team, and `oauth.v2.access` exchange `code` for that
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -72,6 +75,7 @@ class SlackCall:
     status: int
     response: Json
     name: str | None = None  # the response_url name; None for Web API calls
+    at: float = 0.0  # time.monotonic() when it was answered
 
     @property
     def token(self) -> str | None:
@@ -93,6 +97,7 @@ class _Rule:
     times: int
     channel: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # answer as usual, then close the connection instead of sending the answer
 
     def matches(self, method: str, params: Json) -> bool:
         if self.times <= 0 or self.method != method:
@@ -105,6 +110,7 @@ class _Reply:
     status: int
     body: Json
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
 
 
 class FakeSlack(WebApiMethods):
@@ -122,6 +128,9 @@ class FakeSlack(WebApiMethods):
         self._tokens_by_code: dict[str, str] = {}
         self._oauth_client: tuple[str, str] | None = None
         self._held: dict[str, threading.Event] = {}  # method -> opened when calls may be answered
+        self._latency = 0.0
+        self._rate: tuple[float, int] | None = None  # (posts a second, Retry-After) of limit_rate
+        self._recent_posts: deque[float] = deque()  # when the posts of the last second were taken
         self._handlers: dict[str, Callable[[Json], Json]] = {
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
@@ -267,6 +276,23 @@ class FakeSlack(WebApiMethods):
         )
         self._add_rule(rule)
 
+    def drop_after_accepting(self, method: str, *, channel: str | None = None, times: int = 1) -> None:
+        """Take the next `times` calls to `method` (a post is made and recorded, status 200) and then
+        close the connection without answering: the app cannot know that Slack took them."""
+        self._add_rule(_Rule(method, int(HTTPStatus.OK), {}, times, channel, drop=True))
+
+    def set_latency(self, seconds: float) -> None:
+        """Answer every call `seconds` late, as a distant Slack does (calls are answered concurrently)."""
+        with self._cond:
+            self._latency = seconds
+
+    def limit_rate(self, per_second: float, retry_after: int = 1) -> None:
+        """Answer `chat.postMessage` with 429 and `Retry-After` while `per_second` posts were already
+        taken in the last second, as Slack's workspace-wide limit does."""
+        with self._cond:
+            self._rate = (per_second, retry_after)
+            self._recent_posts.clear()
+
     def hold(self, method: str) -> Callable[[], None]:
         """Keep calls to `method` waiting, unanswered and unrecorded, until the returned function is
         called (or `reset()`): a slow Slack, for what the app does while its calls are outstanding."""
@@ -304,10 +330,29 @@ class FakeSlack(WebApiMethods):
                 gate = self._held.get(method or "")
             if gate is not None:
                 gate.wait(HELD_AT_MOST_SECONDS)
-            reply = self._answer(method, params, headers)
+            # Counted as it arrives, as Slack counts; answered after the network's latency.
+            limited = self._rate_limited(method)
+            if self._latency:
+                time.sleep(self._latency)
+            reply = limited or self._answer(method, params, headers)
         # Unknown paths are recorded under the path itself, so a wrong base URL shows up in `calls`.
-        self._record(SlackCall(method or parts.path, params, headers, body, reply.status, reply.body, name))
+        self._record(SlackCall(method or parts.path, params, headers, body, reply.status, reply.body, name,
+                               at=time.monotonic()))
         return reply
+
+    def _rate_limited(self, method: str | None) -> _Reply | None:
+        with self._cond:
+            if self._rate is None or method != "chat.postMessage":
+                return None
+            per_second, retry_after = self._rate
+            now = time.monotonic()
+            while self._recent_posts and self._recent_posts[0] <= now - 1.0:
+                self._recent_posts.popleft()
+            if len(self._recent_posts) >= per_second:
+                return _Reply(int(HTTPStatus.TOO_MANY_REQUESTS), {"ok": False, "error": "ratelimited"},
+                              {"Retry-After": str(retry_after)})
+            self._recent_posts.append(now)
+            return None
 
     def _answer(self, method: str | None, params: Json, headers: Headers) -> _Reply:
         if method is None:
@@ -325,6 +370,9 @@ class FakeSlack(WebApiMethods):
         if auth_error:
             return _Reply(200, {"ok": False, "error": auth_error})
         programmed = self._programmed(method, params)
+        if programmed and programmed.drop:
+            taken = self._handlers[method](params)
+            return _Reply(200, taken, drop=True)
         if programmed:
             return programmed
         with self._cond:
@@ -345,7 +393,7 @@ class FakeSlack(WebApiMethods):
                     rule.times -= 1
                     if rule.times == 0:
                         self._rules.remove(rule)
-                    return _Reply(rule.status, dict(rule.response), dict(rule.headers))
+                    return _Reply(rule.status, dict(rule.response), dict(rule.headers), drop=rule.drop)
         return None
 
     def _record(self, call: SlackCall) -> None:
@@ -378,6 +426,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
         reply = fake._handle(self.path, Headers(list(self.headers.items())), body)
+        if reply.drop:
+            self.close_connection = True  # taken, and the answer lost on the way back
+            return
         payload = json.dumps(reply.body).encode("utf-8")
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -14,6 +17,7 @@ from store.demo import load_demo
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
 
+T = TypeVar("T")
 POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
 TEAM = "T0ACME"
 UTC = ZoneInfo("UTC")
@@ -33,3 +37,21 @@ def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM,
         loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
     assert refresh_kept(make_sessionmaker(engine), QueryContext(team_id, now, tz, HealthThresholds()))
     return loaded
+
+
+def run_together(work: Callable[[int], T], count: int, timeout: float = 60) -> list[T | BaseException]:
+    """`work(0)` … `work(count - 1)` in threads started together: what each returned, or raised."""
+    results: list[T | BaseException | None] = [None] * count
+
+    def run(n: int) -> None:
+        try:
+            results[n] = work(n)
+        except BaseException as failure:
+            results[n] = failure
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return [TimeoutError("still running") if r is None else r for r in results]

@@ -19,7 +19,7 @@ from bot.settings import load_settings
 from digests.runner import run_due
 from handlers.commands.delivery import reply_for
 from store.clock import FixedClock
-from store.digests import deliveries
+from store.ledger import deliveries
 from store.models import Person
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -34,7 +34,6 @@ from store.clock import FixedClock, SystemClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
 from store.enums import DeliverableStatus
-from store.leader import LeaderLock
 from store.models import Deliverable, StatusChange, slack_bots, slack_installations, slack_oauth_states
 from store.schema import upgrade
 
@@ -333,7 +332,7 @@ def test_the_scheduler_posts_each_installed_teams_digests_with_that_teams_token(
     teams = posting_teams(Workspaces(settings, engine, SystemClock()), store)
     assert [(t.workspace.team_id, t.token) for t in teams] == [(ONE, TOKENS[ONE]), (TWO, TOKENS[TWO])]
 
-    TeamsDigestTicker(settings, engine, FixedClock(MONDAY_0831.astimezone(timezone.utc)), LeaderLock(engine)).tick()
+    TeamsDigestTicker(settings, engine, FixedClock(MONDAY_0831.astimezone(timezone.utc))).tick()
     at_risk = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("channel") == "C0OPS"]
     assert sorted(c.token for c in at_risk) == sorted([TOKENS[ONE], TOKENS[TWO]]), "once per installed team"
     assert all("Delta Corp" in json.dumps(c.params["blocks"]) for c in at_risk)

@@ -63,7 +63,8 @@ class DigestDelivery(Base):
     """
 
     __tablename__ = "digest_deliveries"
-    __table_args__ = (UniqueConstraint("team_id", "subscription_key", "period"),)
+    __table_args__ = (UniqueConstraint("team_id", "subscription_key", "period"),
+                      Index("ix_digest_deliveries_team_status", "team_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = team_column()
@@ -72,10 +73,14 @@ class DigestDelivery(Base):
     digest: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))  # pending, sent, empty, failed, missed
+    status: Mapped[str] = mapped_column(String(16))  # a store.enums.DeliveryStatus
     error: Mapped[str | None] = mapped_column(String(200))
     ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Which process claimed it (host:pid), for the one who reads the ledger after a crash.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When ops were told of it (failed and uncertain deliveries only): each is told once.
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -1,0 +1,189 @@
+"""The delivery ledger: one row per (subscription, period), claimed before its digest is posted.
+
+The unique key (team, subscription, period) is what makes a digest go out at most once, whatever
+restarts or extra schedulers do: a claim that finds the row already written gets nothing. Every
+claim ends in one `DeliveryStatus` other than pending; a claim left pending by a process that
+stopped becomes uncertain (`expire_stale_claims`), and ops are told of each failed and uncertain
+delivery once (`take_unreported_problems`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, String, and_, bindparam, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from store.context import QueryContext
+from store.db import mapped_table
+from store.enums import DeliveryStatus
+from store.models import DigestDelivery, UTCDateTime
+
+PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A due delivery to claim: its subscription key and period, and what it would post where."""
+
+    key: str
+    period: str
+    digest: str
+    channel_id: str
+    scheduled_for: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    status: DeliveryStatus
+    error: str | None = None
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failed or uncertain delivery ops have not been told of. `repeated`: it failed as the same
+    subscription's delivery before it did, with the same error, and ops were told then."""
+
+    delivery_id: int
+    digest: str
+    channel_id: str
+    period: str
+    status: DeliveryStatus
+    error: str | None
+    repeated: bool
+
+
+def recorded_periods(session: Session, ctx: QueryContext, *, wanted: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (subscription key, period) pairs already have a ledger row."""
+    if not wanted:
+        return set()
+    rows = session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period).where(
+        DigestDelivery.team_id == ctx.team_id,
+        tuple_(DigestDelivery.subscription_key, DigestDelivery.period).in_(wanted),
+    ))
+    return {(key, period) for key, period in rows}
+
+
+def claim_deliveries(session: Session, ctx: QueryContext, *, claims: Sequence[Claim], claimed_by: str,
+                     status: DeliveryStatus = DeliveryStatus.PENDING) -> dict[tuple[str, str], int]:
+    """Write a ledger row for each claim that has none yet, in one statement; the ids of those this call
+    wrote, by (key, period). A row another process wrote first is skipped, not an error: that process
+    posts it. On PostgreSQL a claim of a row another transaction is writing waits for it to commit."""
+    if not claims:
+        return {}
+    finished = None if status == DeliveryStatus.PENDING else ctx.now
+    rows = [{"team_id": ctx.team_id, "subscription_key": c.key, "period": c.period, "digest": c.digest,
+             "channel_id": c.channel_id, "scheduled_for": c.scheduled_for, "status": status.value,
+             "claimed_at": ctx.now, "claimed_by": claimed_by, "finished_at": finished} for c in claims]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(DigestDelivery).values(rows)
+                 .on_conflict_do_nothing(index_elements=["team_id", "subscription_key", "period"])
+                 .returning(DigestDelivery.id, DigestDelivery.subscription_key, DigestDelivery.period))
+    return {(key, period): delivery_id for delivery_id, key, period in session.execute(statement)}
+
+
+def finish_deliveries(session: Session, ctx: QueryContext, *, outcomes: Sequence[Outcome]) -> None:
+    """Record how each claimed delivery ended, in one statement."""
+    if not outcomes:
+        return
+    table = mapped_table(DigestDelivery)
+    session.execute(
+        update(table).where(table.c.id == bindparam("delivery_id", type_=Integer()))
+        .values(status=bindparam("outcome", type_=String()), error=bindparam("failure", type_=String()),
+                ts=bindparam("posted_ts", type_=String()), finished_at=bindparam("at", type_=UTCDateTime())),
+        [{"delivery_id": o.delivery_id, "outcome": o.status.value, "failure": o.error, "posted_ts": o.ts,
+          "at": ctx.now} for o in outcomes])
+
+
+def expire_stale_claims(session: Session, ctx: QueryContext, *, claimed_before: datetime) -> int:
+    """Claims still pending that were made before `claimed_before` become uncertain: the process that
+    made them stopped between claiming and recording the outcome, so the post may or may not have
+    gone out, and it is never sent again. How many there were."""
+    result = session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.team_id == ctx.team_id, DigestDelivery.status == DeliveryStatus.PENDING.value,
+               DigestDelivery.claimed_at < claimed_before)
+        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now,
+                error="claimed but never finished: the claiming process stopped")
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def take_unreported_problems(session: Session, ctx: QueryContext, *, limit: int = 500) -> list[Problem]:
+    """The failed and uncertain deliveries ops have not been told of, oldest first, marked told in this
+    transaction. On PostgreSQL the rows another scheduler is taking are skipped, so each is told once."""
+    query = (select(DigestDelivery.id, DigestDelivery.subscription_key, DigestDelivery.digest,
+                    DigestDelivery.channel_id, DigestDelivery.period, DigestDelivery.status, DigestDelivery.error)
+             .where(DigestDelivery.team_id == ctx.team_id, DigestDelivery.status.in_([s.value for s in PROBLEMS]),
+                    DigestDelivery.reported_at.is_(None))
+             .order_by(DigestDelivery.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    session.execute(update(DigestDelivery).where(DigestDelivery.id.in_([row[0] for row in rows]))
+                    .values(reported_at=ctx.now).execution_options(synchronize_session=False))
+    repeated = _repeated_failures(session, ctx, [(row[0], row[1], row[4]) for row in rows
+                                                 if row[5] == DeliveryStatus.FAILED.value])
+    return [Problem(delivery_id, digest, channel, period, DeliveryStatus(status), error,
+                    repeated=repeated.get(delivery_id) == error)
+            for delivery_id, _key, digest, channel, period, status, error in rows]
+
+
+def _repeated_failures(session: Session, ctx: QueryContext,
+                       failed: list[tuple[int, str, str]]) -> dict[int, str | None]:
+    """For each failed (id, key, period): the error of the same subscription's latest delivery before
+    it, when that one failed too (and was told)."""
+    found: dict[int, str | None] = {}
+    earlier = aliased(DigestDelivery)
+    for delivery_id, key, period in failed:
+        row = session.execute(select(earlier.status, earlier.error).where(and_(
+            earlier.team_id == ctx.team_id, earlier.subscription_key == key, earlier.period < period,
+            earlier.status.in_([DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.EMPTY.value]),
+        )).order_by(earlier.period.desc()).limit(1)).first()
+        if row is not None and row[0] == DeliveryStatus.FAILED.value:
+            found[delivery_id] = row[1]
+    return found
+
+
+def release_problems(session: Session, ctx: QueryContext, *, delivery_ids: Sequence[int]) -> None:
+    """Ops could not be told after all (the summary was not posted): tell them at the next run."""
+    session.execute(update(DigestDelivery).where(DigestDelivery.team_id == ctx.team_id,
+                                                 DigestDelivery.id.in_(list(delivery_ids)))
+                    .values(reported_at=None).execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    period: str
+    digest: str
+    channel_id: str
+    status: str
+    error: str | None
+    claimed_by: str | None
+
+
+def ledger_rows(session: Session, ctx: QueryContext, *, statuses: Sequence[str] = (),
+                period: str | None = None, limit: int = 1000) -> list[LedgerRow]:
+    """The latest ledger rows (of these statuses, of this period, when given), newest period first."""
+    query = select(DigestDelivery.period, DigestDelivery.digest, DigestDelivery.channel_id, DigestDelivery.status,
+                   DigestDelivery.error, DigestDelivery.claimed_by).where(DigestDelivery.team_id == ctx.team_id)
+    if statuses:
+        query = query.where(DigestDelivery.status.in_(list(statuses)))
+    if period is not None:
+        query = query.where(DigestDelivery.period == period)
+    rows = session.execute(query.order_by(DigestDelivery.period.desc(), DigestDelivery.id).limit(limit))
+    return [LedgerRow(*row) for row in rows]
+
+
+def deliveries(session: Session, ctx: QueryContext) -> list[tuple[str, str, str, str | None]]:
+    """(key, period, status, error) of every ledger row, for tests and the CLI's report."""
+    return list(session.execute(select(DigestDelivery.subscription_key, DigestDelivery.period,
+                                       DigestDelivery.status, DigestDelivery.error)
+                                .where(DigestDelivery.team_id == ctx.team_id).order_by(DigestDelivery.id)))
