@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ class Pacer:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _taken: set[int] = field(default_factory=set, repr=False)  # workspace slots given out, not yet past
     _next_in: dict[str, float] = field(default_factory=dict, repr=False)
+    _released: deque[float] = field(default_factory=deque, repr=False)  # when posts went, this last second
     _paused_until: float = 0.0
     pauses: int = 0  # 429s that paused the workspace, for the run's report
 
@@ -72,10 +74,25 @@ class Pacer:
                 self._next_in[channel] = turn + self.channel_interval
             if turn > now:
                 self.sleep(turn - now)
+            if self._release():
+                return
+
+    def _release(self) -> bool:
+        """Let the post go unless a pause began while its thread slept (it then takes a later turn). A
+        thread woken late must not go together with the ones woken on time: at most the rate's worth of
+        posts go in any second, by when they went, so it waits for the second's oldest to age out."""
+        while True:
             with self._lock:
-                # A pause that began while this thread slept holds it too: take a turn after it.
-                if self.clock() >= self._paused_until:
-                    return
+                now = self.clock()
+                if now < self._paused_until:
+                    return False
+                while self._released and self._released[0] <= now - 1.0:
+                    self._released.popleft()
+                if not self.per_second or len(self._released) < max(1, math.floor(self.per_second)):
+                    self._released.append(now)
+                    return True
+                wait = self._released[0] + 1.0 - now
+            self.sleep(wait)
 
     def pause(self, seconds: float) -> None:
         """Slack answered 429: nobody posts to this workspace for `seconds`."""

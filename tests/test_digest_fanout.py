@@ -213,6 +213,26 @@ def test_the_pace_holds_the_workspace_rate_and_one_post_a_second_per_channel():
     assert now[0] >= turns[-1][1] + 5
 
 
+def test_threads_woken_late_never_bunch_more_than_the_rate_into_a_second():
+    """A busy process wakes some senders late; the turns after theirs are then already due. Counted by
+    when posts went, no second holds more than the rate's worth."""
+    now = [0.0]
+    sleeps = [0]
+
+    def late_sleep(seconds: float) -> None:
+        sleeps[0] += 1
+        now[0] += seconds + (0.5 if sleeps[0] % 7 == 0 else 0.0)
+
+    pacer = Pacer(per_second=5, clock=lambda: now[0], sleep=late_sleep)
+    went = []
+    for n in range(60):
+        pacer.wait_turn(f"U{n}")
+        went.append(now[0])
+    assert all(later - earlier >= 1.0 - 1e-9 for earlier, later in zip(went, went[5:], strict=False))
+    # Without the count by when posts went, the turns after a late wake go at once, up to 3 together.
+    assert sleeps[0] >= 60 // 7 and len(went) == 60
+
+
 def test_a_post_waiting_for_its_channel_holds_back_no_other_channel():
     """The second post to a channel waits a second; posts to other channels meanwhile take the
     workspace's free turns before it instead of queueing behind it."""
