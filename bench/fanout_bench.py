@@ -444,7 +444,8 @@ def section(results: list[dict], at: datetime, args: argparse.Namespace) -> str:
              f"{len(CHANNEL_DIGESTS)} digests (at-risk and overdue-tickets, all clear). Times are from the "
              f"start of the run (the processes' start) to the fake's answer; \"steady\" is the successful posts "
              f"a second between the first and the last post. Limit on: the fake answers 429 + Retry-After 1 "
-             f"beyond {args.rate:g} posts in the last second, and `DELIVERY_POSTS_PER_SECOND={args.rate:g}`; "
+             f"beyond {args.rate:g} posts in the last second, and "
+             f"`DELIVERY_POSTS_PER_SECOND={args.rate * args.pace:g}` ({args.pace:g} of it); "
              f"otherwise `DELIVERY_POSTS_PER_SECOND=0` and no fake limit. Peak MB: each scheduler's maximum "
              f"resident set (`ru_maxrss`).", "", *table(results), "", "Against the targets:", "",
              *verdicts(results), "", machine_line(), "", f"Command: `{command}`", END]
