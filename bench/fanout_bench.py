@@ -118,6 +118,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                         help="the PostgreSQL database to create, use and drop (its name must start with bench_fanout)")
     parser.add_argument("--timeout", type=float, default=900, help="stop a scheduler still running after this long")
+    parser.add_argument("--only-limited", action="store_true", help="run the limited case only")
     parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/results.md")
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(",")]
@@ -324,7 +325,8 @@ def bench_database(kind: str, size: int, at: datetime, args: argparse.Namespace)
         try:
             users = prepare(engine)
             print(f"  generated in {seconds:.0f} s; {len(users):,} people with a Slack user id", flush=True)
-            return [run_case(case, kind, size, url, engine, users, at, Path(temp), args) for case in CASES[kind]]
+            return [run_case(case, kind, size, url, engine, users, at, Path(temp), args) for case in CASES[kind]
+                    if not args.only_limited or case.limited]
         finally:
             engine.dispose()
 
