@@ -23,7 +23,19 @@ from test_import_export import EXAMPLES, counts, run_export, run_import, total_r
 
 from store.io import KINDS, SPECS, ImportRejected
 from store.io.formats import FORMULA_TRIGGERS, max_length, neutralise_formula, restore_formula
-from store.models import Appointment, Customer, Deliverable, Milestone, Person, Project, Service, Task, Ticket
+from store.models import (
+    Appointment,
+    Customer,
+    Deliverable,
+    Milestone,
+    Person,
+    Project,
+    Service,
+    Task,
+    Ticket,
+    TimeEntry,
+    TimeOff,
+)
 
 PLAIN_NUMBERS = ("-5", "+5", "-1.5", "+0.25", "0", "12")
 # Values a person can type in Slack (or a sheet): every trigger, quotes a person typed in front of a
@@ -50,6 +62,8 @@ FIXED = {  # valid values for the required columns that are not text
     "milestones": {"due_on": "2026-12-15"},
     "appointments": {"kind": "internal", "starts_at": "2026-11-17T10:00:00Z", "duration_minutes": "60"},
     "tickets": {"opened_at": "2026-11-16T09:00:00Z", "due_at": "2026-11-18T09:00:00Z"},
+    "time_entries": {"date": "2026-11-17", "hours": "7.50"},
+    "time_off": {"from": "2026-11-26", "to": "2026-11-27"},
 }
 
 
@@ -182,7 +196,8 @@ EVERY_KIND = [  # (model, key in examples, text column) for every kind of file
     (Customer, "globex", "name"), (Person, "bill", "name"), (Service, "acme-onboarding", "action_note"),
     (Project, "acme-data", "name"), (Milestone, "globex-design", "name"),
     (Deliverable, "globex-idp", "blocked_reason"), (Appointment, "apt-2", "title"),
-    (Ticket, "T-100", "resolution_note"), (Task, "task-1", "title"),
+    (Ticket, "T-100", "resolution_note"), (Task, "task-1", "title"), (TimeEntry, "te-bill-1124", "note"),
+    (TimeOff, "off-bill-dentist", "note"),
 ]
 TYPED_QUOTE = [(Deliverable, "acme-import", "name"), (Ticket, "T-101", "title"), (Service, "globex-sso", "name")]
 

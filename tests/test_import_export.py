@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,11 @@ from store.demo.load import KEYED_TABLES
 from store.enums import DeliverableStatus, Surface
 from store.io import KINDS, ImportRejected, export_folder, import_path
 from store.io.formats import parse_date
-from store.models import Customer, Deliverable, Service, StatusChange, Ticket
+from store.models import Customer, Deliverable, Service, StatusChange, Ticket, TimeEntry, TimeOff
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_ROWS = {"customers": 3, "people": 3, "services": 3, "projects": 1, "milestones": 2, "deliverables": 4,
-                "appointments": 3, "tickets": 3, "tasks": 2}
+                "appointments": 3, "tickets": 3, "tasks": 2, "time_entries": 5, "time_off": 2}
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
 
@@ -52,7 +54,8 @@ def test_the_examples_import_with_the_right_counts(engine):
         assert sorted(p.key for p in service.members) == ["ana", "bill"]
         assert service.customer.name == "Acme Corp"
     assert report.tables == sorted(["customers", "people", "services", "projects", "milestones", "deliverables",
-                                    "appointments", "tickets", "tasks"]), "what the CLI vacuums once committed"
+                                    "appointments", "tickets", "tasks", "time_entries", "time_off"]), \
+        "what the CLI vacuums once committed"
 
 
 def test_reimport_is_idempotent(engine):
@@ -192,4 +195,38 @@ def test_a_file_that_is_not_utf8_is_reported(engine, tmp_path):
     with pytest.raises(ImportRejected) as rejected:
         run_import(engine, tmp_path / "customers.csv")
     assert rejected.value.errors[0].file == "customers.csv" and "UTF-8" in rejected.value.errors[0].reason
+    assert total_rows(engine) == 0
+
+
+def test_time_entries_and_time_off_read_hours_days_and_internal_time(engine):
+    run_import(engine, EXAMPLES)
+    with Session(engine) as session:
+        entries = {e.key: e for e in session.scalars(select(TimeEntry).where(TimeEntry.team_id == TEAM))}
+        off = {o.key: o for o in session.scalars(select(TimeOff).where(TimeOff.team_id == TEAM))}
+    assert entries["te-bill-1125"].hours == Decimal("0.25") and entries["te-bill-1124"].hours == Decimal("7.75")
+    assert entries["te-ana-1124-int"].service_id is None and entries["te-ana-1124-int"].billable is False
+    assert entries["te-bill-1124"].worked_on == date(2026, 11, 24) == entries["te-chen-1124"].worked_on
+    assert entries["te-ana-1124"].project_id is not None and entries["te-ana-1124"].source == "harvest"
+    assert (off["off-bill-dentist"].starts_on, off["off-bill-dentist"].ends_on) == (date(2026, 12, 2),) * 2
+    assert off["off-bill-dentist"].hours_per_day == Decimal("3.50")
+
+
+def test_hours_outside_a_day_and_time_off_ending_before_it_starts_are_row_errors(engine, tmp_path):
+    shutil.copy(EXAMPLES / "people.csv", tmp_path / "people.csv")
+    (tmp_path / "time_entries.csv").write_text(
+        "key,person,date,hours\n"
+        "ok,ana,2026-11-24,8\n"
+        "zero,ana,2026-11-24,0\n"
+        "too-many,ana,2026-11-24,25\n"
+        "words,ana,2026-11-24,eight\n", encoding="utf-8")
+    (tmp_path / "time_off.csv").write_text(
+        "key,person,from,to\n"
+        "backwards,bill,2026-12-04,2026-12-02\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(engine, tmp_path)
+    found = {(e.file, e.line, e.column): e.reason for e in rejected.value.errors}
+    assert set(found) == {("time_entries.csv", 3, "hours"), ("time_entries.csv", 4, "hours"),
+                          ("time_entries.csv", 5, "hours"), ("time_off.csv", 2, "to")}
+    assert "at most 24" in found[("time_entries.csv", 4, "hours")]
+    assert "before the first day off, 2026-12-04" in found[("time_off.csv", 2, "to")]
     assert total_rows(engine) == 0

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from store.clock import current_week, local_today
-from store.demo import spec
+from store.demo import spec, timesheets
 from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus, Surface, TaskStatus
 from store.models import (
     Appointment,
@@ -87,6 +87,8 @@ def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
     _internal_meetings(out, team_id, t)
     _tickets(out, team_id, t)
     _tasks(out, team_id, t)
+    timesheets.time_entries(out, team_id, t.week.first_day, t.today, demo_key)
+    timesheets.time_off(out, team_id, t.week.first_day, demo_key)
     return out
 
 

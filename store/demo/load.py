@@ -25,11 +25,14 @@ from store.models import (
     StatusChange,
     Task,
     Ticket,
+    TimeEntry,
+    TimeOff,
     service_members,
 )
 
 # Children before parents, so foreign keys hold at every step.
-KEYED_TABLES = (Task, Ticket, Appointment, Deliverable, Milestone, Project, Service, Person, Customer)
+KEYED_TABLES = (TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project, Service, Person,
+                Customer)
 
 
 class DemoRefused(Exception):

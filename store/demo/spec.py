@@ -72,6 +72,26 @@ class BlockedSpec:
     overdue_days: int
 
 
+@dataclass(frozen=True)
+class TimesheetSpec:
+    """What a person logs in a usual week: hours in all, and of them billable (on their active
+    services, evenly); the rest is internal time, on no service. With these, Ryan logs 90% of his
+    hours, Bill 50%, and the delivery team (leads and members) bills 170 of its 232 hours (73%)."""
+
+    logged: str  # hours a week, as a decimal string ("36")
+    billable: str
+
+
+@dataclass(frozen=True)
+class TimeOffSpec:
+    person: str
+    weeks_ago: int  # 0: this week, negative: a week ahead
+    weekday: int  # 0 Monday
+    days: int
+    hours_per_day: str
+    note: str
+
+
 PEOPLE = (
     PersonSpec("ryan", "Ryan Ortiz", "U0RYAN", Role.LEAD, 40, 4),
     PersonSpec("bill", "Bill Nguyen", "U0BILL", Role.MEMBER, 40, 4),
@@ -197,4 +217,21 @@ TASKS = (
     ("marcus", "Update Ironclad training schedule", 3),
     ("elena", "Keystone optimization report", 4),
     ("dana", "Confirm Bill's reallocation to Gamma", 0),
+)
+
+# Thirteen weeks of timesheets before this week, and this week's working days before today.
+TIMESHEET_WEEKS = 13
+TIMESHEETS = {
+    "ryan": TimesheetSpec("36", "32"),
+    "bill": TimesheetSpec("20", "16"),
+    "chris": TimesheetSpec("34", "30"),
+    "dana": TimesheetSpec("36", "0"),  # ops: coordination, not billed
+    "priya": TimesheetSpec("38", "34"),
+    "marcus": TimesheetSpec("36", "32"),
+    "elena": TimesheetSpec("30", "26"),
+}
+TIME_OFF = (
+    TimeOffSpec("marcus", 5, 0, 5, "8", "Vacation"),
+    TimeOffSpec("elena", 9, 3, 2, "8", "Conference"),
+    TimeOffSpec("priya", -1, 4, 1, "8", "Public holiday"),
 )

@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import partial
 from random import Random
 from typing import Any, NotRequired, TypedDict
@@ -41,19 +42,22 @@ from store.models import (
     StatusChange,
     Task,
     Ticket,
+    TimeEntry,
+    TimeOff,
     service_members,
 )
 
-PLAN_SEED, ROW_SEED = 20261118, 20261119
+PLAN_SEED, ROW_SEED, TIME_SEED = 20261118, 20261119, 20261206_000000
 SERVICES_PER_CHUNK = 100  # ~10,000 rows per chunk; the largest executemany is ~5,000 tickets
 SERVICES_PER_PERSON = 3
 
 CUSTOMERS, PEOPLE, SERVICES = mapped_table(Customer), mapped_table(Person), mapped_table(Service)
 MILESTONES, DELIVERABLES, TASKS = mapped_table(Milestone), mapped_table(Deliverable), mapped_table(Task)
 APPOINTMENTS, TICKETS, CHANGES = mapped_table(Appointment), mapped_table(Ticket), mapped_table(StatusChange)
+TIME_ENTRIES, TIME_OFF = mapped_table(TimeEntry), mapped_table(TimeOff)
 # Parents before children, so foreign keys hold at every insert.
-INSERT_ORDER = (CUSTOMERS, PEOPLE, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
-                APPOINTMENTS, TICKETS)
+INSERT_ORDER = (CUSTOMERS, PEOPLE, TIME_OFF, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
+                APPOINTMENTS, TICKETS, TIME_ENTRIES)
 # What a caller that commits the load itself vacuums afterwards (`store.db.vacuum_after_bulk_load`).
 SYNTHETIC_TABLES = tuple(table.name for table in INSERT_ORDER)
 
@@ -65,6 +69,7 @@ PLAN_BLOCK = ([(A, OK, None)] * 36 + [(A, NA, "timeline"), (A, NA, "engagement")
 PHASE_WEIGHTS = (2, 6, 4, 3)  # the demo's spread over discovery, build, training, optimization
 # Before the ~1% blocked: 66% done, 20% in progress (9% late), 13% not started (1% late).
 MIX = {"complete": 50, "accepted": 16, "in_progress": 11, "late": 9, "not_started": 12, "late_ns": 1}
+HOURS_ON_A_SERVICE = ("2", "2.5", "3", "3.5", "4")
 SLA_HOURS = {"high": 8, "normal": 24, "low": 72}
 DEFAULT_LIMITS = HealthThresholds()
 
@@ -174,6 +179,13 @@ class Gen:
     def days_ago(self, count: int, first: int, last: int) -> list[date]:
         return [self.t.today - self.rng.randint(first, last) * DAY for _ in range(count)]
 
+    def workdays(self) -> list[date]:
+        """The working days of the demo's thirteen weeks of timesheets before this week, and this
+        week's before today."""
+        start = self.t.week.first_day - spec.TIMESHEET_WEEKS * 7 * DAY
+        days = (start + n * DAY for n in range((self.t.today - start).days))
+        return [day for day in days if day.weekday() < 5]
+
     def later_this_week(self, count: int) -> list[date]:
         left = (self.t.week.last_day - self.t.today).days
         return [self.t.today + self.rng.randint(1, left) * DAY for _ in range(count)] if left else []
@@ -220,10 +232,30 @@ def _people(session: Session, gen: Gen, count: int) -> int:
     """One person per three services (at most ~3,300 rows: one batch), 40 hours and 4 services each."""
     for i in range(1, count + 1):
         name = f"{FIRST[i % len(FIRST)]} {LAST[i // len(FIRST) % len(LAST)]}"
-        gen.add(PEOPLE, key=synthetic_key("person", i), name=name,
-                email=f"person{i:06d}@synthetic.example", slack_user_id=f"U{i:08d}", role=_role(i),
-                weekly_capacity_hours=40, max_concurrent_services=4)
+        person_id = gen.add(PEOPLE, key=synthetic_key("person", i), name=name,
+                            email=f"person{i:06d}@synthetic.example", slack_user_id=f"U{i:08d}", role=_role(i),
+                            weekly_capacity_hours=40, max_concurrent_services=4)
+        _internal_time(gen, i, person_id)
     return _insert(session, gen.rows)
+
+
+def _internal_time(gen: Gen, number: int, person_id: int) -> None:
+    """Each person's weekly internal hours (Fridays), and for one in ten a week off in the last thirteen
+    (one in fifty also takes a day next week)."""
+    rng = Random(TIME_SEED * 2 + number)
+    for day in gen.workdays():
+        if day.weekday() == 4:
+            gen.add(TIME_ENTRIES, key=synthetic_key("internal", number, day.isoformat()), person_id=person_id,
+                    worked_on=day, hours=Decimal(rng.choice("234")), billable=False, source="synthetic",
+                    note="Internal: planning and coordination")
+    if number % 10 == 0:
+        monday = gen.t.week.first_day - rng.randint(1, spec.TIMESHEET_WEEKS) * 7 * DAY
+        gen.add(TIME_OFF, key=synthetic_key("off", number), person_id=person_id, starts_on=monday,
+                ends_on=monday + 4 * DAY, hours_per_day=Decimal(8), note="Vacation")
+    if number % 50 == 0:
+        day = gen.t.week.first_day + 7 * DAY + rng.randint(0, 4) * DAY
+        gen.add(TIME_OFF, key=synthetic_key("off", number, "next"), person_id=person_id, starts_on=day, ends_on=day,
+                hours_per_day=Decimal(8), note="Day off")
 
 
 def _insert(session: Session, rows: dict[Table, list[dict]]) -> int:
@@ -275,6 +307,20 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
     _appointments(gen, svc)
     _tickets(gen, svc)
     _history(gen, svc)
+    _time_entries(gen, svc)
+
+
+def _time_entries(gen: Gen, svc: Svc) -> None:
+    """The owner's billable hours on an active service: on seven working days in ten, 2 to 4 hours."""
+    if not svc.active:
+        return
+    n = svc.plan.number
+    rng = Random(TIME_SEED + n)  # its own draws: the rows generated before time entries stay as they were
+    for day in gen.workdays():
+        if rng.random() < 0.7:
+            gen.add(TIME_ENTRIES, key=synthetic_key("time", n, day.isoformat()), person_id=svc.owner_id,
+                    service_id=svc.id, worked_on=day, hours=Decimal(rng.choice(HOURS_ON_A_SERVICE)), billable=True,
+                    source="synthetic", note=f"{svc.name} delivery")
 
 
 def _milestones(gen: Gen, svc: Svc) -> tuple[int, date] | None:

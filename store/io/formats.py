@@ -35,17 +35,22 @@ from store.models import (
     Service,
     Task,
     Ticket,
+    TimeEntry,
+    TimeOff,
 )
 
 # Dependency order: a kind only refers to kinds before it.
 KINDS = ("customers", "people", "services", "projects", "milestones", "deliverables",
-         "appointments", "tickets", "tasks")
+         "appointments", "tickets", "tasks", "time_entries", "time_off")
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 TRUE_WORDS = {"yes", "true", "1", "y", "on"}
 FALSE_WORDS = {"no", "false", "0", "n", "off"}
 # The model of a kind: each has an id, the workspace's team_id and a key unique in it.
-KindModel: TypeAlias = Customer | Person | Service | Project | Milestone | Deliverable | Appointment | Ticket | Task
+KindModel: TypeAlias = (Customer | Person | Service | Project | Milestone | Deliverable | Appointment | Ticket | Task
+                        | TimeEntry | TimeOff)
+# A row's check across its cells, after each cell was read: (column, reason) of each problem.
+RowCheck: TypeAlias = Callable[[dict[str, Any]], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class KindSpec:
     kind: str
     model: type[KindModel]
     columns: tuple[Column, ...]
+    check: RowCheck | None = None
 
     @property
     def header(self) -> list[str]:
@@ -79,6 +85,13 @@ class KindSpec:
 
 def _now(ctx) -> datetime:
     return ctx.now
+
+
+def _ends_after_it_starts(values: dict[str, Any]) -> list[tuple[str, str]]:
+    starts, ends = values.get("starts_on"), values.get("ends_on")
+    if starts is not None and ends is not None and ends < starts:
+        return [("to", f"{ends.isoformat()} is before the first day off, {starts.isoformat()}")]
+    return []
 
 
 SPECS: dict[str, KindSpec] = {s.kind: s for s in (
@@ -153,6 +166,19 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("due_on", "due_on", "date"),
         Column("status", "status", "enum", enum=TaskStatus, default=lambda ctx: TaskStatus.OPEN),
     )),
+    KindSpec("time_entries", TimeEntry, (
+        Column("key", "key", required=True), Column("person", "person_id", "ref", required=True, ref="people"),
+        Column("service", "service_id", "ref", ref="services"), Column("project", "project_id", "ref", ref="projects"),
+        Column("date", "worked_on", "date", required=True), Column("hours", "hours", "hours", required=True),
+        Column("billable", "billable", "bool", default=lambda ctx: True), Column("note", "note"),
+        Column("source", "source"),
+    )),
+    KindSpec("time_off", TimeOff, (
+        Column("key", "key", required=True), Column("person", "person_id", "ref", required=True, ref="people"),
+        Column("from", "starts_on", "date", required=True), Column("to", "ends_on", "date", required=True),
+        Column("hours_per_day", "hours_per_day", "hours", default=lambda ctx: Decimal("8.00")),
+        Column("note", "note"),
+    ), check=_ends_after_it_starts),
 )}
 
 
@@ -244,6 +270,8 @@ def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
         return int(text)
     if kind == "decimal":
         return parse_decimal(text)
+    if kind == "hours":
+        return parse_hours(text)
     if kind == "bool":
         return parse_bool(text)
     raise AssertionError(kind)
@@ -267,6 +295,17 @@ def parse_decimal(text: str) -> Decimal:
     if not value.is_finite() or value < 0 or value >= 10000:
         raise ValueError(f"'{text}' is out of range (0 to 9999.9)")
     return value.quantize(Decimal("0.1"))
+
+
+def parse_hours(text: str) -> Decimal:
+    """Hours in a day: more than 0, at most 24, to the hundredth (a quarter hour is 0.25)."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number of hours") from None
+    if not value.is_finite() or value <= 0 or value > 24:
+        raise ValueError(f"'{text}' is not hours in a day (more than 0, at most 24)")
+    return value.quantize(Decimal("0.01"))
 
 
 def parse_bool(text: str) -> bool:
@@ -343,6 +382,8 @@ def format_value(column: Column, value: Any) -> str:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if kind == "decimal":
         return f"{Decimal(value):.1f}"
+    if kind == "hours":
+        return f"{Decimal(value):.2f}"
     if kind == "bool":
         return "yes" if value else "no"
     return str(value)

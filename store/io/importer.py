@@ -196,6 +196,8 @@ def _parse_row(ctx: QueryContext, resolver: Resolver, spec: KindSpec, columns: l
         except DependsOnRejected:
             depends_on_rejected = True
     errors += _duplicates(resolver, spec, values, seen, file, line)
+    if spec.check is not None and not errors:
+        errors += [RowError(file, line, column, reason) for column, reason in spec.check(values)]
     key: str | None = values.get("key")
     report.errors.extend(errors)
     if errors or depends_on_rejected:

@@ -1,6 +1,7 @@
 """SQLAlchemy models for every object of the portfolio, by what they are about: `portfolio` (the
-objects delivery managers work with), `messages` (what the bot posted and sends), `derived` (state
-kept current from the portfolio for the answers), `slack_oauth` (Slack's install flow), on `base`.
+objects delivery managers work with), `time` (time entries and time off), `messages` (what the bot
+posted and sends), `derived` (state kept current from the portfolio for the answers), `slack_oauth`
+(Slack's install flow), on `base`.
 
 Every row that belongs to a Slack workspace carries that workspace's `team_id`,
 so one deployment can serve several workspaces without a data migration.
@@ -45,3 +46,4 @@ from store.models.slack_oauth import (  # noqa: F401 (the models' one import pat
     slack_installations,
     slack_oauth_states,
 )
+from store.models.time import TimeEntry, TimeOff  # noqa: F401 (the models' one import path)
