@@ -7,6 +7,7 @@ a database and read in one place. Queries gather the numbers; these decide.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
@@ -76,6 +77,19 @@ def service_load(active: int, max_services: int) -> float | None:
 def spare_services(active: int, max_services: int) -> int:
     """How many more services someone can take on before reaching capacity."""
     return max(0, max_services - active)
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Monday-to-Friday days from `first` to `last`, both included (0 when `last` is before `first`)."""
+    if last < first:
+        return 0
+    whole_weeks, extra = divmod((last - first).days + 1, 7)
+    return whole_weeks * 5 + sum((first.weekday() + n) % 7 < 5 for n in range(extra))
+
+
+def available_hours(capacity_hours: float, away_hours: float) -> float:
+    """Hours a person can work in a week: weekly capacity hours less its time off, never below zero."""
+    return max(capacity_hours - away_hours, 0.0)
 
 
 def share_of_capacity(hours: float, capacity_hours: float) -> float | None:
