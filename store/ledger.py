@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, and_, bindparam, select, tuple_, update
+from sqlalchemy import Integer, String, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.db import mapped_table
@@ -139,16 +139,24 @@ def take_unreported_problems(session: Session, ctx: QueryContext, *, limit: int 
 def _repeated_failures(session: Session, ctx: QueryContext,
                        failed: list[tuple[int, str, str]]) -> dict[int, str | None]:
     """For each failed (id, key, period): the error of the same subscription's latest delivery before
-    it, when that one failed too (and was told)."""
+    it, when that one failed too (and was told). One statement for all of them."""
+    if not failed:
+        return {}
+    earlier = session.execute(
+        select(DigestDelivery.subscription_key, DigestDelivery.period, DigestDelivery.status, DigestDelivery.error)
+        .where(DigestDelivery.team_id == ctx.team_id,
+               DigestDelivery.subscription_key.in_(sorted({key for _, key, _ in failed})),
+               DigestDelivery.status.in_([DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value,
+                                          DeliveryStatus.EMPTY.value]))
+        .order_by(DigestDelivery.subscription_key, DigestDelivery.period.desc())).all()
+    history: dict[str, list[tuple[str, str, str | None]]] = {}
+    for key, period, status, error in earlier:
+        history.setdefault(key, []).append((period, status, error))
     found: dict[int, str | None] = {}
-    earlier = aliased(DigestDelivery)
     for delivery_id, key, period in failed:
-        row = session.execute(select(earlier.status, earlier.error).where(and_(
-            earlier.team_id == ctx.team_id, earlier.subscription_key == key, earlier.period < period,
-            earlier.status.in_([DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.EMPTY.value]),
-        )).order_by(earlier.period.desc()).limit(1)).first()
-        if row is not None and row[0] == DeliveryStatus.FAILED.value:
-            found[delivery_id] = row[1]
+        before = next((row for row in history.get(key, []) if row[0] < period), None)
+        if before is not None and before[1] == DeliveryStatus.FAILED.value:
+            found[delivery_id] = before[2]
     return found
 
 
