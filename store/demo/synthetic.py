@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from random import Random
 from typing import Any, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from store.db import mapped_table, refresh_planner_statistics
 from store.demo import spec
 from store.demo.build import DAY, HOUR, Timeline, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
+from store.demo.timesheets import days_worked
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
 from store.health.rules import HealthThresholds
 from store.models import (
@@ -179,12 +180,10 @@ class Gen:
     def days_ago(self, count: int, first: int, last: int) -> list[date]:
         return [self.t.today - self.rng.randint(first, last) * DAY for _ in range(count)]
 
+    @cached_property
     def workdays(self) -> list[date]:
-        """The working days of the demo's thirteen weeks of timesheets before this week, and this
-        week's before today."""
-        start = self.t.week.first_day - spec.TIMESHEET_WEEKS * 7 * DAY
-        days = (start + n * DAY for n in range((self.t.today - start).days))
-        return [day for day in days if day.weekday() < 5]
+        """The days the demo's timesheets cover (read once per chunk, not once per service)."""
+        return days_worked(self.t.week.first_day, self.t.today)
 
     def later_this_week(self, count: int) -> list[date]:
         left = (self.t.week.last_day - self.t.today).days
@@ -243,7 +242,7 @@ def _internal_time(gen: Gen, number: int, person_id: int) -> None:
     """Each person's weekly internal hours (Fridays), and for one in ten a week off in the last thirteen
     (one in fifty also takes a day next week)."""
     rng = Random(TIME_SEED * 2 + number)
-    for day in gen.workdays():
+    for day in gen.workdays:
         if day.weekday() == 4:
             gen.add(TIME_ENTRIES, key=synthetic_key("internal", number, day.isoformat()), person_id=person_id,
                     worked_on=day, hours=Decimal(rng.choice("234")), billable=False, source="synthetic",
@@ -316,7 +315,7 @@ def _time_entries(gen: Gen, svc: Svc) -> None:
         return
     n = svc.plan.number
     rng = Random(TIME_SEED + n)  # its own draws: the rows generated before time entries stay as they were
-    for day in gen.workdays():
+    for day in gen.workdays:
         if rng.random() < 0.7:
             gen.add(TIME_ENTRIES, key=synthetic_key("time", n, day.isoformat()), person_id=svc.owner_id,
                     service_id=svc.id, worked_on=day, hours=Decimal(rng.choice(HOURS_ON_A_SERVICE)), billable=True,

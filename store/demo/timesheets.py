@@ -22,7 +22,8 @@ def split(total: Decimal, parts: int) -> list[Decimal]:
     return [(share + (1 if n < extra else 0)) * CENT for n in range(parts)]
 
 
-def _days_worked(first_day_this_week: date, today: date) -> list[date]:
+def days_worked(first_day_this_week: date, today: date) -> list[date]:
+    """The working days of the thirteen weeks of timesheets before this week, and this week's before today."""
     start = first_day_this_week - spec.TIMESHEET_WEEKS * 7 * DAY
     days = (start + n * DAY for n in range((today - start).days))
     return [day for day in days if day.weekday() < WORKDAYS]
@@ -35,7 +36,7 @@ def _services_of(person_key: str, services: dict[str, Service]) -> list[Service]
 
 def time_entries(out, team_id: str, first_day_this_week: date, today: date, key) -> None:
     """`out.add` every time entry; `key(*parts)` makes the demo's keys."""
-    days = _days_worked(first_day_this_week, today)
+    days = days_worked(first_day_this_week, today)
     for person_key, sheet in spec.TIMESHEETS.items():
         person = out.people[person_key]
         services = _services_of(person_key, out.services)
