@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,18 +65,28 @@ def serve(args: argparse.Namespace) -> None:
                 print(f"unknown command {command!r}", file=sys.stderr, flush=True)
 
 
+def on_cpus(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A `preexec_fn` that keeps a child process on `cpus` (None: wherever the OS puts it)."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 class FakeSlackProcess:
     """`with FakeSlackProcess(latency=0.1, rate=50) as fake:` starts the server in a child process;
     `fake.api_url` is its Web API, `fake.posts()` the chat.postMessage calls it has answered."""
 
-    def __init__(self, *, latency: float, rate: float = 0, retry_after: int = 1) -> None:
+    def __init__(self, *, latency: float, rate: float = 0, retry_after: int = 1,
+                 cpus: set[int] | None = None) -> None:
+        self.cpus = cpus
         self.command = [sys.executable, __file__, "--latency", str(latency), "--rate", str(rate),
                         "--retry-after", str(retry_after)]
         self.process: subprocess.Popen | None = None
         self.api_url = ""
 
     def __enter__(self) -> FakeSlackProcess:
-        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        preexec_fn=on_cpus(self.cpus))
         first = self._line()
         if not first.startswith(API_URL_LINE):
             self.__exit__()

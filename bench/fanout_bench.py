@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from benchlib import RESULTS, machine_line, write_section
-from fake_slack_server import FakeSlackProcess
+from fake_slack_server import FakeSlackProcess, on_cpus
 from served_app import app_environment
 from sqlalchemy import Engine, String, cast, create_engine, delete, literal, select, text, update
 from sqlalchemy.engine import make_url
@@ -118,6 +118,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                         help="the PostgreSQL database to create, use and drop (its name must start with bench_fanout)")
     parser.add_argument("--timeout", type=float, default=900, help="stop a scheduler still running after this long")
+    parser.add_argument("--separate-cpus", action="store_true",
+                        help="keep the fake Slack on CPU 0 and the schedulers on the others, as if Slack ran "
+                             "on machines of its own")
     parser.add_argument("--only-limited", action="store_true", help="run the limited case only")
     parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/results.md")
     args = parser.parse_args()
@@ -230,7 +233,7 @@ def ledger_rows(engine: Engine) -> list[tuple[str, str, str, str | None]]:
 
 
 def run_schedulers(count: int, env: dict[str, str], at: datetime, folder: Path,
-                   timeout: float) -> tuple[float, list[Finished]]:
+                   timeout: float, cpus: set[int] | None) -> tuple[float, list[Finished]]:
     """Start `count` `digest run-due` processes together; wait for each (os.wait4, for its peak
     memory). The monotonic time the run began, and how each ended."""
     command = [sys.executable, "-m", "bot.cli", "digest", "run-due", "--at", at.isoformat()]
@@ -240,7 +243,8 @@ def run_schedulers(count: int, env: dict[str, str], at: datetime, folder: Path,
     processes = []
     for out, err in logs:
         with open(out, "w") as stdout, open(err, "w") as stderr:
-            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr))
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr,
+                                              preexec_fn=on_cpus(cpus)))
 
     def reap(index: int, process: subprocess.Popen) -> None:
         _, status, usage = os.wait4(process.pid, 0)
@@ -298,13 +302,25 @@ def timings(posts: list[dict], started: float) -> dict:
             "ops_notices": sum(1 for p in posts if p["ops_notice"])}
 
 
+def cpu_split(separate: bool) -> tuple[set[int] | None, set[int] | None]:
+    """The CPUs of the fake Slack and of the schedulers: with `separate`, the first for Slack and the
+    rest for the schedulers; otherwise wherever the OS puts them."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not separate:
+        return None, None
+    if len(cpus) < 2:
+        raise SystemExit("--separate-cpus needs at least 2 CPUs")
+    return {cpus[0]}, set(cpus[1:])
+
+
 def run_case(case: Case, kind: str, size: int, url: str, engine: Engine, users: list[str],
              at: datetime, folder: Path, args: argparse.Namespace) -> dict:
     rate = args.rate if case.limited else 0
     empty_ledger(engine)
-    with FakeSlackProcess(latency=args.latency, rate=rate) as fake:
+    slack_cpus, scheduler_cpus = cpu_split(args.separate_cpus)
+    with FakeSlackProcess(latency=args.latency, rate=rate, cpus=slack_cpus) as fake:
         env = scheduler_env(url, fake.api_url, rate * args.pace, args)
-        started, finished = run_schedulers(case.schedulers, env, at, folder, args.timeout)
+        started, finished = run_schedulers(case.schedulers, env, at, folder, args.timeout, scheduler_cpus)
         posts = fake.posts()
     ledger = ledger_rows(engine)
     wall = max(f.seconds for f in finished)

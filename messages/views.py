@@ -135,7 +135,8 @@ def _home(workspace: Workspace, ref: ViewRef, viewer: str | None) -> tuple[Portf
 SERVICE_FIGURES = ("shown_health", "deliverables_by_status", "days_blocked")
 TICKET_FIGURES = ("tickets_opened", "tickets_resolved", "avg_resolution_hours", "tickets_change",
                   "overdue_ticket_age", "sla_compliance", "ticket_breakdown")
-MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked")
+MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked", "available_hours",
+                "utilization", "billable_share", "scheduled_next_week")
 AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state")
 
 VIEWS: dict[ViewKind, View[Any]] = {
@@ -159,8 +160,9 @@ VIEWS: dict[ViewKind, View[Any]] = {
         query=lambda workspace, _ref, _viewer: workspace.read(capacity_report),
         render=_always(capacity_message),
         again=lambda _ref, _report: "capacity",
-        figures=("service_load", "load_state", "utilization", "billable_share", "appointments_this_week",
-                 "person_open_tickets", "person_blocked_deliverables")),
+        figures=("service_load", "load_state", "available_hours", "utilization", "billable_share",
+                 "scheduled_next_week", "room_next_week", "team_utilization", "team_billable_share",
+                 "appointments_this_week", "person_open_tickets", "person_blocked_deliverables")),
     ViewKind.AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_report),
         render=_always(at_risk_message),

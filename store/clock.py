@@ -40,6 +40,9 @@ class Week:
     def previous(self, tz: ZoneInfo) -> Week:
         return week_of(self.first_day - timedelta(days=7), tz)
 
+    def following(self, tz: ZoneInfo) -> Week:
+        return week_of(self.first_day + timedelta(days=7), tz)
+
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)

@@ -49,12 +49,25 @@ _ALL = (
            "now", "max concurrent services"),
     Metric("load_state", "Capacity state",
            "overloaded above 100% load, at capacity at 100%, scheduled from 75%, available below 75%", "now"),
+    Metric("available_hours", "Available hours",
+           "the person's weekly capacity hours less their time off in the week (each spell's Monday-to-Friday "
+           "days in the week times its hours a day), never below zero", "the week shown"),
     Metric("utilization", "Utilization",
-           "hours of the person's appointments starting this week over their weekly capacity hours",
-           "this week", "weekly capacity hours"),
+           "hours the person logged on timesheets in the last whole week over their available hours that week; "
+           "a person who logged nothing that week is read from their appointments starting in it instead, and "
+           "the line says 'from appointments; no timesheets'", "last whole week", "available hours"),
     Metric("billable_share", "Billable",
-           "hours of the person's customer sessions this week over their weekly capacity hours; target band "
-           "70-80%", "this week", "weekly capacity hours"),
+           "billable hours the person logged in the last whole week (customer-session hours when read from "
+           "appointments) over their available hours that week; target band 70-80%", "last whole week",
+           "available hours"),
+    Metric("scheduled_next_week", "Next week: scheduled / free",
+           "hours scheduled next week: each allocation's hours a week times the share of next week's five "
+           "working days it covers, plus appointments starting next week; free = available hours next week "
+           "less scheduled hours, never below zero ('over' when scheduled exceeds available)", "next week",
+           "available hours next week"),
+    Metric("room_next_week", "Room next week",
+           "people of the delivery team (members and leads) who are not overloaded and have free hours next "
+           "week (scheduled_next_week), most free hours first", "next week"),
     Metric("appointments_this_week", "Appointments this week",
            "appointments starting this week: customer sessions, internal coordination, and their total hours",
            "this week"),
@@ -95,15 +108,18 @@ _ALL = (
            "deliverables of active services I own with status Blocked, tickets I own that are overdue, my open "
            "tasks due today or before, my appointments starting today", "now, today"),
     Metric("team_utilization", "Team utilization",
-           "hours of appointments starting in the week, held by people with weekly capacity hours, over the sum "
-           "of those people's weekly capacity hours; the last whole week against the week before",
-           "last week and the week before", "everyone's weekly capacity hours"),
+           "the delivery team's (members and leads with weekly capacity hours; ops are not counted) hours in "
+           "the week, each person's as in utilization (timesheets, else appointments), over the sum of their "
+           "available hours: a sum over sums, not an average of percentages; /delivery capacity shows the last "
+           "whole week, the weekly digest the last whole week against the week before",
+           "last whole week (and the week before)", "the delivery team's available hours"),
     Metric("team_billable_share", "Team billable",
-           "hours of customer sessions in the week over everyone's weekly capacity hours, as team_utilization; "
-           "target band 70-80%", "last week and the week before", "everyone's weekly capacity hours"),
+           "the delivery team's billable hours in the week (as billable_share) over the sum of their available "
+           "hours; target band 70-80%", "last whole week (and the week before)",
+           "the delivery team's available hours"),
     Metric("billable_in_band", "Within the target",
-           "people with weekly capacity hours whose billable share of the week is within 70-80%",
-           "last week and the week before", "people with weekly capacity hours"),
+           "people of the delivery team whose billable share of the week is within 70-80%",
+           "last week and the week before", "the delivery team (members and leads with weekly capacity hours)"),
     Metric("on_schedule_week_ago", "On schedule a week ago",
            "on_schedule_share of the same deliverables as it stood 7 days ago: late then = due before that day "
            "and not done by then (done now and completed by then; done with no completion time counts as done)",

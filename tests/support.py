@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -16,6 +17,7 @@ from store.db import make_sessionmaker
 from store.demo import load_demo
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
+from store.models import Person
 
 T = TypeVar("T")
 POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
@@ -37,6 +39,13 @@ def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM,
         loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
     assert refresh_kept(make_sessionmaker(engine), QueryContext(team_id, now, tz, HealthThresholds()))
     return loaded
+
+
+def demo_people(engine, team_id: str = TEAM) -> dict[str, int]:
+    """The demo's people's ids by their short key: {"ryan": 1, "bill": 2, …}."""
+    with Session(engine) as session:
+        return {key.removeprefix("demo-person-"): pid for key, pid in session.execute(
+            select(Person.key, Person.id).where(Person.team_id == team_id))}
 
 
 def run_together(work: Callable[[int], T], count: int, timeout: float = 60) -> list[T | BaseException]:

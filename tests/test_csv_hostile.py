@@ -24,6 +24,7 @@ from test_import_export import EXAMPLES, counts, run_export, run_import, total_r
 from store.io import KINDS, SPECS, ImportRejected
 from store.io.formats import FORMULA_TRIGGERS, max_length, neutralise_formula, restore_formula
 from store.models import (
+    Allocation,
     Appointment,
     Customer,
     Deliverable,
@@ -64,6 +65,7 @@ FIXED = {  # valid values for the required columns that are not text
     "tickets": {"opened_at": "2026-11-16T09:00:00Z", "due_at": "2026-11-18T09:00:00Z"},
     "time_entries": {"date": "2026-11-17", "hours": "7.50"},
     "time_off": {"from": "2026-11-26", "to": "2026-11-27"},
+    "allocations": {"hours_per_week": "16.00", "from": "2026-11-30"},
 }
 
 
@@ -197,7 +199,7 @@ EVERY_KIND = [  # (model, key in examples, text column) for every kind of file
     (Project, "acme-data", "name"), (Milestone, "globex-design", "name"),
     (Deliverable, "globex-idp", "blocked_reason"), (Appointment, "apt-2", "title"),
     (Ticket, "T-100", "resolution_note"), (Task, "task-1", "title"), (TimeEntry, "te-bill-1124", "note"),
-    (TimeOff, "off-bill-dentist", "note"),
+    (TimeOff, "off-bill-dentist", "note"), (Allocation, "alloc-bill-globex", "note"),
 ]
 TYPED_QUOTE = [(Deliverable, "acme-import", "name"), (Ticket, "T-101", "title"), (Service, "globex-sso", "name")]
 

@@ -18,11 +18,12 @@ from store.demo.load import KEYED_TABLES
 from store.enums import DeliverableStatus, Surface
 from store.io import KINDS, ImportRejected, export_folder, import_path
 from store.io.formats import parse_date
-from store.models import Customer, Deliverable, Service, StatusChange, Ticket, TimeEntry, TimeOff
+from store.models import Allocation, Customer, Deliverable, Service, StatusChange, Ticket, TimeEntry, TimeOff
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_ROWS = {"customers": 3, "people": 3, "services": 3, "projects": 1, "milestones": 2, "deliverables": 4,
-                "appointments": 3, "tickets": 3, "tasks": 2, "time_entries": 5, "time_off": 2}
+                "appointments": 3, "tickets": 3, "tasks": 2, "time_entries": 5, "time_off": 2,
+                "allocations": 4}
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
 
@@ -54,7 +55,8 @@ def test_the_examples_import_with_the_right_counts(engine):
         assert sorted(p.key for p in service.members) == ["ana", "bill"]
         assert service.customer.name == "Acme Corp"
     assert report.tables == sorted(["customers", "people", "services", "projects", "milestones", "deliverables",
-                                    "appointments", "tickets", "tasks", "time_entries", "time_off"]), \
+                                    "appointments", "tickets", "tasks", "time_entries", "time_off",
+                                    "allocations"]), \
         "what the CLI vacuums once committed"
 
 
@@ -229,4 +231,56 @@ def test_hours_outside_a_day_and_time_off_ending_before_it_starts_are_row_errors
                           ("time_entries.csv", 5, "hours"), ("time_off.csv", 2, "to")}
     assert "at most 24" in found[("time_entries.csv", 4, "hours")]
     assert "before the first day off, 2026-12-04" in found[("time_off.csv", 2, "to")]
+    assert total_rows(engine) == 0
+
+
+def test_allocations_read_hours_a_week_days_and_an_open_end(engine):
+    run_import(engine, EXAMPLES)
+    with Session(engine) as session:
+        allocations = {a.key: a for a in session.scalars(select(Allocation).where(Allocation.team_id == TEAM))}
+        services = dict(session.execute(select(Service.key, Service.id).where(Service.team_id == TEAM)).all())
+        ana, bill, chen = (allocations[k] for k in ("alloc-ana-acme", "alloc-bill-acme", "alloc-chen-initech"))
+        globex = allocations["alloc-bill-globex"]
+        assert (ana.person.key, bill.person.key, chen.person.key) == ("ana", "bill", "chen")
+    assert ana.hours_per_week == Decimal("16.00") and bill.hours_per_week == Decimal("8.00")
+    assert chen.hours_per_week == Decimal("12.50") and globex.hours_per_week == Decimal("24.00")
+    assert bill.service_id == ana.service_id == services["acme-onboarding"], "by label and by key"
+    assert chen.service_id == services["initech-training"]
+    assert (ana.starts_on, ana.ends_on) == (date(2026, 9, 15), date(2026, 12, 15))
+    assert (chen.starts_on, chen.ends_on) == (date(2026, 11, 30), date(2026, 12, 18))
+    assert globex.starts_on == date(2026, 11, 2) and globex.ends_on is None, "a blank `to`: until further notice"
+
+
+def test_allocations_export_hours_with_two_decimals_and_a_blank_open_end(engine, tmp_path):
+    run_import(engine, EXAMPLES)
+    run_export(engine, tmp_path)
+    lines = (tmp_path / "allocations.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "key,person,service,hours_per_week,from,to,note"
+    assert "alloc-bill-globex,bill,globex-sso,24.00,2026-11-02,,Until further notice" in lines
+    assert "alloc-chen-initech,chen,initech-training,12.50,2026-11-30,2026-12-18,Course material and sessions" in lines
+
+
+def test_hours_outside_a_week_and_allocations_ending_before_they_start_are_row_errors(engine, tmp_path):
+    for kind in ("customers", "people", "services"):
+        shutil.copy(EXAMPLES / f"{kind}.csv", tmp_path / f"{kind}.csv")
+    (tmp_path / "allocations.csv").write_text(
+        "key,person,service,hours_per_week,from,to\n"
+        "ok,ana,acme-onboarding,168,2026-12-01,\n"
+        "zero,ana,acme-onboarding,0,2026-12-01,\n"
+        "too-many,ana,acme-onboarding,169,2026-12-01,\n"
+        "words,ana,acme-onboarding,abc,2026-12-01,\n"
+        "backwards,bill,globex-sso,8,2026-12-01,2026-11-30\n"
+        "one-day,bill,globex-sso,8,2026-12-01,2026-12-01\n"
+        "rounds-to-zero,bill,globex-sso,0.004,2026-12-01,\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(engine, tmp_path)
+    found = {(e.file, e.line, e.column): e.reason for e in rejected.value.errors}
+    assert set(found) == {("allocations.csv", 3, "hours_per_week"), ("allocations.csv", 4, "hours_per_week"),
+                          ("allocations.csv", 5, "hours_per_week"), ("allocations.csv", 6, "to"),
+                          ("allocations.csv", 8, "hours_per_week")}
+    assert found[("allocations.csv", 3, "hours_per_week")] == "'0' is not hours in a week (more than 0, at most 168)"
+    assert "at most 168" in found[("allocations.csv", 4, "hours_per_week")]
+    assert found[("allocations.csv", 5, "hours_per_week")] == "'abc' is not a number of hours"
+    assert found[("allocations.csv", 6, "to")] == "2026-11-30 is before the allocation's first day, 2026-12-01"
+    assert "more than 0" in found[("allocations.csv", 8, "hours_per_week")], "0.004 would be stored as 0.00"
     assert total_rows(engine) == 0

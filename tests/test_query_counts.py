@@ -40,7 +40,8 @@ def statements(workspace, run) -> int:
 def test_statement_count_does_not_grow_with_the_portfolio(portfolios, text):
     counts = {size: statements(ws, lambda ws=ws: reply_for(ws, text, USER)) for size, ws in portfolios.items()}
     assert counts[20] == counts[300], counts
-    assert counts[20] <= 20, counts
+    # `mine`'s, the most: its week (six statements, `store.queries.utilization`) besides its work.
+    assert counts[20] <= 21, counts
 
 
 def test_home_tab_statement_count_does_not_grow(portfolios):

@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import TEAM, UTC, WEDNESDAY, load_demo_at
+from support import TEAM, UTC, WEDNESDAY, demo_people
 
 from store.clock import current_week, week_of
 from store.context import QueryContext
-from store.models import Person
 from store.queries.timesheets import Logged, hours_away, logged_hours
-from store.rules.capacity import available_hours, share_of_capacity, working_days_between
+from store.rules.capacity import available_hours, share_of, working_days_between
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
@@ -35,26 +33,14 @@ def test_available_hours_are_capacity_less_time_off_never_below_zero():
     assert available_hours(40, 8) == 32 and available_hours(32, 40) == 0 and available_hours(40, 0) == 40
 
 
-@pytest.fixture
-def demo(engine):
-    load_demo_at(engine, WEDNESDAY)
-    return engine
-
-
-def by_key(engine) -> dict[str, int]:
-    with Session(engine) as session:
-        return {key.removeprefix("demo-person-"): pid for key, pid in session.execute(
-            select(Person.key, Person.id).where(Person.team_id == TEAM))}
-
-
-def test_last_week_s_timesheets_give_ryan_90_percent_and_bill_50(demo):
-    people, last_week = by_key(demo), CTX.week.previous(UTC)
-    with Session(demo) as session:
+def test_last_week_s_timesheets_give_ryan_90_percent_and_bill_50(demo_engine):
+    people, last_week = demo_people(demo_engine), CTX.week.previous(UTC)
+    with Session(demo_engine) as session:
         logged = logged_hours(session, CTX, last_week)
         only_two = logged_hours(session, CTX, last_week, person_ids=[people["ryan"], people["bill"]])
     assert logged[people["ryan"]] == Logged(36.0, 32.0) and logged[people["bill"]] == Logged(20.0, 16.0)
-    assert share_of_capacity(logged[people["ryan"]].hours, 40) == pytest.approx(0.9)
-    assert share_of_capacity(logged[people["bill"]].hours, 40) == pytest.approx(0.5)
+    assert share_of(logged[people["ryan"]].hours, 40) == pytest.approx(0.9)
+    assert share_of(logged[people["bill"]].hours, 40) == pytest.approx(0.5)
     assert set(only_two) == {people["ryan"], people["bill"]}
     delivery = [p for key, p in people.items() if key != "dana"]
     billable = sum(logged[p].billable for p in delivery)
@@ -68,12 +54,12 @@ def weeks_back(count: int):
     return week
 
 
-def test_time_off_takes_its_working_days_out_of_the_week(demo):
+def test_time_off_takes_its_working_days_out_of_the_week(demo_engine):
     """Marcus was away all week five weeks ago (and logged nothing), Elena two days nine weeks ago;
     Priya is off next Friday; two weeks ago nobody was away."""
-    people = by_key(demo)
+    people = demo_people(demo_engine)
     next_week = week_of(current_week(CTX.now, UTC).first_day + timedelta(days=7), UTC)
-    with Session(demo) as session:
+    with Session(demo_engine) as session:
         marcus = hours_away(session, CTX, weeks_back(5))
         marcus_logged = logged_hours(session, CTX, weeks_back(5))
         elena = hours_away(session, CTX, weeks_back(9))

@@ -16,8 +16,15 @@ from messages.blocks.common import (
     plural,
     time_token,
 )
-from store.readmodels.capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
-from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW, LoadState
+from store.readmodels.capacity import (
+    AppointmentsThisWeek,
+    CapacityReport,
+    PersonCapacity,
+    PersonRoom,
+    PlannedWeek,
+    Utilization,
+)
+from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW, HoursSource, LoadState
 
 STATE_EMOJI = {
     LoadState.OVERLOADED: ":red_circle:",
@@ -34,6 +41,7 @@ MAX_CAPACITY_NAMES = 15
 # Names in the notification text, which has no room for lists.
 MAX_TEXT_NAMES = 3
 TARGET = f"{BILLABLE_TARGET_LOW * 100:.0f}–{BILLABLE_TARGET_HIGH:.0%}"
+FROM_APPOINTMENTS = "from appointments; no timesheets"
 
 
 def hours(value: float) -> str:
@@ -57,14 +65,57 @@ def load_line(view: PersonCapacity) -> str:
     return f"{STATE_EMOJI[view.state]} *{escape(view.person.name)}* — {view.state.label} · {services}"
 
 
+def _hours_of(worked: float, week: Utilization) -> str:
+    """'36 of 40 h', or with time off '30 of 32 h available, 8 h off'."""
+    away = week.away_hours
+    if away > 0:
+        return f"{hours(worked)} of {hours(week.available_hours)} h available, {hours(away)} h off"
+    return f"{hours(worked)} of {hours(week.available_hours)} h"
+
+
+def source_note(week: Utilization) -> str:
+    """Where the hours came from, when not (only) from timesheets."""
+    if week.source == HoursSource.TIMESHEETS:
+        return ""
+    if week.source == HoursSource.APPOINTMENTS:
+        return f" · {FROM_APPOINTMENTS}"
+    return f" · {week.from_appointments} of {week.people} {FROM_APPOINTMENTS}"
+
+
+def utilization_text(week: Utilization) -> str:
+    """'utilization 90% (36 of 40 h) · billable 80%, within the 70–80% target', and where the hours
+    came from when a timesheet is missing."""
+    if week.capacity_hours <= 0:
+        return f"no weekly capacity hours set ({hours(week.hours)} h){source_note(week)}"
+    if week.utilization is None or week.billable_share is None or week.band is None:
+        return f"away all week ({hours(week.away_hours)} h off)"
+    return (f"utilization {week.utilization:.0%} ({_hours_of(week.hours, week)}) · billable "
+            f"{week.billable_share:.0%}, {week.band.value} the {TARGET} target{source_note(week)}")
+
+
+def planned_text(week: PlannedWeek, capacity_hours: float) -> str:
+    """'36 of 40 h scheduled · 4 h free', with time off '24 of 32 h scheduled (8 h off) · 8 h free'."""
+    if capacity_hours <= 0:
+        return f"no weekly capacity hours set ({hours(week.scheduled_hours)} h scheduled)"
+    away = capacity_hours - week.available_hours
+    off = f" ({hours(away)} h off)" if away > 0 else ""
+    if week.available_hours <= 0:
+        return f"away all week{off}"
+    over = week.scheduled_hours - week.available_hours
+    room = f"{hours(over)} h over" if over > 0 else f"{hours(week.free_hours)} h free"
+    return f"{hours(week.scheduled_hours)} of {hours(week.available_hours)} h scheduled{off} · {room}"
+
+
 def utilization_line(view: PersonCapacity) -> str:
-    """'Utilization 35% (14 of 40 h) · billable 30%, below the 70–80% target'."""
-    if view.utilization is None or view.billable_share is None or view.billable_band is None:
-        return f"Utilization: no weekly capacity hours set ({hours(view.appointment_hours)} h booked)"
-    return (
-        f"Utilization {view.utilization:.0%} ({hours(view.appointment_hours)} of {hours(view.capacity_hours)} h)"
-        f" · billable {view.billable_share:.0%}, {view.billable_band.value} the {TARGET} target"
-    )
+    """'Last week: utilization 90% (36 of 40 h) · billable 80%, within the 70–80% target'."""
+    assert view.last_week is not None
+    return f"Last week: {utilization_text(view.last_week)}"
+
+
+def planned_line(view: PersonCapacity) -> str:
+    """'Next week: 36 of 40 h scheduled · 4 h free'."""
+    assert view.next_week is not None
+    return f"Next week: {planned_text(view.next_week, view.capacity_hours)}"
 
 
 def work_line(view: PersonCapacity) -> str:
@@ -72,7 +123,9 @@ def work_line(view: PersonCapacity) -> str:
 
 
 def person_section_text(view: PersonCapacity) -> str:
-    return "\n".join((load_line(view), utilization_line(view), work_line(view)))
+    weeks = [line(view) for line, week in ((utilization_line, view.last_week), (planned_line, view.next_week))
+             if week is not None]
+    return "\n".join((load_line(view), *weeks, work_line(view)))
 
 
 def _names(people: list[PersonCapacity], total: int, limit: int, *, with_load: bool) -> str:
@@ -90,6 +143,31 @@ def capacity_line(report: CapacityReport) -> str:
     if not free:
         return "*Capacity:* Nobody has spare capacity."
     return f"*Capacity:* {_names(free, report.with_capacity_total, MAX_CAPACITY_NAMES, with_load=True)}"
+
+
+def _room_names(room: list[PersonRoom], total: int, limit: int, *, with_hours: bool) -> str:
+    shown = [escape(r.person.name) + (f" ({hours(r.next_week.free_hours)} h free)" if with_hours else "")
+             for r in room[:limit]]
+    hidden = total - len(shown)
+    return ", ".join(shown) + (f" and {hidden} more" if hidden > 0 else "")
+
+
+def room_line(report: CapacityReport) -> str:
+    """Who has free hours next week: '*Room next week:* Bill Nguyen (22 h free), …' or that nobody has."""
+    if not report.room_next_week:
+        return "*Room next week:* Nobody has free hours."
+    names = _room_names(report.room_next_week, report.room_next_week_total, MAX_CAPACITY_NAMES, with_hours=True)
+    return f"*Room next week:* {names}"
+
+
+def team_line(report: CapacityReport, tz: ZoneInfo) -> str:
+    """'*Team last week* (30 Nov): utilization 84% (194 of 232 h) · billable 73%, within … · 6 people'."""
+    team = report.team_last_week
+    since = date_token(report.last_week_first_day, tz)
+    if not team.people:
+        return f"*Team last week* (from {since}): nobody in the delivery team has weekly capacity hours."
+    return (f"*Team last week* (from {since}): {utilization_text(team)} · "
+            f"{plural(team.people, 'person', 'people')} in delivery (members and leads)")
 
 
 def appointments_line(week: AppointmentsThisWeek) -> str:
@@ -120,6 +198,9 @@ def _summary(report: CapacityReport) -> str:
         free = report.with_capacity
         parts.append(f"Capacity: {_names(free, report.with_capacity_total, MAX_TEXT_NAMES, with_load=False)}."
                      if free else "Nobody has spare capacity.")
+        room = report.room_next_week
+        names = _room_names(room, report.room_next_week_total, MAX_TEXT_NAMES, with_hours=False)
+        parts.append(f"Room next week: {names}." if room else "Nobody has free hours next week.")
     parts.append(f"Appointments this week: {appointments_line(report.appointments)}.")
     return " ".join(parts)
 
@@ -127,7 +208,8 @@ def _summary(report: CapacityReport) -> str:
 def capacity_message(report: CapacityReport, tz: ZoneInfo) -> Reply:
     blocks: list[Block] = [HeaderBlock(text=headline(report))]
     if report.people_total:
-        blocks += [mrkdwn_section(capacity_line(report)), DividerBlock()]
+        lines = (capacity_line(report), room_line(report), team_line(report, tz))
+        blocks += [mrkdwn_section("\n".join(lines)), DividerBlock()]
     shown = report.people[:MAX_PEOPLE_ROWS]
     blocks += [mrkdwn_section(person_section_text(view)) for view in shown]
     hidden = report.people_total - len(shown)
@@ -139,8 +221,8 @@ def capacity_message(report: CapacityReport, tz: ZoneInfo) -> Reply:
         mrkdwn_section(f"*Appointments this week* ({week})\n{appointments_line(report.appointments)}"),
         context(
             f"As of {time_token(report.as_of)} · load = active services over max concurrent; "
-            f"utilization = appointment hours over weekly capacity; billable target {TARGET} · "
-            "`/delivery help` for more"
+            f"utilization = hours logged last week over available hours (capacity less time off); billable "
+            f"target {TARGET}; scheduled = allocations and appointments · `/delivery help` for more"
         ),
     ]
     return Reply(text=_summary(report), blocks=blocks)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from messages.blocks.capacity import planned_text, utilization_text
 from messages.blocks.common import (
     Reply,
     context,
@@ -21,6 +22,7 @@ from messages.blocks.health import HEALTH_EMOJI
 from messages.blocks.ticket_rows import ticket_section
 from messages.ids import ViewKind, ViewRef
 from store.readmodels import MyWork
+from store.readmodels.capacity import MyWeek
 
 
 def not_linked_blocks(work: MyWork) -> list[Block]:
@@ -88,11 +90,20 @@ def _appointments(work: MyWork) -> str:
     return "*My appointments today*\n" + "\n".join(rows)
 
 
+def _week(week: MyWeek, tz: ZoneInfo) -> str:
+    """'*My week*', last week's utilization and next week's scheduled hours."""
+    return (f"*My week*\nLast week (from {date_token(week.last_week_first_day, tz)}): "
+            f"{utilization_text(week.last_week)}\nNext week (from {date_token(week.next_week_first_day, tz)}): "
+            f"{planned_text(week.next_week, week.capacity_hours)}")
+
+
 def my_work_blocks(work: MyWork, tz: ZoneInfo) -> list[Block]:
     if work.person is None:
         return not_linked_blocks(work)
+    week = [mrkdwn_section(_week(work.week, tz))] if work.week is not None else []
     return [
         mrkdwn_section(_services(work)),
+        *week,
         *_deliverables(work, tz),
         *_tickets(work),
         mrkdwn_section(_tasks(work, tz)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from messages.blocks.capacity import TARGET, hours
+from messages.blocks.capacity import TARGET, hours, source_note
 from messages.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from messages.blocks.deliverables import tally_line
 from messages.blocks.digest import divider, header, listing_section, within_budget
@@ -41,7 +41,8 @@ def _team(data: WeeklyPortfolio, tz: ZoneInfo) -> str:
         week=date_token(last.first_day, tz),
         utilization=last.utilization, utilization_before=before.utilization,
         utilization_change=points(last.utilization, before.utilization),
-        hours=hours(last.appointment_hours), capacity=hours(last.capacity_hours),
+        hours=hours(last.team.hours), available_hours=hours(last.team.available_hours),
+        team_people=last.team.people, source=source_note(last.team),
         billable=last.billable_share, billable_before=before.billable_share,
         billable_change=points(last.billable_share, before.billable_share),
         in_band=last.in_band, in_band_before=before.in_band, target=TARGET,

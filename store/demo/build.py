@@ -89,6 +89,7 @@ def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
     _tasks(out, team_id, t)
     timesheets.time_entries(out, team_id, t.week.first_day, t.today, demo_key)
     timesheets.time_off(out, team_id, t.week.first_day, demo_key)
+    timesheets.allocations(out, team_id, t.week.first_day, demo_key)
     return out
 
 

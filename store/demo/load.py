@@ -14,6 +14,7 @@ from store.demo import spec
 from store.demo.build import KEY_PREFIX, build
 from store.digests import subscribe
 from store.models import (
+    Allocation,
     Appointment,
     Customer,
     Deliverable,
@@ -31,8 +32,8 @@ from store.models import (
 )
 
 # Children before parents, so foreign keys hold at every step.
-KEYED_TABLES = (TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project, Service, Person,
-                Customer)
+KEYED_TABLES = (Allocation, TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project, Service,
+                Person, Customer)
 
 
 class DemoRefused(Exception):

@@ -230,6 +230,9 @@ TIMESHEETS = {
     "marcus": TimesheetSpec("36", "32"),
     "elena": TimesheetSpec("30", "26"),
 }
+# Hours a week each person is planned for, split evenly over their active services, since the
+# timesheets began and with no end: what they usually bill. Bill has the most room next week.
+ALLOCATED = {"ryan": "32", "bill": "16", "chris": "30", "priya": "34", "marcus": "32", "elena": "26"}
 TIME_OFF = (
     TimeOffSpec("marcus", 5, 0, 5, "8", "Vacation"),
     TimeOffSpec("elena", 9, 3, 2, "8", "Conference"),

@@ -34,6 +34,7 @@ from store.demo.timesheets import days_worked
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
 from store.health.rules import HealthThresholds
 from store.models import (
+    Allocation,
     Appointment,
     Customer,
     Deliverable,
@@ -55,10 +56,10 @@ SERVICES_PER_PERSON = 3
 CUSTOMERS, PEOPLE, SERVICES = mapped_table(Customer), mapped_table(Person), mapped_table(Service)
 MILESTONES, DELIVERABLES, TASKS = mapped_table(Milestone), mapped_table(Deliverable), mapped_table(Task)
 APPOINTMENTS, TICKETS, CHANGES = mapped_table(Appointment), mapped_table(Ticket), mapped_table(StatusChange)
-TIME_ENTRIES, TIME_OFF = mapped_table(TimeEntry), mapped_table(TimeOff)
+TIME_ENTRIES, TIME_OFF, ALLOCATIONS = mapped_table(TimeEntry), mapped_table(TimeOff), mapped_table(Allocation)
 # Parents before children, so foreign keys hold at every insert.
 INSERT_ORDER = (CUSTOMERS, PEOPLE, TIME_OFF, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
-                APPOINTMENTS, TICKETS, TIME_ENTRIES)
+                APPOINTMENTS, TICKETS, TIME_ENTRIES, ALLOCATIONS)
 # What a caller that commits the load itself vacuums afterwards (`store.db.vacuum_after_bulk_load`).
 SYNTHETIC_TABLES = tuple(table.name for table in INSERT_ORDER)
 
@@ -71,6 +72,8 @@ PHASE_WEIGHTS = (2, 6, 4, 3)  # the demo's spread over discovery, build, trainin
 # Before the ~1% blocked: 66% done, 20% in progress (9% late), 13% not started (1% late).
 MIX = {"complete": 50, "accepted": 16, "in_progress": 11, "late": 9, "not_started": 12, "late_ns": 1}
 HOURS_ON_A_SERVICE = ("2", "2.5", "3", "3.5", "4")
+# Planned hours a week on an active service: its owner's (about what they log on it), and a member's.
+OWNER_ALLOCATION, MEMBER_ALLOCATION = Decimal(10), Decimal(4)
 SLA_HOURS = {"high": 8, "normal": 24, "low": 72}
 DEFAULT_LIMITS = HealthThresholds()
 
@@ -298,8 +301,9 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
                          phase=plan.phase, owner_id=owner_id,
                          action_note=ACTION_NOTES.get(plan.cause) if plan.cause is not None else None,
                          created_at=gen.t.now - rng.randint(60, 180) * DAY)
-    if rng.random() < 0.2:
-        gen.add_link(service_members, service_id=service_id, person_id=gen.owners[(n + 1) % len(gen.owners)])
+    member_id = gen.owners[(n + 1) % len(gen.owners)] if rng.random() < 0.2 else None
+    if member_id is not None:
+        gen.add_link(service_members, service_id=service_id, person_id=member_id)
     slack_id = f"U{owner_id - gen.owners[0] + 1:08d}"  # person 1 always owns: it is never ops
     svc = Svc(plan, service_id, customer_id, owner_id, slack_id, name, plan.status == ServiceStatus.ACTIVE)
     _deliverables(gen, svc, _milestones(gen, svc))
@@ -307,6 +311,20 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
     _tickets(gen, svc)
     _history(gen, svc)
     _time_entries(gen, svc)
+    _allocations(gen, svc, member_id)
+
+
+def _allocations(gen: Gen, svc: Svc, member_id: int | None) -> None:
+    """An active service's owner planned for 10 hours a week, and its member (if any) for 4, from
+    the start of the timesheets' thirteen weeks, with no end."""
+    if not svc.active:
+        return
+    starts_on = gen.t.week.first_day - spec.TIMESHEET_WEEKS * 7 * DAY
+    n = svc.plan.number
+    for role, person_id, hours in (("owner", svc.owner_id, OWNER_ALLOCATION), ("member", member_id, MEMBER_ALLOCATION)):
+        if person_id is not None:
+            gen.add(ALLOCATIONS, key=synthetic_key("allocation", n, role), person_id=person_id, service_id=svc.id,
+                    hours_per_week=hours, starts_on=starts_on, ends_on=None, note=None)
 
 
 def _time_entries(gen: Gen, svc: Svc) -> None:

@@ -1,5 +1,6 @@
-"""The demo's timesheets and time off: thirteen weeks of time entries before this week, this week's
-working days before today, and a few days off (one of them next week)."""
+"""The demo's timesheets, time off and allocations: thirteen weeks of time entries before this week,
+this week's working days before today, a few days off (one of them next week), and each person's
+planned hours a week on their active services."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 
 from store.demo import spec
 from store.enums import ServiceStatus
-from store.models import Service, TimeEntry, TimeOff
+from store.models import Allocation, Service, TimeEntry, TimeOff
 
 DAY = timedelta(days=1)
 WORKDAYS = 5
@@ -72,3 +73,14 @@ def time_off(out, team_id: str, first_day_this_week: date, key) -> None:
         starts, ends = _off_days(off, first_day_this_week)
         out.add(TimeOff(team_id=team_id, key=key("off", off.person, n), person=out.people[off.person],
                         starts_on=starts, ends_on=ends, hours_per_day=Decimal(off.hours_per_day), note=off.note))
+
+
+def allocations(out, team_id: str, first_day_this_week: date, key) -> None:
+    """Each person's planned hours a week (`spec.ALLOCATED`), split evenly over their active services."""
+    starts_on = first_day_this_week - spec.TIMESHEET_WEEKS * 7 * DAY
+    for person_key, weekly in spec.ALLOCATED.items():
+        services = _services_of(person_key, out.services)
+        for service, hours in zip(services, split(Decimal(weekly), len(services)), strict=True):
+            out.add(Allocation(team_id=team_id, key=key("allocation", person_key, service.key),
+                               person=out.people[person_key], service=service, hours_per_week=hours,
+                               starts_on=starts_on, note="Planned delivery hours"))

@@ -26,6 +26,7 @@ from store.enums import (
     TaskStatus,
 )
 from store.models import (
+    Allocation,
     Appointment,
     Customer,
     Deliverable,
@@ -41,14 +42,14 @@ from store.models import (
 
 # Dependency order: a kind only refers to kinds before it.
 KINDS = ("customers", "people", "services", "projects", "milestones", "deliverables",
-         "appointments", "tickets", "tasks", "time_entries", "time_off")
+         "appointments", "tickets", "tasks", "time_entries", "time_off", "allocations")
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 TRUE_WORDS = {"yes", "true", "1", "y", "on"}
 FALSE_WORDS = {"no", "false", "0", "n", "off"}
 # The model of a kind: each has an id, the workspace's team_id and a key unique in it.
 KindModel: TypeAlias = (Customer | Person | Service | Project | Milestone | Deliverable | Appointment | Ticket | Task
-                        | TimeEntry | TimeOff)
+                        | TimeEntry | TimeOff | Allocation)
 # A row's check across its cells, after each cell was read: (column, reason) of each problem.
 RowCheck: TypeAlias = Callable[[dict[str, Any]], list[tuple[str, str]]]
 
@@ -87,11 +88,17 @@ def _now(ctx) -> datetime:
     return ctx.now
 
 
-def _ends_after_it_starts(values: dict[str, Any]) -> list[tuple[str, str]]:
-    starts, ends = values.get("starts_on"), values.get("ends_on")
-    if starts is not None and ends is not None and ends < starts:
-        return [("to", f"{ends.isoformat()} is before the first day off, {starts.isoformat()}")]
-    return []
+def _ends_after_it_starts(first_day: str) -> RowCheck:
+    """The check that `to` (ends_on) is not before `from` (starts_on), named `first_day` in its reason.
+
+    A blank `to` (an open end) passes: the kinds where it is required say so in their columns.
+    """
+    def check(values: dict[str, Any]) -> list[tuple[str, str]]:
+        starts, ends = values.get("starts_on"), values.get("ends_on")
+        if starts is not None and ends is not None and ends < starts:
+            return [("to", f"{ends.isoformat()} is before {first_day}, {starts.isoformat()}")]
+        return []
+    return check
 
 
 SPECS: dict[str, KindSpec] = {s.kind: s for s in (
@@ -178,7 +185,14 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("from", "starts_on", "date", required=True), Column("to", "ends_on", "date", required=True),
         Column("hours_per_day", "hours_per_day", "hours", default=lambda ctx: Decimal("8.00")),
         Column("note", "note"),
-    ), check=_ends_after_it_starts),
+    ), check=_ends_after_it_starts("the first day off")),
+    KindSpec("allocations", Allocation, (
+        Column("key", "key", required=True), Column("person", "person_id", "ref", required=True, ref="people"),
+        Column("service", "service_id", "ref", required=True, ref="services"),
+        Column("hours_per_week", "hours_per_week", "weekly_hours", required=True),
+        Column("from", "starts_on", "date", required=True), Column("to", "ends_on", "date"),
+        Column("note", "note"),
+    ), check=_ends_after_it_starts("the allocation's first day")),
 )}
 
 
@@ -272,6 +286,8 @@ def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
         return parse_decimal(text)
     if kind == "hours":
         return parse_hours(text)
+    if kind == "weekly_hours":
+        return parse_weekly_hours(text)
     if kind == "bool":
         return parse_bool(text)
     raise AssertionError(kind)
@@ -299,12 +315,22 @@ def parse_decimal(text: str) -> Decimal:
 
 def parse_hours(text: str) -> Decimal:
     """Hours in a day: more than 0, at most 24, to the hundredth (a quarter hour is 0.25)."""
+    return _hours_in(text, "a day", 24)
+
+
+def parse_weekly_hours(text: str) -> Decimal:
+    """Hours in a week: more than 0, at most 168 (seven days of 24), to the hundredth."""
+    return _hours_in(text, "a week", 168)
+
+
+def _hours_in(text: str, span: str, most: int) -> Decimal:
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise ValueError(f"'{text}' is not a number of hours") from None
-    if not value.is_finite() or value <= 0 or value > 24:
-        raise ValueError(f"'{text}' is not hours in a day (more than 0, at most 24)")
+    # Checked once rounded too: 0.004 would be stored as 0.00, which the table's check refuses.
+    if not value.is_finite() or value <= 0 or value > most or value.quantize(Decimal("0.01")) == 0:
+        raise ValueError(f"'{text}' is not hours in {span} (more than 0, at most {most})")
     return value.quantize(Decimal("0.01"))
 
 
@@ -382,7 +408,7 @@ def format_value(column: Column, value: Any) -> str:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if kind == "decimal":
         return f"{Decimal(value):.1f}"
-    if kind == "hours":
+    if kind in ("hours", "weekly_hours"):
         return f"{Decimal(value):.2f}"
     if kind == "bool":
         return "yes" if value else "no"

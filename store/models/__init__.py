@@ -46,4 +46,4 @@ from store.models.slack_oauth import (  # noqa: F401 (the models' one import pat
     slack_installations,
     slack_oauth_states,
 )
-from store.models.time import TimeEntry, TimeOff  # noqa: F401 (the models' one import path)
+from store.models.time import Allocation, TimeEntry, TimeOff  # noqa: F401 (the models' one import path)

@@ -1,4 +1,4 @@
-"""Where people's hours went: time entries from timesheets, and time off."""
+"""Where people's hours went and are planned to go: time entries from timesheets, time off, allocations."""
 
 from __future__ import annotations
 
@@ -65,3 +65,29 @@ class TimeOff(Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
     person: Mapped[Person] = relationship()
+
+
+class Allocation(Base):
+    """Hours a week a person is planned to work on a service, from `starts_on` to `ends_on` (both
+    included; no end: until further notice). What is scheduled ahead, with appointments."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        CheckConstraint("hours_per_week > 0 AND hours_per_week <= 168", name="hours_in_a_week"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_it_starts"),
+        Index("ix_allocations_team_person", "team_id", "person_id", "starts_on", "ends_on", "hours_per_week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = team_column()
+    key: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    hours_per_week: Mapped[float] = mapped_column(Numeric(5, 2))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    person: Mapped[Person] = relationship()
+    service: Mapped[Service] = relationship()

@@ -8,7 +8,6 @@ assembled in Python with the rules of `store.rules.capacity`; definitions live i
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,28 +16,26 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus
+from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket, service_members
 from store.queries.id_lists import id_in
+from store.queries.utilization import DELIVERY_ROLES, people_week, planned_by_person
 from store.readmodels import PersonRef
-from store.readmodels.capacity import AppointmentsThisWeek, CapacityReport, PersonCapacity
+from store.readmodels.capacity import (
+    AppointmentsThisWeek,
+    CapacityReport,
+    PersonCapacity,
+    PersonRoom,
+    PlannedWeek,
+    Utilization,
+)
 from store.rules.capacity import (
     LoadState,
-    billable_band,
     capacity_sort_key,
     load_state,
     service_load,
-    share_of_capacity,
     spare_services,
 )
-
-
-@dataclass
-class _Minutes:
-    """One person's appointment minutes this week: all of them, and the billable ones."""
-
-    total: int = 0
-    billable: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,13 +45,15 @@ class _PersonRow:
     slack_user_id: str | None
     capacity_hours: float
     max_services: int
+    role: Role
 
 
 def _people(session: Session, team_id: str) -> list[_PersonRow]:
     """The workspace's people, by name then id so that namesakes keep a stable order."""
     rows = session.execute(
         select(
-            Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours, Person.max_concurrent_services
+            Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours, Person.max_concurrent_services,
+            Person.role,
         )
         .where(Person.team_id == team_id)
         .order_by(Person.name, Person.id)
@@ -62,9 +61,9 @@ def _people(session: Session, team_id: str) -> list[_PersonRow]:
     return [_person_row(*row) for row in rows]
 
 
-def _person_row(pid: int, name: str, slack: str | None, hours, most) -> _PersonRow:
+def _person_row(pid: int, name: str, slack: str | None, hours, most, role) -> _PersonRow:
     # Numeric comes back as Decimal; capacity hours are a float everywhere past this point.
-    return _PersonRow(pid, name, slack, float(hours or 0), int(most or 0))
+    return _PersonRow(pid, name, slack, float(hours or 0), int(most or 0), Role(role))
 
 
 def _active_services_counted(team_id: str):
@@ -108,23 +107,6 @@ def _appointments_this_week(session: Session, team_id: str, start: datetime, end
     )
 
 
-def _minutes_per_person(session: Session, team_id: str, start: datetime, end: datetime,
-                        person_ids: Collection[int]) -> dict[int, _Minutes]:
-    """These people's appointment minutes for appointments starting in [start, end)."""
-    per_person: dict[int, _Minutes] = defaultdict(_Minutes)
-    for person_id, kind, minutes in session.execute(
-        select(Appointment.person_id, Appointment.kind, func.sum(Appointment.duration_minutes))
-        .where(Appointment.team_id == team_id, Appointment.starts_at >= start, Appointment.starts_at < end,
-               id_in(Appointment.person_id, person_ids, "person_ids"))
-        .group_by(Appointment.person_id, Appointment.kind)
-    ):
-        minutes = int(minutes or 0)
-        per_person[person_id].total += minutes
-        if AppointmentKind(kind) == AppointmentKind.CUSTOMER_SESSION:
-            per_person[person_id].billable += minutes
-    return per_person
-
-
 def _open_tickets_per_owner(session: Session, team_id: str, owner_ids: Collection[int]) -> dict[int, int]:
     rows = session.execute(
         select(Ticket.owner_id, func.count())
@@ -152,9 +134,8 @@ def _blocked_deliverables_per_owner(session: Session, team_id: str, owner_ids: C
     return {owner_id: int(count) for owner_id, count in rows if owner_id is not None}
 
 
-def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets: int, blocked: int) -> PersonCapacity:
-    hours, billable_hours = minutes.total / 60, minutes.billable / 60
-    billable = share_of_capacity(billable_hours, person.capacity_hours)
+def _person_capacity(person: _PersonRow, active: int, last_week: Utilization | None,
+                     next_week: PlannedWeek | None, tickets: int, blocked: int) -> PersonCapacity:
     # Without re-validation (model_construct): every value is typed here, and a workspace has
     # thousands of people at 10,000 services.
     return PersonCapacity.model_construct(
@@ -165,11 +146,8 @@ def _person_capacity(person: _PersonRow, active: int, minutes: _Minutes, tickets
         state=load_state(active, person.max_services),
         spare_services=spare_services(active, person.max_services),
         capacity_hours=person.capacity_hours,
-        appointment_hours=hours,
-        billable_hours=billable_hours,
-        utilization=share_of_capacity(hours, person.capacity_hours),
-        billable_share=billable,
-        billable_band=None if billable is None else billable_band(billable),
+        last_week=last_week,
+        next_week=next_week,
         open_tickets=tickets,
         blocked_deliverables=blocked,
     )
@@ -202,49 +180,97 @@ class _Load:
         return -spare, service_load(self.active, self.person.max_services) or 0.0, self.person.name.casefold()
 
 
-def _views(session: Session, ctx: QueryContext, *lists: list[_Load]) -> list[list[PersonCapacity]]:
-    """Read models of these loads, with this week's hours, open tickets and blocked deliverables read
-    for them only: three statements, whatever the number of people."""
+@dataclass(frozen=True)
+class _Weeks:
+    """People's last whole week and next week."""
+
+    last: dict[int, Utilization]
+    next: dict[int, PlannedWeek]
+
+
+def _views(session: Session, ctx: QueryContext, *lists: list[_Load], weeks: _Weeks | None = None
+           ) -> list[list[PersonCapacity]]:
+    """Read models of these loads, with their open tickets and blocked deliverables read for them only,
+    and the weeks of `weeks` (none without): two statements, whatever the number of people."""
     ids = {load.person.id for loads in lists for load in loads}
-    minutes = _minutes_per_person(session, ctx.team_id, ctx.week.start, ctx.week.end, ids)
+    last_week, next_week = (weeks.last, weeks.next) if weeks else ({}, {})
     tickets = _open_tickets_per_owner(session, ctx.team_id, ids)
     blocked = _blocked_deliverables_per_owner(session, ctx.team_id, ids)
 
     def view(load: _Load) -> PersonCapacity:
         pid = load.person.id
-        return _person_capacity(load.person, load.active, minutes.get(pid, _Minutes()), tickets.get(pid, 0),
-                                blocked.get(pid, 0))
+        return _person_capacity(load.person, load.active, last_week.get(pid), next_week.get(pid),
+                                tickets.get(pid, 0), blocked.get(pid, 0))
 
     return [[view(load) for load in loads] for loads in lists]
 
 
-def capacity_report(session: Session, ctx: QueryContext, *, limit: int = MAX_SHOWN_PEOPLE) -> CapacityReport:
-    """The workspace's people counted by load state, the first `limit` of them with load and this
-    week's utilization, and the first `limit` who can take on a service: six statements, whatever
-    the number of people.
-
-    Everyone's load is computed (it orders and counts them); the figures that need more
-    statements (hours, tickets, blocked deliverables) are read for the people shown only.
-    """
+def _loads(session: Session, ctx: QueryContext) -> list[_Load]:
     active = _active_services_per_person(session, ctx.team_id)
     loads = []
     for person in _people(session, ctx.team_id):
         count = active.get(person.id, 0)
         loads.append(_Load(person, count, load_state(count, person.max_services)))
+    return loads
+
+
+def _counted(loads: list[_Load]) -> dict[LoadState, int]:
     state_counts = {state: 0 for state in LoadState}
     for load in loads:
         state_counts[load.state] += 1
+    return state_counts
+
+
+def load_counts(session: Session, ctx: QueryContext) -> dict[LoadState, int]:
+    """Everyone counted by load state, as `/delivery capacity` counts them: two statements."""
+    return _counted(_loads(session, ctx))
+
+
+def capacity_report(session: Session, ctx: QueryContext, *, limit: int = MAX_SHOWN_PEOPLE) -> CapacityReport:
+    """The workspace's people counted by load state, the first `limit` of them with load, last week's
+    utilization and next week's scheduled hours, the first `limit` who can take on a service and who
+    have the most free hours next week, and the delivery team's last week: a fixed number of
+    statements, whatever the number of people.
+
+    Everyone's load is computed (it orders and counts them); the figures that need more
+    statements (hours, tickets, blocked deliverables) are read for the people shown only.
+    """
+    loads = _loads(session, ctx)
+    state_counts = _counted(loads)
     shown = sorted(loads, key=lambda load: load.order)[:limit]
     with_room = [load for load in loads if load.has_room]
     room_shown = sorted(with_room, key=lambda load: load.room_order)[:limit]
-    people, with_capacity = _views(session, ctx, shown, room_shown)
     week = ctx.week
+    last_week, next_week = week.previous(ctx.tz), week.following(ctx.tz)
+    everyone_last_week = people_week(session, ctx, last_week)
+    everyone_next_week = planned_by_person(session, ctx, next_week)
+    people, with_capacity = _views(session, ctx, shown, room_shown,
+                                   weeks=_Weeks(everyone_last_week.by_person, everyone_next_week))
+    room, room_total = _room_next_week(everyone_next_week, loads, limit)
     return CapacityReport(
         as_of=ctx.now, week_first_day=week.first_day, week_last_day=week.last_day,
+        last_week_first_day=last_week.first_day,
+        team_last_week=everyone_last_week.team().team,
+        next_week_first_day=next_week.first_day, room_next_week=room, room_next_week_total=room_total,
         people=people, state_counts=state_counts,
         with_capacity=with_capacity, with_capacity_total=len(with_room),
         appointments=_appointments_this_week(session, ctx.team_id, week.start, week.end),
     )
+
+
+def _room_next_week(planned: dict[int, PlannedWeek], loads: list[_Load],
+                    limit: int) -> tuple[list[PersonRoom], int]:
+    """Who in the delivery team has free hours in the coming week, most first (the first `limit`), and
+    how many do: not ops (their hours are not planned on services), nor the overloaded, whose hours
+    are spoken for by more services than they can carry."""
+    free = [(load, planned[load.person.id]) for load in loads
+            if load.person.role in DELIVERY_ROLES and load.state != LoadState.OVERLOADED
+            and planned[load.person.id].free_hours > 0]
+    free.sort(key=lambda pair: (-pair[1].free_hours, pair[0].person.name.casefold(), pair[0].person.id))
+    shown = [PersonRoom.model_construct(
+        person=PersonRef.model_construct(name=load.person.name, slack_user_id=load.person.slack_user_id),
+        state=load.state, next_week=week_of) for load, week_of in free[:limit]]
+    return shown, len(free)
 
 
 @dataclass(frozen=True)
@@ -256,12 +282,13 @@ class Overloaded:
 
 
 def overloaded_people(session: Session, ctx: QueryContext, *, limit: int = MAX_SHOWN_PEOPLE) -> Overloaded:
-    """The people with more active services than their maximum, as the at-risk answers list them:
-    four statements, and only the overloaded reach Python (SQL narrows, `load_state` decides)."""
+    """The people with more active services than their maximum, as the at-risk answers list them (their
+    load, tickets and blocked deliverables; not their weeks): three statements, and only the overloaded
+    reach Python (SQL narrows, `load_state` decides)."""
     counted = _active_services_counted(ctx.team_id).subquery()
     rows = session.execute(
         select(Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours,
-               Person.max_concurrent_services, counted.c.active)
+               Person.max_concurrent_services, Person.role, counted.c.active)
         .join(counted, counted.c.person_id == Person.id)
         .where(Person.team_id == ctx.team_id,
                counted.c.active > func.coalesce(Person.max_concurrent_services, 0))

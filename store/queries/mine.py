@@ -15,6 +15,7 @@ from store.models import Appointment, Customer, Deliverable, Person, Service, Ta
 from store.queries.at_risk import blocked_deliverables
 from store.queries.lines import deliverable_line
 from store.queries.tickets import oldest_overdue_tickets
+from store.queries.utilization import Capacity, people_week, planned_by_person
 from store.readmodels import (
     AppointmentLine,
     DeliverableTally,
@@ -23,6 +24,7 @@ from store.readmodels import (
     TaskLine,
     TicketLine,
 )
+from store.readmodels.capacity import MyWeek
 from store.readmodels.digests import PersonalDigestData
 
 MAX_LINES = 15
@@ -108,6 +110,17 @@ def _my_appointments_today(session: Session, ctx: QueryContext, person: Person) 
     ]
 
 
+def _my_week(session: Session, ctx: QueryContext, person: Person) -> MyWeek:
+    """My last whole week and next week: six statements."""
+    last_week, next_week = ctx.week.previous(ctx.tz), ctx.week.following(ctx.tz)
+    me, capacity = [person.id], [Capacity.of(person)]
+    return MyWeek(capacity_hours=capacity[0].hours,
+                  last_week_first_day=last_week.first_day,
+                  last_week=people_week(session, ctx, last_week, me, capacity).by_person[person.id],
+                  next_week_first_day=next_week.first_day,
+                  next_week=planned_by_person(session, ctx, next_week, me, capacity)[person.id])
+
+
 def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWork:
     person = session.scalars(
         select(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
@@ -126,6 +139,7 @@ def my_work(session: Session, ctx: QueryContext, *, slack_user_id: str) -> MyWor
         overdue_tickets=tickets, overdue_ticket_count=ticket_total,
         tasks_due=_my_tasks(session, ctx, person),
         appointments_today=_my_appointments_today(session, ctx, person),
+        week=_my_week(session, ctx, person),
     )
 
 

@@ -6,7 +6,7 @@ Two kinds of comparison, each honest about what the database keeps:
 - figures of a moment (on schedule, health) compare now with the same moment a week ago, rebuilt
   from dated facts (`store.health.as_of`). Load and phases have no history, so they are
   shown as they are now.
-Twenty-three statements whatever the portfolio size.
+Thirty-one statements whatever the portfolio size.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from store.clock import Week, local_today
 from store.context import QueryContext
-from store.enums import AppointmentKind, Health, Phase, ServiceStatus
+from store.enums import Health, Phase, ServiceStatus
 from store.health import (
     MAX_SHOWN_SERVICES,
     HealthThen,
@@ -31,14 +31,14 @@ from store.health import (
     views_of,
 )
 from store.health.rules import Assessment
-from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
-from store.queries.capacity import capacity_report
+from store.models import Customer, Deliverable, Service, Ticket
+from store.queries.capacity import load_counts, overloaded_people
 from store.queries.id_lists import id_in
 from store.queries.portfolio import deliverable_tally
 from store.queries.tickets import SLA_TARGET, Window, count_if
+from store.queries.utilization import team_utilization
 from store.readmodels.digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
 from store.readmodels.tickets import SlaCompliance
-from store.rules.capacity import BillableBand, LoadState, billable_band
 
 ENGAGEMENT_RULE = "engagement_declining"
 WEEK = timedelta(days=7)
@@ -49,43 +49,11 @@ def _window(week: Week) -> Window:
 
 
 def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple[WeekUtilization, ...]:
-    """Each person's appointment and billable minutes in both weeks, with their capacity: one statement."""
-    # One aggregate per week, each over its own range of the team/starts_at index, then people
-    # attached: a CASE per week and figure over both weeks' appointments cost twice as much on SQLite
-    # in conditions as in reading, and joining people to appointments with the range in the ON
-    # clause made SQLite scan per person.
-    per_week = [
-        select(Appointment.person_id.label("person_id"),
-               func.sum(Appointment.duration_minutes).label("held"),
-               func.sum(case((Appointment.kind == AppointmentKind.CUSTOMER_SESSION, Appointment.duration_minutes),
-                             else_=0)).label("billable"))
-        .where(Appointment.team_id == ctx.team_id, _window(week).holds(Appointment.starts_at))
-        .group_by(Appointment.person_id)
-        .subquery()
-        for week in weeks
-    ]
-    query = select(Person.id, Person.weekly_capacity_hours,
-                   *(column for week in per_week for column in (week.c.held, week.c.billable)))
-    for held in per_week:
-        query = query.outerjoin(held, held.c.person_id == Person.id)
-    rows = session.execute(query.where(Person.team_id == ctx.team_id)).all()
+    """The delivery team's utilization in each week (`store.queries.utilization`): four statements a week."""
     results = []
-    for index, week in enumerate(weeks):
-        hours = billable_hours = capacity = 0.0
-        people = in_band = 0
-        for row in rows:
-            person_capacity = float(row[1] or 0)
-            if person_capacity <= 0:
-                continue
-            minutes, billable_minutes = int(row[2 + 2 * index] or 0), int(row[3 + 2 * index] or 0)
-            people += 1
-            capacity += person_capacity
-            hours += minutes / 60
-            billable_hours += billable_minutes / 60
-            in_band += billable_band(billable_minutes / 60 / person_capacity) == BillableBand.WITHIN
-        results.append(WeekUtilization(first_day=week.first_day, appointment_hours=hours,
-                                       billable_hours=billable_hours, capacity_hours=capacity, people=people,
-                                       in_band=in_band))
+    for week in weeks:
+        team = team_utilization(session, ctx, week)
+        results.append(WeekUtilization(first_day=week.first_day, team=team.team, in_band=team.in_band))
     return tuple(results)
 
 
@@ -191,7 +159,8 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     phases, compared_total = _phases(session, ctx, week_ago)
     active = sum(phases.values())
     candidates = _candidates(session, ctx, then, week_ago)
-    capacity = capacity_report(session, ctx)
+    loads = load_counts(session, ctx)
+    overloaded = overloaded_people(session, ctx)
     utilization = _utilization(session, ctx, weeks)
     sla = _sla(session, ctx, weeks)
     tally = deliverable_tally(session, ctx.team_id, today=ctx.today)
@@ -207,9 +176,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         session, {c.id: c.assessment for c in [*changes_shown, *flags_shown]})}
     return WeeklyPortfolio(
         as_of=ctx.now, week_ago=week_ago,
-        people=capacity.people_total,
-        load_counts={state: capacity.count(state) for state in LoadState},
-        overloaded=[p for p in capacity.people if p.state == LoadState.OVERLOADED],
+        people=sum(loads.values()), load_counts=loads, overloaded=overloaded.people,
         last_week=utilization[0], week_before=utilization[1],
         active_services=active, phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,

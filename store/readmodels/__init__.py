@@ -212,8 +212,15 @@ class MyWork(ReadModel):
     overdue_ticket_count: int = 0
     tasks_due: list[TaskLine] = []
     appointments_today: list[AppointmentLine] = []
+    week: MyWeek | None = None
 
 
 class BlockedDeliverableView(ReadModel):
     deliverable: DeliverableLine
     service: ServiceRef
+
+
+# MyWeek is about capacity and lives with its read models, which build on the ones above.
+from store.readmodels.capacity import MyWeek  # noqa: E402
+
+MyWork.model_rebuild()

@@ -9,7 +9,82 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from store.readmodels import PersonRef, ReadModel
-from store.rules.capacity import BillableBand, LoadState
+from store.rules.capacity import BillableBand, HoursSource, LoadState, billable_band, share_of
+
+
+class Utilization(ReadModel):
+    """A person's or a team's hours in one whole week against the hours they had (utilization,
+    billable_share; team figures are sums over sums: definitions in `store.metrics`)."""
+
+    capacity_hours: float  # weekly capacity hours
+    available_hours: float  # capacity hours less time off, each person's never below zero
+    hours: float  # logged on timesheets, or appointment hours where nothing was logged
+    billable_hours: float
+    people: int = 1
+    # People whose hours are their appointments, because they logged no time that week.
+    from_appointments: int = 0
+
+    @property
+    def away_hours(self) -> float:
+        return self.capacity_hours - self.available_hours
+
+    @property
+    def utilization(self) -> float | None:
+        return share_of(self.hours, self.available_hours)
+
+    @property
+    def billable_share(self) -> float | None:
+        return share_of(self.billable_hours, self.available_hours)
+
+    @property
+    def band(self) -> BillableBand | None:
+        share = self.billable_share
+        return None if share is None else billable_band(share)
+
+    @property
+    def source(self) -> HoursSource | None:
+        """Timesheets when everyone counted logged time, appointments when nobody did, None when mixed."""
+        if self.from_appointments == 0:
+            return HoursSource.TIMESHEETS
+        return HoursSource.APPOINTMENTS if self.from_appointments == self.people else None
+
+    @classmethod
+    def total(cls, parts: list[Utilization]) -> Utilization:
+        """The sums of several people's weeks (a team's figures, not an average of percentages)."""
+        return cls(capacity_hours=sum(p.capacity_hours for p in parts),
+                   available_hours=sum(p.available_hours for p in parts), hours=sum(p.hours for p in parts),
+                   billable_hours=sum(p.billable_hours for p in parts), people=sum(p.people for p in parts),
+                   from_appointments=sum(p.from_appointments for p in parts))
+
+
+class PlannedWeek(ReadModel):
+    """A person's coming week: available hours against what is scheduled (scheduled_hours)."""
+
+    available_hours: float  # capacity hours less time off in that week
+    allocated_hours: float  # allocations' hours a week, for the working days they cover
+    appointment_hours: float  # appointments starting that week
+
+    @property
+    def scheduled_hours(self) -> float:
+        return self.allocated_hours + self.appointment_hours
+
+    @property
+    def free_hours(self) -> float:
+        return max(self.available_hours - self.scheduled_hours, 0.0)
+
+    @property
+    def scheduled_share(self) -> float | None:
+        return share_of(self.scheduled_hours, self.available_hours)
+
+
+class MyWeek(ReadModel):
+    """One person's last whole week and next week, as `/delivery mine` and the App Home show them."""
+
+    capacity_hours: float
+    last_week_first_day: date
+    last_week: Utilization
+    next_week_first_day: date
+    next_week: PlannedWeek
 
 
 class PersonCapacity(ReadModel):
@@ -22,13 +97,10 @@ class PersonCapacity(ReadModel):
     load: float | None  # None when max_services is 0
     state: LoadState
     spare_services: int
-    # utilization / billable_share: this week's appointment hours over weekly capacity hours.
     capacity_hours: float
-    appointment_hours: float
-    billable_hours: float
-    utilization: float | None  # None when capacity_hours is 0
-    billable_share: float | None
-    billable_band: BillableBand | None
+    # The last whole week and next week; None where the answer does not show them (at-risk's overloaded).
+    last_week: Utilization | None = None
+    next_week: PlannedWeek | None = None
     open_tickets: int
     blocked_deliverables: int
 
@@ -45,11 +117,26 @@ class AppointmentsThisWeek(ReadModel):
         return self.customer_sessions + self.internal
 
 
+class PersonRoom(ReadModel):
+    """Someone with free hours next week, and how many."""
+
+    person: PersonRef
+    state: LoadState
+    next_week: PlannedWeek
+
+
 class CapacityReport(ReadModel):
     as_of: datetime
-    # The organisation's week (Monday to Sunday) that utilization and appointments cover.
+    # The organisation's week (Monday to Sunday) that appointments cover.
     week_first_day: date
     week_last_day: date
+    # The last whole week, that utilization covers, and the delivery team's figures in it.
+    last_week_first_day: date
+    team_last_week: Utilization
+    # Next week, that scheduled hours cover, and who has the most free hours in it (the first few).
+    next_week_first_day: date
+    room_next_week: list[PersonRoom]
+    room_next_week_total: int
     # Overloaded first, then at capacity, scheduled, available; most loaded first within a state.
     # The first few people only (as many as a message can show); every one is counted.
     people: list[PersonCapacity]

@@ -16,7 +16,7 @@ from store.readmodels import (
     ServiceHealthView,
     TaskLine,
 )
-from store.readmodels.capacity import PersonCapacity
+from store.readmodels.capacity import PersonCapacity, Utilization
 from store.readmodels.tickets import OverdueTicket, SlaCompliance
 from store.rules.capacity import LoadState
 
@@ -72,22 +72,19 @@ class PersonalDigestData(ReadModel):
 
 
 class WeekUtilization(ReadModel):
-    """team_utilization and billable_in_band for one whole week (Monday to Sunday)."""
+    """team_utilization, team_billable_share and billable_in_band for one whole week (Monday to Sunday)."""
 
     first_day: date
-    appointment_hours: float
-    billable_hours: float
-    capacity_hours: float  # everyone's weekly capacity hours
-    people: int  # people with weekly capacity hours
-    in_band: int  # of those, billable share within the 70-80% target
+    team: Utilization  # the delivery team's sums (members and leads with weekly capacity hours)
+    in_band: int  # of them, people whose billable share is within the 70-80% target
 
     @property
     def utilization(self) -> float | None:
-        return None if self.capacity_hours <= 0 else self.appointment_hours / self.capacity_hours
+        return self.team.utilization
 
     @property
     def billable_share(self) -> float | None:
-        return None if self.capacity_hours <= 0 else self.billable_hours / self.capacity_hours
+        return self.team.billable_share
 
 
 class WeekSla(ReadModel):

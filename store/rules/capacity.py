@@ -44,6 +44,13 @@ class LoadState(StrEnum):
 _RANKS = {state: rank for rank, state in enumerate(LoadState)}
 
 
+class HoursSource(StrEnum):
+    """Where a week's hours were read from: time entries, or appointments when none were logged."""
+
+    TIMESHEETS = "timesheets"
+    APPOINTMENTS = "appointments"
+
+
 class BillableBand(StrEnum):
     BELOW = "below"
     WITHIN = "within"
@@ -79,6 +86,9 @@ def spare_services(active: int, max_services: int) -> int:
     return max(0, max_services - active)
 
 
+WORKING_DAYS = 5
+
+
 def working_days_between(first: date, last: date) -> int:
     """Monday-to-Friday days from `first` to `last`, both included (0 when `last` is before `first`)."""
     if last < first:
@@ -87,14 +97,22 @@ def working_days_between(first: date, last: date) -> int:
     return whole_weeks * 5 + sum((first.weekday() + n) % 7 < 5 for n in range(extra))
 
 
+def allocated_hours_in(hours_per_week: float, starts_on: date, ends_on: date | None, first_day: date,
+                       last_day: date) -> float:
+    """An allocation's hours in the days `first_day` to `last_day` of a week: its hours a week times
+    the share of the week's five working days that it covers (an open end covers them all)."""
+    first, last = max(starts_on, first_day), min(ends_on or last_day, last_day)
+    return hours_per_week * working_days_between(first, last) / WORKING_DAYS
+
+
 def available_hours(capacity_hours: float, away_hours: float) -> float:
     """Hours a person can work in a week: weekly capacity hours less its time off, never below zero."""
     return max(capacity_hours - away_hours, 0.0)
 
 
-def share_of_capacity(hours: float, capacity_hours: float) -> float | None:
-    """Hours over weekly capacity hours (utilization, billable share); None without capacity hours."""
-    return hours / capacity_hours if capacity_hours > 0 else None
+def share_of(hours: float, available: float) -> float | None:
+    """Hours over available hours (utilization, billable share, scheduled share); None without any."""
+    return hours / available if available > 0 else None
 
 
 def billable_band(share: float) -> BillableBand:
