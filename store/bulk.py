@@ -14,10 +14,11 @@ from store.db import make_sessionmaker, vacuum_after_bulk_load
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
 
-# Counted from other tables, never loaded, imported or exported: the deliverable counts (triggers of
-# migration 0009), and what `store.health` keeps (engagement tallies, kept health and its marks).
+# Counted from other tables, never loaded, imported or exported: the deliverable counts and the
+# weekly hours (triggers of migrations 0009 and 0014), and what `store.health` keeps (engagement
+# tallies, kept health and its marks).
 DERIVED_TABLES = ("deliverable_counts", "engagement_checkpoints", "engagement_tallies", "health_changes",
-                  "health_checkpoints", "kept_health")
+                  "health_checkpoints", "kept_health", "weekly_hours")
 
 
 def after_bulk_load(engine: Engine, team_id: str, *, tables: Iterable[str], now: datetime, tz: ZoneInfo,

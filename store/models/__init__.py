@@ -15,12 +15,14 @@ from store.models.base import (  # noqa: F401 (the models' one import path)
 )
 from store.models.derived import (  # noqa: F401 (the models' one import path)
     NO_DUE_DAY,
+    NO_SERVICE,
     DeliverableCount,
     EngagementCheckpoint,
     EngagementTally,
     HealthChange,
     HealthCheckpoint,
     KeptHealth,
+    WeeklyHours,
 )
 from store.models.messages import (  # noqa: F401 (the models' one import path)
     DigestDelivery,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Date, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.enums import Health
@@ -27,6 +27,27 @@ class DeliverableCount(Base):
     status: Mapped[str] = mapped_column(String(32), primary_key=True)
     due_on: Mapped[date] = mapped_column(Date, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+# The service of internal time (time entries on no service), in the weekly hours below.
+NO_SERVICE = 0
+
+
+class WeeklyHours(Base):
+    """Hours a person logged in a week (Monday to Sunday of `week_on`, a Monday) on a service (or on
+    internal work, `NO_SERVICE`), and the billable ones: kept by triggers on time entries (migration
+    0014) in the writing transaction, so a week's hours per person read a few thousand sums instead
+    of grouping tens of thousands of time entries."""
+
+    __tablename__ = "weekly_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours: Mapped[float] = mapped_column(Numeric(10, 2))
+    billable_hours: Mapped[float] = mapped_column(Numeric(10, 2))
 
 class EngagementCheckpoint(Base):
     """Where a team's engagement tallies stand: the moment they were counted at, and the window they

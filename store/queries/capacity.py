@@ -19,7 +19,8 @@ from store.context import QueryContext
 from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus
 from store.models import Appointment, Deliverable, Person, Service, Ticket, service_members
 from store.queries.id_lists import id_in
-from store.queries.utilization import DELIVERY_ROLES, people_week, planned_by_person
+from store.queries.timesheets import as_float
+from store.queries.utilization import DELIVERY_ROLES, Capacity, people_week, planned_by_person
 from store.readmodels import PersonRef
 from store.readmodels.capacity import (
     AppointmentsThisWeek,
@@ -52,8 +53,8 @@ def _people(session: Session, team_id: str) -> list[_PersonRow]:
     """The workspace's people, by name then id so that namesakes keep a stable order."""
     rows = session.execute(
         select(
-            Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours, Person.max_concurrent_services,
-            Person.role,
+            Person.id, Person.name, Person.slack_user_id, as_float(Person.weekly_capacity_hours),
+            Person.max_concurrent_services, Person.role,
         )
         .where(Person.team_id == team_id)
         .order_by(Person.name, Person.id)
@@ -61,9 +62,9 @@ def _people(session: Session, team_id: str) -> list[_PersonRow]:
     return [_person_row(*row) for row in rows]
 
 
-def _person_row(pid: int, name: str, slack: str | None, hours, most, role) -> _PersonRow:
-    # Numeric comes back as Decimal; capacity hours are a float everywhere past this point.
-    return _PersonRow(pid, name, slack, float(hours or 0), int(most or 0), Role(role))
+def _person_row(pid: int, name: str, slack: str | None, hours, most, role: Role) -> _PersonRow:
+    # Capacity hours are a float everywhere past this point (read as one: `as_float`).
+    return _PersonRow(pid, name, slack, float(hours or 0), int(most or 0), role)
 
 
 def _active_services_counted(team_id: str):
@@ -242,8 +243,10 @@ def capacity_report(session: Session, ctx: QueryContext, *, limit: int = MAX_SHO
     room_shown = sorted(with_room, key=lambda load: load.room_order)[:limit]
     week = ctx.week
     last_week, next_week = week.previous(ctx.tz), week.following(ctx.tz)
-    everyone_last_week = people_week(session, ctx, last_week)
-    everyone_next_week = planned_by_person(session, ctx, next_week)
+    # Everyone's weeks, measured against the capacities just read.
+    capacities = [Capacity(load.person.id, load.person.capacity_hours, load.person.role) for load in loads]
+    everyone_last_week = people_week(session, ctx, last_week, capacities=capacities)
+    everyone_next_week = planned_by_person(session, ctx, next_week, capacities=capacities)
     people, with_capacity = _views(session, ctx, shown, room_shown,
                                    weeks=_Weeks(everyone_last_week.by_person, everyone_next_week))
     room, room_total = _room_next_week(everyone_next_week, loads, limit)
@@ -287,7 +290,7 @@ def overloaded_people(session: Session, ctx: QueryContext, *, limit: int = MAX_S
     reach Python (SQL narrows, `load_state` decides)."""
     counted = _active_services_counted(ctx.team_id).subquery()
     rows = session.execute(
-        select(Person.id, Person.name, Person.slack_user_id, Person.weekly_capacity_hours,
+        select(Person.id, Person.name, Person.slack_user_id, as_float(Person.weekly_capacity_hours),
                Person.max_concurrent_services, Person.role, counted.c.active)
         .join(counted, counted.c.person_id == Person.id)
         .where(Person.team_id == ctx.team_id,

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from store.clock import Week
@@ -26,7 +26,7 @@ from store.context import QueryContext
 from store.enums import AppointmentKind, Role
 from store.models import Allocation, Appointment, Person
 from store.queries.id_lists import id_in
-from store.queries.timesheets import Logged, hours_away, logged_hours
+from store.queries.timesheets import Logged, as_float, hours_away, logged_hours
 from store.readmodels.capacity import PlannedWeek, Utilization
 from store.rules.capacity import BillableBand, allocated_hours_in, available_hours
 
@@ -45,7 +45,7 @@ class Capacity:
 
     @classmethod
     def of(cls, person: Person) -> Capacity:
-        return cls(person.id, float(person.weekly_capacity_hours or 0), Role(person.role))
+        return cls(person.id, float(person.weekly_capacity_hours or 0), person.role)
 
 
 def _of_people(column, person_ids: Collection[int] | None) -> tuple:
@@ -54,9 +54,9 @@ def _of_people(column, person_ids: Collection[int] | None) -> tuple:
 
 def _capacities(session: Session, ctx: QueryContext, person_ids: Collection[int] | None) -> list[Capacity]:
     rows = session.execute(
-        select(Person.id, Person.weekly_capacity_hours, Person.role)
+        select(Person.id, as_float(Person.weekly_capacity_hours), Person.role)
         .where(Person.team_id == ctx.team_id, *_of_people(Person.id, person_ids)))
-    return [Capacity(pid, float(hours or 0), Role(role)) for pid, hours, role in rows]
+    return [Capacity(pid, hours or 0.0, role) for pid, hours, role in rows]
 
 
 def appointment_hours(session: Session, ctx: QueryContext, week: Week,
@@ -73,9 +73,18 @@ def appointment_hours(session: Session, ctx: QueryContext, week: Week,
     return {pid: Logged(int(minutes or 0) / 60, int(paid or 0) / 60) for pid, minutes, paid in rows if pid is not None}
 
 
+def _fallback_hours(session: Session, ctx: QueryContext, week: Week, unlogged: list[int],
+                    everyone: bool) -> dict[int, Logged]:
+    """The appointment hours of the people who logged no time: none to read when everyone did, and
+    the whole team's when nobody did (no list of ids to send)."""
+    if not unlogged:
+        return {}
+    return appointment_hours(session, ctx, week, None if everyone else unlogged)
+
+
 def _utilization(capacity: Capacity, away: float, logged: Logged | None, booked: Logged | None) -> Utilization:
     worked, fallback = (logged, 0) if logged is not None else (booked or Logged(), 1)
-    return Utilization.model_construct(
+    return Utilization(
         capacity_hours=capacity.hours, available_hours=available_hours(capacity.hours, away), hours=worked.hours,
         billable_hours=worked.billable, people=1, from_appointments=fallback)
 
@@ -103,13 +112,15 @@ class PeopleWeek:
 
 def people_week(session: Session, ctx: QueryContext, week: Week, person_ids: Collection[int] | None = None,
                 capacities: list[Capacity] | None = None) -> PeopleWeek:
-    """Each person's utilization in a whole past week (of `person_ids`, when given): four statements,
-    three when the caller has the people's `capacities` (and `person_ids` are theirs)."""
+    """Each person's utilization in a whole past week (of `person_ids`, when given): four statements
+    at most; one fewer when the caller has the people's `capacities` (everyone's, or those of
+    `person_ids`), and one fewer when everyone logged time (no appointments to fall back on)."""
     if capacities is None:
         capacities = _capacities(session, ctx, person_ids)
     logged = logged_hours(session, ctx, week, person_ids)
     away = hours_away(session, ctx, week, person_ids)
-    booked = appointment_hours(session, ctx, week, person_ids)
+    booked = _fallback_hours(session, ctx, week, [c.person_id for c in capacities if c.person_id not in logged],
+                             everyone=person_ids is None and not logged)
     by_person = {c.person_id: _utilization(c, away.get(c.person_id, 0.0), logged.get(c.person_id),
                                            booked.get(c.person_id)) for c in capacities}
     delivery = frozenset(c.person_id for c in capacities if c.role in DELIVERY_ROLES and c.hours > 0)
@@ -133,29 +144,35 @@ def team_utilization(session: Session, ctx: QueryContext, week: Week) -> TeamWee
 
 def _allocated(session: Session, ctx: QueryContext, week: Week,
                person_ids: Collection[int] | None) -> dict[int, float]:
-    rows = session.execute(
-        select(Allocation.person_id, Allocation.hours_per_week, Allocation.starts_on, Allocation.ends_on)
-        .where(Allocation.team_id == ctx.team_id, Allocation.starts_on <= week.last_day,
-               or_(Allocation.ends_on.is_(None), Allocation.ends_on >= week.first_day),
-               *_of_people(Allocation.person_id, person_ids)))
+    """Each person's allocated hours in the week: allocations covering all of it summed in SQL (nearly
+    all of them), the others prorated by the working days they cover."""
+    team = (Allocation.team_id == ctx.team_id, *_of_people(Allocation.person_id, person_ids))
+    covers_it_all = and_(Allocation.starts_on <= week.first_day,
+                         or_(Allocation.ends_on.is_(None), Allocation.ends_on >= week.last_day))
     allocated: dict[int, float] = defaultdict(float)
-    for person_id, per_week, starts_on, ends_on in rows:
-        allocated[person_id] += allocated_hours_in(float(per_week), starts_on, ends_on, week.first_day,
-                                                   week.last_day)
+    for person_id, hours in session.execute(
+            select(Allocation.person_id, as_float(func.sum(Allocation.hours_per_week)))
+            .where(*team, covers_it_all).group_by(Allocation.person_id)):
+        allocated[person_id] += hours or 0.0
+    for person_id, per_week, starts_on, ends_on in session.execute(
+            select(Allocation.person_id, as_float(Allocation.hours_per_week), Allocation.starts_on, Allocation.ends_on)
+            .where(*team, not_(covers_it_all), Allocation.starts_on <= week.last_day,
+                   or_(Allocation.ends_on.is_(None), Allocation.ends_on >= week.first_day))):
+        allocated[person_id] += allocated_hours_in(per_week, starts_on, ends_on, week.first_day, week.last_day)
     return dict(allocated)
 
 
 def planned_by_person(session: Session, ctx: QueryContext, week: Week, person_ids: Collection[int] | None = None,
                       capacities: list[Capacity] | None = None) -> dict[int, PlannedWeek]:
     """Each person's available and scheduled hours in a coming week (of `person_ids`, when given):
-    four statements, three when the caller has the people's `capacities` (and `person_ids` are theirs)."""
+    five statements, four when the caller has the people's `capacities` (everyone's, or those of `person_ids`)."""
     if capacities is None:
         capacities = _capacities(session, ctx, person_ids)
     away = hours_away(session, ctx, week, person_ids)
     allocated = _allocated(session, ctx, week, person_ids)
     booked = appointment_hours(session, ctx, week, person_ids)
     return {
-        c.person_id: PlannedWeek.model_construct(
+        c.person_id: PlannedWeek(
             available_hours=available_hours(c.hours, away.get(c.person_id, 0.0)),
             allocated_hours=allocated.get(c.person_id, 0.0),
             appointment_hours=booked.get(c.person_id, Logged()).hours)

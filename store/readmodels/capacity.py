@@ -6,13 +6,19 @@ Every figure is computed by `store.queries.capacity` with the rules of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from store.readmodels import PersonRef, ReadModel
 from store.rules.capacity import BillableBand, HoursSource, LoadState, billable_band, share_of
 
 
-class Utilization(ReadModel):
+# Utilization and PlannedWeek are frozen dataclasses, not pydantic models: the capacity answer makes
+# one of each for every person (6,700 at 10,000 services), and constructing that many pydantic models
+# cost it 80 ms. Pydantic read models hold them as fields like any other type.
+@dataclass(frozen=True, slots=True)
+class Utilization:
     """A person's or a team's hours in one whole week against the hours they had (utilization,
     billable_share; team figures are sums over sums: definitions in `store.metrics`)."""
 
@@ -49,15 +55,23 @@ class Utilization(ReadModel):
         return HoursSource.APPOINTMENTS if self.from_appointments == self.people else None
 
     @classmethod
-    def total(cls, parts: list[Utilization]) -> Utilization:
+    def total(cls, parts: Iterable[Utilization]) -> Utilization:
         """The sums of several people's weeks (a team's figures, not an average of percentages)."""
-        return cls(capacity_hours=sum(p.capacity_hours for p in parts),
-                   available_hours=sum(p.available_hours for p in parts), hours=sum(p.hours for p in parts),
-                   billable_hours=sum(p.billable_hours for p in parts), people=sum(p.people for p in parts),
-                   from_appointments=sum(p.from_appointments for p in parts))
+        capacity = available = hours = billable = 0.0
+        people = from_appointments = 0
+        for p in parts:
+            capacity += p.capacity_hours
+            available += p.available_hours
+            hours += p.hours
+            billable += p.billable_hours
+            people += p.people
+            from_appointments += p.from_appointments
+        return cls(capacity_hours=capacity, available_hours=available, hours=hours, billable_hours=billable,
+                   people=people, from_appointments=from_appointments)
 
 
-class PlannedWeek(ReadModel):
+@dataclass(frozen=True, slots=True)
+class PlannedWeek:
     """A person's coming week: available hours against what is scheduled (scheduled_hours)."""
 
     available_hours: float  # capacity hours less time off in that week
