@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from support import TEAM
 from test_import_export import EXAMPLES, counts, run_export, run_import, total_rows
 
+from store.enums import Role
 from store.io import KINDS, SPECS, ImportRejected
 from store.io.formats import FORMULA_TRIGGERS, max_length, neutralise_formula, restore_formula
 from store.models import (
@@ -31,6 +32,7 @@ from store.models import (
     Milestone,
     Person,
     Project,
+    RoleRate,
     Service,
     Task,
     Ticket,
@@ -59,13 +61,14 @@ HOSTILE = (
     "a\rb\r\nc",
 )
 UNIQUE = {("customers", "name"), ("people", "slack_user_id")}
-FIXED = {  # valid values for the required columns that are not text
+FIXED = {  # valid values for the required columns that are not text; a tuple: one value per row, no more rows
     "milestones": {"due_on": "2026-12-15"},
     "appointments": {"kind": "internal", "starts_at": "2026-11-17T10:00:00Z", "duration_minutes": "60"},
     "tickets": {"opened_at": "2026-11-16T09:00:00Z", "due_at": "2026-11-18T09:00:00Z"},
     "time_entries": {"date": "2026-11-17", "hours": "7.50"},
     "time_off": {"from": "2026-11-26", "to": "2026-11-27"},
     "allocations": {"hours_per_week": "16.00", "from": "2026-11-30"},
+    "role_rates": {"role": tuple(r.value for r in Role)},  # unique in a workspace: one row per role
 }
 
 
@@ -133,9 +136,10 @@ def hostile_folder(folder: Path) -> dict[str, list[dict[str, str]]]:
     n = len(HOSTILE)
     for kind in KINDS:
         spec = SPECS[kind]
+        fixed = FIXED.get(kind, {})
         rows = []
-        for i in range(n):
-            row = dict(FIXED.get(kind, {}))
+        for i in range(min([n, *(len(v) for v in fixed.values() if isinstance(v, tuple))])):
+            row = {name: v[i] if isinstance(v, tuple) else v for name, v in fixed.items()}
             for c, column in enumerate(spec.columns):
                 if column.kind == "text":
                     unique = column.name == "key" or (kind, column.name) in UNIQUE
@@ -158,8 +162,7 @@ def hostile_folder(folder: Path) -> dict[str, list[dict[str, str]]]:
 
 def test_hostile_values_in_every_text_column_round_trip_byte_identical(engine, tmp_path):
     wanted = hostile_folder(tmp_path / "hostile")
-    n = len(HOSTILE)
-    assert counts(run_import(engine, tmp_path / "hostile")) == {k: (n, 0, 0) for k in KINDS}
+    assert counts(run_import(engine, tmp_path / "hostile")) == {k: (len(wanted[k]), 0, 0) for k in KINDS}
     with Session(engine) as session:
         for kind in KINDS:
             model, names = SPECS[kind].model, text_columns(kind)
@@ -194,14 +197,20 @@ def test_hostile_values_in_every_text_column_round_trip_byte_identical(engine, t
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-EVERY_KIND = [  # (model, key in examples, text column) for every kind of file
-    (Customer, "globex", "name"), (Person, "bill", "name"), (Service, "acme-onboarding", "action_note"),
+EVERY_KIND = [  # (model, key in examples, text column) for every kind of file; role rates have only their key
+    (Customer, "globex", "name"), (Person, "bill", "name"), (RoleRate, "rate-lead", "key"),
+    (Service, "acme-onboarding", "action_note"),
     (Project, "acme-data", "name"), (Milestone, "globex-design", "name"),
     (Deliverable, "globex-idp", "blocked_reason"), (Appointment, "apt-2", "title"),
     (Ticket, "T-100", "resolution_note"), (Task, "task-1", "title"), (TimeEntry, "te-bill-1124", "note"),
     (TimeOff, "off-bill-dentist", "note"), (Allocation, "alloc-bill-globex", "note"),
 ]
 TYPED_QUOTE = [(Deliverable, "acme-import", "name"), (Ticket, "T-101", "title"), (Service, "globex-sso", "name")]
+
+
+def key_after(key: str, attr: str, value: str) -> str:
+    """The row's key once `value` is stored in `attr` (a role rate's text column is its key)."""
+    return value if attr == "key" else key
 
 
 def set_values(engine, changes: dict[tuple[type, str, str], str]) -> None:
@@ -221,13 +230,14 @@ def test_each_trigger_is_quoted_in_every_kind_of_file_and_comes_back(engine, tmp
     first, second = tmp_path / "first", tmp_path / "second"
     run_export(engine, first)
     for (model, key, attr), value in changes.items():
-        rows = {r["key"]: r for r in read_rows(first / f"{model.__tablename__}.csv")}
-        assert rows[key][attr] == "'" + value, (model.__tablename__, attr)
+        rows = {restore_formula(r["key"]): r for r in read_rows(first / f"{model.__tablename__}.csv")}
+        assert rows[key_after(key, attr, value)][attr] == "'" + value, (model.__tablename__, attr)
     report = run_import(engine, first)
     assert all(c.new == c.updated == 0 for c in report.counts.values()), counts(report)
     with Session(engine) as session:
         for (model, key, attr), value in changes.items():
-            assert session.scalar(select(getattr(model, attr)).where(model.key == key)) == value
+            stored = session.scalar(select(getattr(model, attr)).where(model.key == key_after(key, attr, value)))
+            assert stored == value
     run_export(engine, second)
     for kind in KINDS:
         assert (first / f"{kind}.csv").read_bytes() == (second / f"{kind}.csv").read_bytes(), kind
@@ -257,7 +267,8 @@ def test_other_control_characters_are_kept_on_both_databases(engine, tmp_path):
         assert (first / f"{kind}.csv").read_bytes() == (second / f"{kind}.csv").read_bytes(), kind
     with Session(engine) as session:
         for (model, key, attr), value in changes.items():
-            assert session.scalar(select(getattr(model, attr)).where(model.key == key)) == value
+            stored = session.scalar(select(getattr(model, attr)).where(model.key == key_after(key, attr, value)))
+            assert stored == value
     typed = tmp_path / "typed" / "customers.csv"
     typed.parent.mkdir()
     with typed.open("w", encoding="utf-8", newline="") as handle:

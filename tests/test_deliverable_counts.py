@@ -70,14 +70,17 @@ def test_the_counts_follow_the_demo_load_and_the_tally_matches_counting(demo):
         assert tally_kept(demo, today) == {k: v for k, v in tally_counted(demo, today).items() if v}, today
 
 
-def random_changes(session: Session, rng: Random, rounds: int) -> None:
+def random_changes(session: Session, rng: Random, rounds: int, *, orm: bool = True) -> None:
+    """`rounds` random changes to deliverables; without `orm` by SQL statements only (the ORM reads
+    every mapped column, which an older schema may not have)."""
     statuses = list(DeliverableStatus)
     ids = session.scalars(select(Deliverable.id).where(Deliverable.team_id == TEAM)).all()
     service = session.scalar(select(Service.id).where(Service.team_id == TEAM))
     for n in range(rounds):
         target = rng.choice(ids)
         day = rng.choice([None, WEDNESDAY.date() + timedelta(days=rng.randint(-5, 5))])
-        action = rng.choice(["status", "due", "both", "orm", "insert", "delete"])
+        action = rng.choice(["status", "due", "both", "orm", "insert", "delete"] if orm else
+                            ["status", "due", "both", "insert", "delete"])
         if action == "status":
             session.execute(update(Deliverable).where(Deliverable.id == target).values(status=rng.choice(statuses)))
         elif action == "due":
@@ -137,6 +140,6 @@ def test_the_migration_counts_the_deliverables_already_stored(demo):
         config.attributes["connection"] = connection
         command.downgrade(config, "0008")
     with Session(demo) as session, session.begin():
-        random_changes(session, Random(13), 40)  # changes no trigger counts
+        random_changes(session, Random(13), 40, orm=False)  # changes no trigger counts
     upgrade(demo)
     assert kept(demo) == counted(demo)

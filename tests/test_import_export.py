@@ -15,14 +15,26 @@ from support import TEAM, UTC, WEDNESDAY
 
 from store.context import QueryContext
 from store.demo.load import KEYED_TABLES
-from store.enums import DeliverableStatus, Surface
+from store.enums import DeliverableStatus, Role, Surface
 from store.io import KINDS, ImportRejected, export_folder, import_path
-from store.io.formats import parse_date
-from store.models import Allocation, Customer, Deliverable, Service, StatusChange, Ticket, TimeEntry, TimeOff
+from store.io.formats import parse_amount, parse_budget_hours, parse_date, parse_estimate_hours, parse_rate
+from store.models import (
+    Allocation,
+    Customer,
+    Deliverable,
+    Person,
+    Project,
+    RoleRate,
+    Service,
+    StatusChange,
+    Ticket,
+    TimeEntry,
+    TimeOff,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-EXAMPLE_ROWS = {"customers": 3, "people": 3, "services": 3, "projects": 1, "milestones": 2, "deliverables": 4,
-                "appointments": 3, "tickets": 3, "tasks": 2, "time_entries": 5, "time_off": 2,
+EXAMPLE_ROWS = {"customers": 3, "people": 3, "role_rates": 3, "services": 3, "projects": 2, "milestones": 2,
+                "deliverables": 4, "appointments": 3, "tickets": 3, "tasks": 2, "time_entries": 5, "time_off": 2,
                 "allocations": 4}
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)
 
@@ -54,8 +66,8 @@ def test_the_examples_import_with_the_right_counts(engine):
         service = session.scalars(select(Service).where(Service.key == "acme-onboarding")).one()
         assert sorted(p.key for p in service.members) == ["ana", "bill"]
         assert service.customer.name == "Acme Corp"
-    assert report.tables == sorted(["customers", "people", "services", "projects", "milestones", "deliverables",
-                                    "appointments", "tickets", "tasks", "time_entries", "time_off",
+    assert report.tables == sorted(["customers", "people", "role_rates", "services", "projects", "milestones",
+                                    "deliverables", "appointments", "tickets", "tasks", "time_entries", "time_off",
                                     "allocations"]), \
         "what the CLI vacuums once committed"
 
@@ -284,3 +296,191 @@ def test_hours_outside_a_week_and_allocations_ending_before_they_start_are_row_e
     assert found[("allocations.csv", 6, "to")] == "2026-11-30 is before the allocation's first day, 2026-12-01"
     assert "more than 0" in found[("allocations.csv", 8, "hours_per_week")], "0.004 would be stored as 0.00"
     assert total_rows(engine) == 0
+
+
+def keyed(session: Session, model) -> dict:
+    return {row.key: row for row in session.scalars(select(model).where(model.team_id == TEAM))}
+
+
+def test_rates_budgets_completion_and_estimates_read_from_the_examples(engine):
+    run_import(engine, EXAMPLES)
+    with Session(engine) as session:
+        people, rates = keyed(session, Person), keyed(session, RoleRate)
+        services, projects = keyed(session, Service), keyed(session, Project)
+        deliverables = keyed(session, Deliverable)
+    assert (people["ana"].cost_rate, people["ana"].bill_rate) == (Decimal("72.50"), Decimal("180.00"))
+    assert (people["bill"].cost_rate, people["bill"].bill_rate) == (Decimal("55.00"), Decimal("150.00"))
+    assert (people["chen"].cost_rate, people["chen"].bill_rate) == (None, None), "blank: the role's rates apply"
+    assert {r.role: (r.key, r.cost_rate, r.bill_rate) for r in rates.values()} == {
+        Role.MEMBER: ("rate-member", Decimal("50.00"), Decimal("140.00")),
+        Role.LEAD: ("rate-lead", Decimal("70.00"), Decimal("175.00")),  # written as its label, `Lead`
+        Role.OPS: ("rate-ops", Decimal("45.00"), Decimal("120.00")),
+    }
+    budgets = {k: (s.budget_hours, s.budget_amount) for k, s in services.items()}
+    assert budgets == {"acme-onboarding": (Decimal("400.00"), Decimal("60000.00")),  # written "60,000.00"
+                       "globex-sso": (Decimal("120.00"), None), "initech-training": (None, Decimal("9500.00"))}
+    data, discovery = projects["acme-data"], projects["acme-discovery"]
+    assert (data.completed_on, data.budget_hours, data.budget_amount) == (None, Decimal("240.00"), Decimal("36000.00"))
+    assert (discovery.ends_on, discovery.completed_on) == (date(2026, 9, 12), date(2026, 9, 14))
+    assert (discovery.budget_hours, discovery.budget_amount) == (Decimal("40.00"), Decimal("6000.00"))
+    assert {k: d.estimate_hours for k, d in deliverables.items()} == {
+        "acme-import": Decimal("24.00"), "globex-idp": Decimal("6.50"), "acme-runbook": None, "initech-course": None}
+
+
+def test_rates_budgets_and_estimates_export_with_two_decimals_and_blanks_stay_blank(engine, tmp_path):
+    run_import(engine, EXAMPLES)
+    first, second = tmp_path / "first", tmp_path / "second"
+    run_export(engine, first)
+
+    def lines(kind: str) -> list[str]:
+        return (first / f"{kind}.csv").read_text(encoding="utf-8").splitlines()
+
+    people, rates, services = lines("people"), lines("role_rates"), lines("services")
+    projects, deliverables = lines("projects"), lines("deliverables")
+    assert people[0].endswith(",personal_digest,cost_rate,bill_rate"), "new columns come last"
+    assert "bill,Bill Ortiz,bill@example.com,,,member,40.0,3,yes,55.00,150.00" in people  # written 55 and 150
+    assert "chen,Chen Wei,chen@example.com,,,ops,32.0,4,no,," in people
+    assert rates == ["key,role,cost_rate,bill_rate", "rate-lead,lead,70.00,175.00", "rate-member,member,50.00,140.00",
+                     "rate-ops,ops,45.00,120.00"]
+    assert services[0].endswith(",created_at,budget_hours,budget_amount")
+    assert services[1].endswith(",2026-09-01T09:00:00Z,400.00,60000.00"), "no thousands separator on export"
+    assert services[2].endswith(",2026-10-01T00:00:00Z,120.00,") and services[3].endswith("T00:00:00Z,,9500.00")
+    assert projects == ["key,service,name,phase,starts_on,ends_on,completed_on,budget_hours,budget_amount",
+                        "acme-data,acme-onboarding,Data migration,build,2026-09-15,2026-12-15,,240.00,36000.00",
+                        "acme-discovery,acme-onboarding,Discovery workshops,discovery,2026-09-01,2026-09-12,"
+                        "2026-09-14,40.00,6000.00"]
+    assert deliverables[0].endswith(",expected_unblock_on,estimate_hours")
+    assert [d.rsplit(",", 2)[1:] for d in deliverables[1:]] == [
+        ["", "24.00"], ["", ""], ["2026-11-25", "6.50"], ["", ""]], "acme-import, acme-runbook, globex-idp, initech"
+
+    report = run_import(engine, first)
+    assert counts(report) == {k: (0, 0, n) for k, n in EXAMPLE_ROWS.items()}
+    run_export(engine, second)
+    for kind in KINDS:
+        assert (first / f"{kind}.csv").read_bytes() == (second / f"{kind}.csv").read_bytes(), kind
+
+
+def test_the_largest_value_each_column_holds_and_zero_money_round_trip(engine, tmp_path):
+    shutil.copy(EXAMPLES / "customers.csv", tmp_path / "customers.csv")
+    (tmp_path / "people.csv").write_text("key,name,cost_rate,bill_rate\nzed,Zed,0,99999999.99\n", encoding="utf-8")
+    (tmp_path / "services.csv").write_text(
+        "key,customer,name,budget_hours,budget_amount\n"
+        "big,acme,Big,99999999.99,999999999999.99\n"
+        'sep,acme,Separated,"1,250.5","12,345,678.90"\n', encoding="utf-8")
+    (tmp_path / "deliverables.csv").write_text(
+        "key,service,name,estimate_hours\nlong,big,Long,99999.99\nshort,big,Short,0.01\n", encoding="utf-8")
+    run_import(engine, tmp_path)
+    run_export(engine, tmp_path / "out")
+    text = {kind: (tmp_path / "out" / f"{kind}.csv").read_text(encoding="utf-8").splitlines()
+            for kind in ("people", "services", "deliverables")}
+    assert text["people"][1].endswith(",0.00,99999999.99")
+    assert text["services"][1].endswith(",99999999.99,999999999999.99")
+    assert text["services"][2].endswith(",1250.50,12345678.90")
+    assert [line.rsplit(",", 1)[1] for line in text["deliverables"][1:]] == ["99999.99", "0.01"]
+    assert all(c.new == c.updated == 0 for c in run_import(engine, tmp_path / "out").counts.values())
+
+
+def test_role_rates_a_repeated_or_taken_role_is_a_row_error(engine, tmp_path):
+    run_import(engine, EXAMPLES)
+    (tmp_path / "role_rates.csv").write_text(
+        "key,role,cost_rate,bill_rate\n"
+        "rate-member,member,52.00,145.00\n"   # an update of the stored rate-member: fine
+        "member-again,Member,40,\n"          # the same role twice in the file (by its label)
+        "lead-2026,lead,75,180\n"            # a role another stored row has
+        "boss,boss,90,200\n"                 # no such role
+        "nobody,,10,20\n", encoding="utf-8")  # a role is required
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(engine, tmp_path)
+    assert [(e.file, e.line, e.column, e.reason) for e in rejected.value.errors] == [
+        ("role_rates.csv", 3, "role", "duplicate role 'member' in this file"),
+        ("role_rates.csv", 3, "role", "'member' already belongs to 'rate-member'"),
+        ("role_rates.csv", 4, "role", "'lead' already belongs to 'rate-lead'"),
+        ("role_rates.csv", 5, "role", "unknown value 'boss' (allowed: member, lead, ops)"),
+        ("role_rates.csv", 6, "role", "a value is required"),
+    ]
+    with Session(engine) as session:
+        assert keyed(session, RoleRate)["rate-member"].cost_rate == Decimal("50.00"), "nothing imported"
+
+
+def test_bad_amounts_and_hours_are_row_errors_with_file_line_and_column(engine, tmp_path):
+    shutil.copy(EXAMPLES / "customers.csv", tmp_path / "customers.csv")
+    (tmp_path / "people.csv").write_text(
+        "key,name,cost_rate,bill_rate\n"
+        'ok,Ok,0,"1,250.00"\n'
+        "negative,Negative,-5,\n"
+        "dollars,Dollars,,$150\n"
+        "euros,Euros,80 €,\n"
+        "words,Words,abc,\n"
+        'decimal-comma,Decimal comma,"72,50",\n'
+        "too-much,Too much,,100000000\n", encoding="utf-8")
+    (tmp_path / "role_rates.csv").write_text("key,role,cost_rate,bill_rate\nr,ops,-0.01,£90\n", encoding="utf-8")
+    (tmp_path / "services.csv").write_text(
+        "key,customer,name,budget_hours,budget_amount\n"
+        "ok,acme,Ok,0.01,0\n"
+        "zero,acme,Zero hours,0,\n"
+        "negative,acme,Negative,-40,-1000\n"
+        'pounds,acme,Pounds,,"£1,000"\n'
+        "too-much,acme,Too much,,1000000000000\n", encoding="utf-8")
+    (tmp_path / "projects.csv").write_text(
+        "key,service,name,completed_on,budget_hours,budget_amount\n"
+        "p-ok,ok,Ok,2026-11-20,99999999.99,999999999999.99\n"
+        "p-bad,ok,Bad,31/11/2026,lots,1e400\n", encoding="utf-8")
+    (tmp_path / "deliverables.csv").write_text(
+        "key,service,name,estimate_hours\n"
+        "d-ok,ok,Ok,99999.99\n"
+        "d-too-long,ok,Too long,100000\n"
+        "d-words,ok,Words,six\n"
+        "d-rounds-to-zero,ok,Tiny,0.004\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(engine, tmp_path)
+    found = {(e.file, e.line, e.column): e.reason for e in rejected.value.errors}
+    currency = "has a currency sign: write the amount without a currency sign"
+    assert found == {
+        ("people.csv", 3, "cost_rate"): "'-5' is not a rate (at least 0, at most 99,999,999.99)",
+        ("people.csv", 4, "bill_rate"): f"'$150' {currency}",
+        ("people.csv", 5, "cost_rate"): f"'80 €' {currency}",
+        ("people.csv", 6, "cost_rate"): "'abc' is not an amount of money",
+        ("people.csv", 7, "cost_rate"): "'72,50' is not an amount of money: write decimals with a point (12.50); "
+                                        "a comma may only separate thousands (12,500.00)",
+        ("people.csv", 8, "bill_rate"): "'100000000' is not a rate (at least 0, at most 99,999,999.99)",
+        ("role_rates.csv", 2, "cost_rate"): "'-0.01' is not a rate (at least 0, at most 99,999,999.99)",
+        ("role_rates.csv", 2, "bill_rate"): f"'£90' {currency}",
+        ("services.csv", 3, "budget_hours"): "'0' is not a budget in hours (more than 0, at most 99,999,999.99)",
+        ("services.csv", 4, "budget_hours"): "'-40' is not a budget in hours (more than 0, at most 99,999,999.99)",
+        ("services.csv", 4, "budget_amount"): "'-1000' is not an amount (at least 0, at most 999,999,999,999.99)",
+        ("services.csv", 5, "budget_amount"): f"'£1,000' {currency}",
+        ("services.csv", 6, "budget_amount"): "'1000000000000' is not an amount (at least 0, at most "
+                                              "999,999,999,999.99)",
+        ("projects.csv", 3, "completed_on"): "'31/11/2026' is not a date: slash dates are read month/day/year; "
+                                             "use 2026-11-24",
+        ("projects.csv", 3, "budget_hours"): "'lots' is not a number of hours",
+        ("projects.csv", 3, "budget_amount"): "'1e400' is not an amount (at least 0, at most 999,999,999,999.99)",
+        ("deliverables.csv", 3, "estimate_hours"): "'100000' is not an estimate in hours (more than 0, at most "
+                                                   "99,999.99)",
+        ("deliverables.csv", 4, "estimate_hours"): "'six' is not a number of hours",
+        ("deliverables.csv", 5, "estimate_hours"): "'0.004' is not an estimate in hours (more than 0, at most "
+                                                   "99,999.99)",
+    }
+    assert total_rows(engine) == 0
+
+
+@pytest.mark.parametrize("parse, text, expected", [
+    (parse_rate, "0", "0.00"), (parse_rate, "-0", "0.00"), (parse_rate, "72.5", "72.50"),
+    (parse_rate, "99999999.994", "99999999.99"), (parse_amount, "12,500.00", "12500.00"),
+    (parse_amount, "1,234,567.891", "1234567.89"), (parse_amount, "999,999,999,999.99", "999999999999.99"),
+    (parse_budget_hours, "1,200", "1200.00"), (parse_budget_hours, "0.006", "0.01"),
+    (parse_estimate_hours, "7.5", "7.50"),
+])
+def test_amounts_and_hours_in_all_are_read_to_the_hundredth(parse, text, expected):
+    assert str(parse(text)) == expected
+
+
+@pytest.mark.parametrize("parse, text", [
+    (parse_amount, "12,50"), (parse_amount, "1,2345.00"), (parse_amount, ",500"), (parse_amount, "1.250,00"),
+    (parse_amount, "12 500"), (parse_amount, "USD 100"), (parse_amount, "¥1000"), (parse_amount, "NaN"),
+    (parse_amount, "Infinity"), (parse_amount, "-1e999999999"), (parse_rate, "99999999.995"),
+    (parse_budget_hours, "0.004"), (parse_budget_hours, "-0"), (parse_estimate_hours, "99999.995"),
+])
+def test_not_amounts_or_hours_in_all(parse, text):
+    with pytest.raises(ValueError):
+        parse(text)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from store.clock import current_week, local_today
 from store.demo import spec, timesheets
-from store.enums import AppointmentKind, DeliverableStatus, ServiceStatus, Surface, TaskStatus
+from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
 from store.models import (
     Appointment,
     Customer,
     Deliverable,
     Milestone,
     Person,
+    RoleRate,
     Service,
     StatusChange,
     Task,
@@ -104,9 +106,18 @@ def _people(out: DemoRows, team_id: str) -> None:
             role=p.role,
             weekly_capacity_hours=p.capacity_hours,
             max_concurrent_services=p.max_services,
+            cost_rate=_decimal(spec.PERSON_RATES.get(p.key, (None, None))[0]),
+            bill_rate=_decimal(spec.PERSON_RATES.get(p.key, (None, None))[1]),
         )
         out.people[p.key] = person
         out.add(person)
+    for role, (cost, bill) in spec.ROLE_RATES.items():
+        out.add(RoleRate(team_id=team_id, key=demo_key("rate", role), role=Role(role), cost_rate=_decimal(cost),
+                         bill_rate=_decimal(bill)))
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
@@ -123,6 +134,8 @@ def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
             members=[out.people[m] for m in s.members],
             action_note=s.action_note,
             created_at=t.now - 90 * DAY,
+            budget_hours=_decimal(s.budget_hours),
+            budget_amount=_decimal(s.budget_amount),
         )
         out.customers[s.key] = customer
         out.services[s.key] = service
@@ -187,6 +200,7 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
             due_on=due,
             completed_at=t.now - (8 + number) * DAY if status.is_done else None,
             accepted_at=t.now - (7 + number) * DAY if status == DeliverableStatus.ACCEPTED else None,
+            estimate_hours=None if status.is_done else _decimal(s.estimate_hours),
         )
         deliverable.service = service
         deliverable.milestone = milestone
@@ -208,6 +222,7 @@ def _blocked(out: DemoRows, team_id: str, t: Timeline) -> None:
             due_on=t.today - b.overdue_days * DAY,
             blocked_reason=b.reason,
             blocked_since=since,
+            estimate_hours=_decimal(b.estimate_hours),
         )
         deliverable.service = out.services[b.service]
         out.add(deliverable)

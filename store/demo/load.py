@@ -22,6 +22,7 @@ from store.models import (
     Person,
     PostedMessage,
     Project,
+    RoleRate,
     Service,
     StatusChange,
     Task,
@@ -32,8 +33,8 @@ from store.models import (
 )
 
 # Children before parents, so foreign keys hold at every step.
-KEYED_TABLES = (Allocation, TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project, Service,
-                Person, Customer)
+KEYED_TABLES = (RoleRate, Allocation, TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project,
+                Service, Person, Customer)
 
 
 class DemoRefused(Exception):

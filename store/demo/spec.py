@@ -61,6 +61,11 @@ class ServiceSpec:
     # Customer sessions in the last 14 days (before this week) and in the 14 days before.
     sessions_recent: int = 2
     sessions_prior: int = 2
+    # What the engagement may take (hours, money), and the hours each open deliverable is expected
+    # to take in all (decimal strings); None: not set.
+    budget_hours: str | None = None
+    budget_amount: str | None = None
+    estimate_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class BlockedSpec:
     reason: str
     days: int
     overdue_days: int
+    estimate_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +117,18 @@ SERVICES = (
         DeliverablePlan(done=4, accepted=1, in_progress=2),
         action_note="Escalation meeting scheduled",
         sessions_this_week=2,
+        # The blocked SSO work burns the budget: 104 of 120 hours spent on a Monday (Ryan logs 8 a week
+        # on it), 5 of 8 deliverables done, and 64 hours of estimates still open.
+        budget_hours="120", budget_amount="23400", estimate_hours="12",
     ),
     ServiceSpec(
         "precision", "Precision Components", "ERP Go-Live", Phase.BUILD, "ryan",
         DeliverablePlan(done=9, accepted=3, in_progress=3, milestone_done=5, milestone_open=1),
         milestone_this_week=("Go-Live Readiness", 2),
         sessions_this_week=2,
+        # Healthy on budget: 104 of 160 hours spent on a Monday with 12 of 15 deliverables done, and
+        # 18 hours of estimates open.
+        budget_hours="160", budget_amount="31200", estimate_hours="6",
     ),
     ServiceSpec("summit", "Summit Bank", "Payments Integration", Phase.BUILD, "ryan", _STEADY, sessions_this_week=2),
     ServiceSpec("orion", "Orion Logistics", "Fleet Tracking Build", Phase.BUILD, "ryan", _STEADY,
@@ -166,8 +178,13 @@ DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:
 
 BLOCKED = (
     BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
-                overdue_days=2),
+                overdue_days=2, estimate_hours="40"),
 )
+
+# What an hour costs and is billed at, by role, and for the people whose rates are their own
+# (decimal strings, the organisation's currency): Ryan bills more than a lead's rate.
+ROLE_RATES = {"member": ("70", "150"), "lead": ("90", "180"), "ops": ("60", None)}
+PERSON_RATES = {"ryan": ("95", "195")}
 
 # Internal coordination this week: (title, person, weekday 0=Monday, hour, minutes).
 INTERNAL_MEETINGS = (

@@ -8,6 +8,7 @@ export -> import -> export is byte-identical because `format` is deterministic a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -33,6 +34,7 @@ from store.models import (
     Milestone,
     Person,
     Project,
+    RoleRate,
     Service,
     Task,
     Ticket,
@@ -41,15 +43,15 @@ from store.models import (
 )
 
 # Dependency order: a kind only refers to kinds before it.
-KINDS = ("customers", "people", "services", "projects", "milestones", "deliverables",
+KINDS = ("customers", "people", "role_rates", "services", "projects", "milestones", "deliverables",
          "appointments", "tickets", "tasks", "time_entries", "time_off", "allocations")
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 TRUE_WORDS = {"yes", "true", "1", "y", "on"}
 FALSE_WORDS = {"no", "false", "0", "n", "off"}
 # The model of a kind: each has an id, the workspace's team_id and a key unique in it.
-KindModel: TypeAlias = (Customer | Person | Service | Project | Milestone | Deliverable | Appointment | Ticket | Task
-                        | TimeEntry | TimeOff | Allocation)
+KindModel: TypeAlias = (Customer | Person | RoleRate | Service | Project | Milestone | Deliverable | Appointment
+                        | Ticket | Task | TimeEntry | TimeOff | Allocation)
 # A row's check across its cells, after each cell was read: (column, reason) of each problem.
 RowCheck: TypeAlias = Callable[[dict[str, Any]], list[tuple[str, str]]]
 
@@ -112,6 +114,12 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("weekly_capacity_hours", "weekly_capacity_hours", "decimal", default=lambda ctx: Decimal("40.0")),
         Column("max_concurrent_services", "max_concurrent_services", "int", default=lambda ctx: 4),
         Column("personal_digest", "personal_digest", "bool", default=lambda ctx: True),
+        Column("cost_rate", "cost_rate", "rate"), Column("bill_rate", "bill_rate", "rate"),
+    )),
+    KindSpec("role_rates", RoleRate, (
+        Column("key", "key", required=True),
+        Column("role", "role", "enum", required=True, enum=Role, unique=True),
+        Column("cost_rate", "cost_rate", "rate"), Column("bill_rate", "bill_rate", "rate"),
     )),
     KindSpec("services", Service, (
         Column("key", "key", required=True), Column("customer", "customer_id", "ref", required=True, ref="customers"),
@@ -125,12 +133,15 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("health_override_expires_at", "health_override_expires_at", "datetime"),
         Column("health_override_by", "health_override_by_id", "ref", ref="people"),
         Column("created_at", "created_at", "datetime", default=_now),
+        Column("budget_hours", "budget_hours", "budget_hours"), Column("budget_amount", "budget_amount", "amount"),
     )),
     KindSpec("projects", Project, (
         Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),
         Column("name", "name", required=True),
         Column("phase", "phase", "enum", enum=Phase, default=lambda ctx: Phase.DISCOVERY),
         Column("starts_on", "starts_on", "date"), Column("ends_on", "ends_on", "date"),
+        Column("completed_on", "completed_on", "date"),
+        Column("budget_hours", "budget_hours", "budget_hours"), Column("budget_amount", "budget_amount", "amount"),
     )),
     KindSpec("milestones", Milestone, (
         Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),
@@ -148,6 +159,7 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("accepted_at", "accepted_at", "datetime"),
         Column("accepted_by", "accepted_by_id", "ref", ref="people"),
         Column("expected_unblock_on", "expected_unblock_on", "date"),
+        Column("estimate_hours", "estimate_hours", "estimate_hours"),
     )),
     KindSpec("appointments", Appointment, (
         Column("key", "key", required=True), Column("person", "person_id", "ref", required=True, ref="people"),
@@ -288,6 +300,14 @@ def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
         return parse_hours(text)
     if kind == "weekly_hours":
         return parse_weekly_hours(text)
+    if kind == "budget_hours":
+        return parse_budget_hours(text)
+    if kind == "estimate_hours":
+        return parse_estimate_hours(text)
+    if kind == "rate":
+        return parse_rate(text)
+    if kind == "amount":
+        return parse_amount(text)
     if kind == "bool":
         return parse_bool(text)
     raise AssertionError(kind)
@@ -332,6 +352,75 @@ def _hours_in(text: str, span: str, most: int) -> Decimal:
     if not value.is_finite() or value <= 0 or value > most or value.quantize(Decimal("0.01")) == 0:
         raise ValueError(f"'{text}' is not hours in {span} (more than 0, at most {most})")
     return value.quantize(Decimal("0.01"))
+
+
+# Hours in all and money: the largest value each column holds (Numeric(precision, 2)), so that every
+# stored value reads back. A comma is read only as a thousands separator ("12,500.00"); export never
+# writes one. Money takes no currency sign: the organisation has one currency.
+BUDGET_HOURS_MOST = Decimal("99999999.99")  # Numeric(10, 2): services' and projects' budget_hours
+ESTIMATE_HOURS_MOST = Decimal("99999.99")  # Numeric(7, 2): deliverables' estimate_hours
+RATE_MOST = Decimal("99999999.99")  # Numeric(10, 2): cost_rate and bill_rate, an hour
+AMOUNT_MOST = Decimal("999999999999.99")  # Numeric(14, 2): services' and projects' budget_amount
+THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
+def parse_budget_hours(text: str) -> Decimal:
+    """A budget's hours in all: more than 0 (no budget is a blank cell), to the hundredth."""
+    return _hours_in_all(text, "a budget in hours", BUDGET_HOURS_MOST)
+
+
+def parse_estimate_hours(text: str) -> Decimal:
+    """Hours a deliverable is expected to take in all: more than 0, to the hundredth."""
+    return _hours_in_all(text, "an estimate in hours", ESTIMATE_HOURS_MOST)
+
+
+def parse_rate(text: str) -> Decimal:
+    """Money an hour costs or is billed at: at least 0, to the hundredth."""
+    return _money(text, "a rate", RATE_MOST)
+
+
+def parse_amount(text: str) -> Decimal:
+    """A budget's money: at least 0, to the hundredth."""
+    return _money(text, "an amount", AMOUNT_MOST)
+
+
+def _hours_in_all(text: str, what: str, most: Decimal) -> Decimal:
+    value = _number(text, "a number of hours")
+    rounded = _to_hundredth(value, most)
+    # Checked once rounded: 0.004 would be stored as 0.00, and 99999.996 as more than the column holds.
+    if rounded is None or value <= 0 or rounded == 0 or rounded > most:
+        raise ValueError(f"'{text}' is not {what} (more than 0, at most {most:,})")
+    return rounded
+
+
+def _money(text: str, what: str, most: Decimal) -> Decimal:
+    if any(unicodedata.category(c) == "Sc" for c in text):
+        raise ValueError(f"'{text}' has a currency sign: write the amount without a currency sign")
+    value = _number(text, "an amount of money")
+    rounded = _to_hundredth(value, most)
+    if rounded is None or value < 0 or rounded > most:
+        raise ValueError(f"'{text}' is not {what} (at least 0, at most {most:,})")
+    return rounded.copy_abs()  # -0 is 0: export never writes "-0.00"
+
+
+def _to_hundredth(value: Decimal, most: Decimal) -> Decimal | None:
+    """`value` rounded to the hundredth; None when it is not finite or far past `most` (1e400 would
+    not round within the decimal context's precision). The caller checks the rounded value's range."""
+    if not value.is_finite() or value.copy_abs() > 2 * most:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _number(text: str, what: str) -> Decimal:
+    """The decimal in `text`, where a comma may only separate thousands ("12,500.00", not "12,50")."""
+    plain = text.replace(",", "") if THOUSANDS.fullmatch(text) else text
+    if "," in plain:
+        raise ValueError(f"'{text}' is not {what}: write decimals with a point (12.50); "
+                         "a comma may only separate thousands (12,500.00)")
+    try:
+        return Decimal(plain)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not {what}") from None
 
 
 def parse_bool(text: str) -> bool:
@@ -408,7 +497,7 @@ def format_value(column: Column, value: Any) -> str:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if kind == "decimal":
         return f"{Decimal(value):.1f}"
-    if kind in ("hours", "weekly_hours"):
+    if kind in ("hours", "weekly_hours", "budget_hours", "estimate_hours", "rate", "amount"):
         return f"{Decimal(value):.2f}"
     if kind == "bool":
         return "yes" if value else "no"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.io.formats import KindModel
+from store.io.formats import SPECS, KindModel
 from store.models import Customer, Deliverable, Milestone, Person, Project, Service
 
 LABEL_SEPARATOR = " · "
@@ -66,8 +66,8 @@ class Resolver:
         return found
 
     def unique_owner(self, kind: str, attr: str, value: str) -> str | None:
-        """The key of the stored row whose unique `attr` is `value` (for example a customer name)."""
-        model = REF_MODELS[kind]
+        """The key of the stored row whose unique `attr` is `value` (a customer's name, a role rate's role)."""
+        model = SPECS[kind].model
         return self.session.scalar(select(model.key).where(model.team_id == self.team_id,
                                                            getattr(model, attr) == value))
 

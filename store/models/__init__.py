@@ -30,6 +30,7 @@ from store.models.messages import (  # noqa: F401 (the models' one import path)
     PostedMessage,
     PostedMessageObject,
 )
+from store.models.money import RoleRate  # noqa: F401 (the models' one import path)
 from store.models.portfolio import (  # noqa: F401 (the models' one import path)
     Appointment,
     Customer,

@@ -68,6 +68,9 @@ class Person(Base):
     max_concurrent_services: Mapped[int] = mapped_column(Integer, default=4)
     # `/delivery digest off|on`: the personal morning DM.
     personal_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Money an hour of this person's costs and is billed at; none: their role's (`RoleRate`).
+    cost_rate: Mapped[float | None] = mapped_column(Numeric(10, 2))
+    bill_rate: Mapped[float | None] = mapped_column(Numeric(10, 2))
 
 
 class Service(Base):
@@ -93,6 +96,9 @@ class Service(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Bumped by every change: an action rendered from an older version changes nothing.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # What the engagement may take: hours, money (the organisation's currency), either or both.
+    budget_hours: Mapped[float | None] = mapped_column(Numeric(10, 2))
+    budget_amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
 
     customer: Mapped[Customer] = relationship(back_populates="services")
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
@@ -110,7 +116,10 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200))
     phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.DISCOVERY)
     starts_on: Mapped[date | None] = mapped_column(Date)
-    ends_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)  # planned
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    budget_hours: Mapped[float | None] = mapped_column(Numeric(10, 2))
+    budget_amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
 
 
 class Milestone(Base):
@@ -164,6 +173,9 @@ class Deliverable(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     expected_unblock_on: Mapped[date | None] = mapped_column(Date)
+    # Hours still expected to finish it (estimate to complete): what an open deliverable will add
+    # to its service's spent hours.
+    estimate_hours: Mapped[float | None] = mapped_column(Numeric(7, 2))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     service: Mapped[Service] = relationship()
