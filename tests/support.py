@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from store.demo import load_demo
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
 from store.models import Person
+from store.schema import MIGRATIONS
 
 T = TypeVar("T")
 POSTGRES_ENV = "DELIVERY_TEST_POSTGRES_URL"
@@ -39,6 +42,15 @@ def load_demo_at(engine, now: datetime, tz: ZoneInfo = UTC, team_id: str = TEAM,
         loaded = load_demo(session, team_id=team_id, now=now, tz=tz, force=force)
     assert refresh_kept(make_sessionmaker(engine), QueryContext(team_id, now, tz, HealthThresholds()))
     return loaded
+
+
+def downgrade_to(engine, revision: str) -> None:
+    """Take the database's schema back to `revision` (Alembic's downgrade, in one transaction)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def demo_people(engine, team_id: str = TEAM) -> dict[str, int]:

@@ -7,16 +7,14 @@ from datetime import timedelta
 from random import Random
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
-from support import TEAM, WEDNESDAY, load_demo_at
+from support import TEAM, WEDNESDAY, downgrade_to, load_demo_at
 
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
 from store.models import NO_DUE_DAY, Deliverable, DeliverableCount, Service
 from store.queries.portfolio import deliverable_tally
-from store.schema import MIGRATIONS, upgrade
+from store.schema import upgrade
 
 OTHER_TEAM = "T0OTHER"
 
@@ -134,11 +132,7 @@ def test_one_workspace_s_changes_never_move_another_s_counts(demo):
 
 
 def test_the_migration_counts_the_deliverables_already_stored(demo):
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with demo.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+    downgrade_to(demo, "0008")
     with Session(demo) as session, session.begin():
         random_changes(session, Random(13), 40, orm=False)  # changes no trigger counts
     upgrade(demo)

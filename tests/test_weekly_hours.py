@@ -7,14 +7,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
-from support import TEAM, WEDNESDAY, demo_people, load_demo_at
+from support import TEAM, WEDNESDAY, demo_people, downgrade_to, load_demo_at
 
 from store.models import NO_SERVICE, Service, TimeEntry, WeeklyHours
-from store.schema import MIGRATIONS, upgrade
+from store.schema import upgrade
 
 OTHER_TEAM = "T0OTHER"
 
@@ -113,11 +111,7 @@ def test_one_workspace_s_changes_never_move_another_s_sums(demo_engine):
 
 
 def test_the_migration_sums_the_time_entries_already_stored(demo_engine):
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with demo_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0013")
+    downgrade_to(demo_engine, "0013")
     with Session(demo_engine) as session, session.begin():
         random_changes(session, Random(23), 40)  # changes no trigger sums
     upgrade(demo_engine)
