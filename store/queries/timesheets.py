@@ -36,7 +36,8 @@ class Logged:
     billable: float = 0.0
 
 
-def _of_people(column, person_ids: Collection[int] | None) -> tuple:
+def of_people(column, person_ids: Collection[int] | None) -> tuple:
+    """The condition that `column` is one of `person_ids`, or none (everyone) without them."""
     return () if person_ids is None else (id_in(column, person_ids, "person_ids"),)
 
 
@@ -49,7 +50,7 @@ def logged_hours(session: Session, ctx: QueryContext, week: Week,
         select(WeeklyHours.person_id, as_float(func.sum(WeeklyHours.hours)),
                as_float(func.sum(WeeklyHours.billable_hours)))
         .where(WeeklyHours.team_id == ctx.team_id, WeeklyHours.week_on == week.first_day,
-               *_of_people(WeeklyHours.person_id, person_ids))
+               *of_people(WeeklyHours.person_id, person_ids))
         .group_by(WeeklyHours.person_id))
     return {person_id: Logged(hours or 0.0, paid or 0.0) for person_id, hours, paid in rows if hours}
 
@@ -61,7 +62,7 @@ def hours_away(session: Session, ctx: QueryContext, week: Week,
     rows = session.execute(
         select(TimeOff.person_id, TimeOff.starts_on, TimeOff.ends_on, TimeOff.hours_per_day)
         .where(TimeOff.team_id == ctx.team_id, TimeOff.ends_on >= week.first_day,
-               TimeOff.starts_on <= week.last_day, *_of_people(TimeOff.person_id, person_ids)))
+               TimeOff.starts_on <= week.last_day, *of_people(TimeOff.person_id, person_ids)))
     away: dict[int, float] = defaultdict(float)
     for person_id, starts_on, ends_on, per_day in rows:
         first: date = max(starts_on, week.first_day)

@@ -25,8 +25,7 @@ from store.clock import Week
 from store.context import QueryContext
 from store.enums import AppointmentKind, Role
 from store.models import Allocation, Appointment, Person
-from store.queries.id_lists import id_in
-from store.queries.timesheets import Logged, as_float, hours_away, logged_hours
+from store.queries.timesheets import Logged, as_float, hours_away, logged_hours, of_people
 from store.readmodels.capacity import PlannedWeek, Utilization
 from store.rules.capacity import BillableBand, allocated_hours_in, available_hours
 
@@ -48,14 +47,10 @@ class Capacity:
         return cls(person.id, float(person.weekly_capacity_hours or 0), person.role)
 
 
-def _of_people(column, person_ids: Collection[int] | None) -> tuple:
-    return () if person_ids is None else (id_in(column, person_ids, "person_ids"),)
-
-
 def _capacities(session: Session, ctx: QueryContext, person_ids: Collection[int] | None) -> list[Capacity]:
     rows = session.execute(
         select(Person.id, as_float(Person.weekly_capacity_hours), Person.role)
-        .where(Person.team_id == ctx.team_id, *_of_people(Person.id, person_ids)))
+        .where(Person.team_id == ctx.team_id, *of_people(Person.id, person_ids)))
     return [Capacity(pid, hours or 0.0, role) for pid, hours, role in rows]
 
 
@@ -68,7 +63,7 @@ def appointment_hours(session: Session, ctx: QueryContext, week: Week,
     rows = session.execute(
         select(Appointment.person_id, func.sum(Appointment.duration_minutes), billable)
         .where(Appointment.team_id == ctx.team_id, Appointment.starts_at >= week.start,
-               Appointment.starts_at < week.end, *_of_people(Appointment.person_id, person_ids))
+               Appointment.starts_at < week.end, *of_people(Appointment.person_id, person_ids))
         .group_by(Appointment.person_id))
     return {pid: Logged(int(minutes or 0) / 60, int(paid or 0) / 60) for pid, minutes, paid in rows if pid is not None}
 
@@ -146,7 +141,7 @@ def _allocated(session: Session, ctx: QueryContext, week: Week,
                person_ids: Collection[int] | None) -> dict[int, float]:
     """Each person's allocated hours in the week: allocations covering all of it summed in SQL (nearly
     all of them), the others prorated by the working days they cover."""
-    team = (Allocation.team_id == ctx.team_id, *_of_people(Allocation.person_id, person_ids))
+    team = (Allocation.team_id == ctx.team_id, *of_people(Allocation.person_id, person_ids))
     covers_it_all = and_(Allocation.starts_on <= week.first_day,
                          or_(Allocation.ends_on.is_(None), Allocation.ends_on >= week.last_day))
     allocated: dict[int, float] = defaultdict(float)
