@@ -56,10 +56,10 @@ class Origin:
         )
 
 
-def render_view(workspace: Workspace, view: ViewRef, viewer: str) -> tuple[Reply, str]:
+def render_view(workspace: Workspace, view: ViewRef, viewer: str, *, private: bool = False) -> tuple[Reply, str]:
     """The message a view shows now (a digest that has emptied says all clear), and the command
-    text that shows it again."""
-    shown = show_now(workspace, view, viewer)
+    text that shows it again. `private`: only the viewer sees it (an ephemeral answer)."""
+    shown = show_now(workspace, view, viewer, private=private)
     return shown.reply, shown.again
 
 
@@ -90,7 +90,7 @@ def refresh_origin(client: WebClient, workspace: Workspace, origin: Origin, view
     if origin.ephemeral:
         if origin.response_url is None:
             raise ValueError("an ephemeral message can only be replaced through its response_url")
-        reply, text = render_view(workspace, view, origin.user_id)
+        reply, text = render_view(workspace, view, origin.user_id, private=True)
         reply = with_share_button(reply, text)
         WebhookClient(origin.response_url).send(replace_original=True, text=reply.text, blocks=reply.block_dicts())
         return

@@ -76,6 +76,7 @@ class ViewKind(StrEnum):
     STATUS = "status"
     LOOKUP = "lookup"  # a service asked for by name: its card, or the choices, or the closest names
     CAPACITY = "capacity"
+    BUDGET = "budget"
     MILESTONES = "milestones"
     HISTORY = "history"
     HOME = "home"

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from messages.blocks.at_risk import at_risk_message
+from messages.blocks.budget import budget_message
 from messages.blocks.capacity import capacity_message
 from messages.blocks.common import Reply
 from messages.blocks.history import history_message
@@ -31,6 +32,7 @@ from messages.digests import weekly_portfolio as weekly_renderer
 from messages.ids import ViewKind, ViewRef
 from store.enums import DigestKind, MilestoneWindow
 from store.queries.at_risk import at_risk_report
+from store.queries.budget import budget_report
 from store.queries.capacity import capacity_report
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
 from store.queries.history import service_history
@@ -58,6 +60,9 @@ class View(Generic[Model]):
     again: Callable[[ViewRef, Model], str]
     # The figures it shows, by their key in store/metrics.py (`delivery-bot ask --explain`).
     figures: tuple[str, ...] = ()
+    # It shows money to a viewer who may see it (store.rules.permissions.sees_money): the query is
+    # told who is looking only when the message is theirs alone (`private`).
+    need_to_know: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,17 +71,19 @@ class Shown:
     again: str
 
 
-def show(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, all_clear: bool = True) -> Shown | None:
-    """The view as it stands now. None only for an empty digest when `all_clear` is False."""
+def show(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, all_clear: bool = True,
+         private: bool = False) -> Shown | None:
+    """The view as it stands now. None only for an empty digest when `all_clear` is False. `private`:
+    only `viewer` will read it (an ephemeral answer, their App Home), so it may show them money."""
     view: View[Any] = VIEWS[ref.k]
-    model = view.query(workspace, ref, viewer)
+    model = view.query(workspace, ref, viewer if private or not view.need_to_know else None)
     reply = view.render(model, workspace.tz, all_clear)
     return None if reply is None else Shown(reply, view.again(ref, model))
 
 
-def show_now(workspace: Workspace, ref: ViewRef, viewer: str | None = None) -> Shown:
+def show_now(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, private: bool = False) -> Shown:
     """The view as it stands now; every view gives a message when asked for one."""
-    shown = show(workspace, ref, viewer, all_clear=True)
+    shown = show(workspace, ref, viewer, all_clear=True, private=private)
     if shown is None:
         raise RuntimeError(f"the {ref.k} view drew nothing although asked for a message")
     return shown
@@ -99,10 +106,10 @@ def _digest(render: Callable[..., Reply | None]) -> Callable[[Any, ZoneInfo, boo
     return lambda model, tz, all_clear: render(model, tz, all_clear=all_clear)
 
 
-def _card(workspace: Workspace, ref: ViewRef, _viewer: str | None):
+def _card(workspace: Workspace, ref: ViewRef, viewer: str | None):
     if ref.s is None:
         raise LookupError("a card view that names no service")
-    return workspace.read(service_card, service_id=ref.s)
+    return workspace.read(service_card, service_id=ref.s, viewer=viewer)
 
 
 def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
@@ -132,7 +139,10 @@ def _home(workspace: Workspace, ref: ViewRef, viewer: str | None) -> tuple[Portf
     return workspace.portfolio_status(), workspace.read(my_work, slack_user_id=_viewer(viewer, ref))
 
 
-SERVICE_FIGURES = ("shown_health", "deliverables_by_status", "days_blocked")
+SERVICE_FIGURES = ("shown_health", "deliverables_by_status", "days_blocked", "budget_burn", "complete_share",
+                   "remaining_hours", "estimate_at_completion", "forecast_overrun", "service_margin")
+BUDGET_FIGURES = ("budget_burn", "complete_share", "remaining_hours", "estimate_at_completion", "forecast_overrun",
+                  "service_margin", "portfolio_margin", "customer_margin", "project_success_rate")
 TICKET_FIGURES = ("tickets_opened", "tickets_resolved", "avg_resolution_hours", "tickets_change",
                   "overdue_ticket_age", "sla_compliance", "ticket_breakdown")
 MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked", "available_hours",
@@ -147,15 +157,15 @@ VIEWS: dict[ViewKind, View[Any]] = {
         figures=("active_services", "services_by_health", "services_by_phase", "deliverables_by_status",
                  "on_schedule_share", "overdue_tickets", "milestones_this_week", "shown_health", "health_since")),
     ViewKind.LOOKUP: View(
-        query=lambda workspace, ref, _viewer: workspace.read(lookup_service, name=ref.n or ""),
+        query=lambda workspace, ref, viewer: workspace.read(lookup_service, name=ref.n or "", viewer=viewer),
         render=_always(_lookup_message),
         again=lambda ref, _lookup: f"status {ref.n}",
-        figures=SERVICE_FIGURES),
+        figures=SERVICE_FIGURES, need_to_know=True),
     ViewKind.CARD: View(
         query=_card,
         render=_always(service_card_message),
         again=lambda _ref, card: f"status {card.ref.label}",
-        figures=SERVICE_FIGURES),
+        figures=SERVICE_FIGURES, need_to_know=True),
     ViewKind.CAPACITY: View(
         query=lambda workspace, _ref, _viewer: workspace.read(capacity_report),
         render=_always(capacity_message),
@@ -163,6 +173,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         figures=("service_load", "load_state", "available_hours", "utilization", "billable_share",
                  "scheduled_next_week", "room_next_week", "team_utilization", "team_billable_share",
                  "appointments_this_week", "person_open_tickets", "person_blocked_deliverables")),
+    ViewKind.BUDGET: View(
+        query=lambda workspace, _ref, viewer: workspace.read(budget_report, viewer=viewer),
+        render=_always(budget_message),
+        again=lambda _ref, _report: "budget",
+        figures=BUDGET_FIGURES, need_to_know=True),
     ViewKind.AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_report),
         render=_always(at_risk_message),

@@ -15,10 +15,10 @@ from store.health import refresh_kept
 from store.health.rules import HealthThresholds
 
 # Counted from other tables, never loaded, imported or exported: the deliverable counts and the
-# weekly hours (triggers of migrations 0009 and 0014), and what `store.health` keeps (engagement
+# weekly and per-service hours (triggers of migrations 0009, 0014 and 0016), and what `store.health` keeps (engagement
 # tallies, kept health and its marks).
 DERIVED_TABLES = ("deliverable_counts", "engagement_checkpoints", "engagement_tallies", "health_changes",
-                  "health_checkpoints", "kept_health", "weekly_hours")
+                  "health_checkpoints", "kept_health", "service_hours", "weekly_hours")
 
 
 def after_bulk_load(engine: Engine, team_id: str, *, tables: Iterable[str], now: datetime, tz: ZoneInfo,

@@ -74,6 +74,41 @@ _ALL = (
     Metric("person_open_tickets", "Open tickets", "tickets owned by the person and not resolved", "now"),
     Metric("person_blocked_deliverables", "Blocked deliverables",
            "deliverables of active services owned by the person with status Blocked", "now"),
+    # Budgets and money (money figures are shown only to a service's lead and ops)
+    Metric("budget_burn", "Spent",
+           "an hours budget: hours logged on the service to date over its budget hours; a money budget alone: "
+           "money earned to date (each person's billable hours times their bill rate, their own else their "
+           "role's) over the budget amount", "to date", "the service's budget"),
+    Metric("complete_share", "Complete",
+           "the service's deliverables Complete or Accepted over all its deliverables", "now",
+           "all the service's deliverables"),
+    Metric("remaining_hours", "Hours to come",
+           "the sum of the open deliverables' estimates when any open deliverable has one; else the mean hours "
+           "a week logged on the service over the last 4 whole weeks times the weeks until its last open "
+           "deliverable is due (none when that day has passed); else no forecast. The line says which",
+           "now (last 4 whole weeks for the burn)"),
+    Metric("estimate_at_completion", "Forecast (EAC)",
+           "spent + hours to come; for a money budget alone, money earned + hours to come times what an hour "
+           "logged on the service has earned so far", "to completion"),
+    Metric("forecast_overrun", "Forecast over / under",
+           "estimate at completion over the budget, minus 1 (negative: under)", "to completion",
+           "the service's budget"),
+    Metric("service_margin", "Margin",
+           "(earned - cost) / earned over the service's hours to date: earned = billable hours times bill rate, "
+           "cost = all hours times cost rate (each person's own rate, else their role's; hours with no cost rate "
+           "add no cost); target 40%+", "to date", "money earned"),
+    Metric("portfolio_margin", "Portfolio margin",
+           "service_margin's sums over every active service with a budget (a sum over sums)", "to date",
+           "money earned on them"),
+    Metric("customer_margin", "Customer margin",
+           "service_margin's sums over the customer's active services with a budget", "to date",
+           "money earned on them"),
+    Metric("project_success_rate", "Project success",
+           "completed projects finished on time (completed on or before their planned end, when they have one) "
+           "and within budget (hours logged on the project within its budget hours, else money earned within its "
+           "budget amount, when it has a budget), over completed projects; target 90%+; last week's counts the "
+           "projects completed before this week", "to date (and at the start of this week)",
+           "completed projects"),
     # Tickets
     Metric("tickets_opened", "Opened", "tickets opened this week (up to now)", "this week"),
     Metric("tickets_resolved", "Resolved", "tickets resolved this week (up to now)", "this week"),

@@ -21,7 +21,8 @@ from store.enums import DeliverableStatus, Health
 from store.models import Deliverable, Milestone, Service
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_work
-from store.queries.service_card import lookup_service, service_card, service_refs
+from store.queries.refs import service_refs
+from store.queries.service_card import lookup_service, service_card
 from store.rules.matching import Candidate, MatchKind
 
 CTX = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=UTC)

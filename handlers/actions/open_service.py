@@ -6,10 +6,9 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from handlers.after_ack import BUSY_TEXT, after_ack, busy
 from handlers.errors import read_value
-from messages.blocks.service_card import service_card_message
 from messages.blocks.share import with_share_button
-from messages.ids import OpenServiceValue
-from store.queries.service_card import service_card
+from messages.ids import OpenServiceValue, ViewKind, ViewRef
+from messages.views import show_now
 from store.workspace import Workspace
 
 
@@ -19,10 +18,12 @@ def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: 
     if busy(context):
         respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
         return
-    after_ack(context, body, show_service_card, context["workspace"], value, respond, respond=respond)
+    after_ack(context, body, show_service_card, context["workspace"], value, body["user"]["id"], respond,
+              respond=respond)
 
 
-def show_service_card(workspace: Workspace, value: OpenServiceValue, respond: Respond) -> None:
-    card = workspace.read(service_card, service_id=value.service_id)
-    reply = with_share_button(service_card_message(card, workspace.tz), f"status {card.ref.label}")
+def show_service_card(workspace: Workspace, value: OpenServiceValue, user_id: str, respond: Respond) -> None:
+    # The choices were the clicker's alone, and so is the card that replaces them.
+    shown = show_now(workspace, ViewRef(k=ViewKind.CARD, s=value.service_id), user_id, private=True)
+    reply = with_share_button(shown.reply, shown.again)
     respond(replace_original=True, text=reply.text, blocks=reply.block_dicts())

@@ -15,7 +15,8 @@ from handlers.service_changes import may_start
 from handlers.views.flag_service import NOT_SET_UP, customer_org_channel, flag_modal
 from handlers.views.service_health import health_modal
 from messages.ids import ServiceActionValue
-from store.queries.service_card import service_card, service_refs
+from store.queries.refs import service_refs
+from store.queries.service_card import service_card
 from store.rules.permissions import Permission
 
 

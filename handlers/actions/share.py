@@ -40,7 +40,8 @@ def share_reply(ack: Ack, body: dict, action: dict, respond: Respond, client: We
 def share_in_channel(workspace: Workspace, value: ShareValue, user_id: str, channel_id: str, client: WebClient,
                      respond: Respond) -> None:
     # Rebuilt from the database, so the channel sees the numbers as they are now.
-    reply = shared_by(reply_for(workspace, value.text, user_id, shareable=False), user_id)
+    # For everyone in the channel: no one's money (store.rules.permissions.sees_money).
+    reply = shared_by(reply_for(workspace, value.text, user_id, shareable=False, private=False), user_id)
     try:
         posted = client.chat_postMessage(channel=channel_id, text=reply.text, blocks=reply.block_dicts())
     except SlackApiError as error:

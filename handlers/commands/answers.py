@@ -18,6 +18,7 @@ READ_VIEWS: dict[Subcommand, ViewKind] = {
     Subcommand.STATUS: ViewKind.STATUS,
     Subcommand.SERVICE: ViewKind.LOOKUP,
     Subcommand.CAPACITY: ViewKind.CAPACITY,
+    Subcommand.BUDGET: ViewKind.BUDGET,
     Subcommand.AT_RISK: ViewKind.AT_RISK,
     Subcommand.TICKETS: ViewKind.TICKETS,
     Subcommand.MILESTONES: ViewKind.MILESTONES,
@@ -38,7 +39,7 @@ def view_of(command: DeliveryCommand) -> ViewRef:
 
 
 def view_answer(request: CommandRequest) -> Reply:
-    return show_now(request.workspace, view_of(request.command), request.user_id).reply
+    return show_now(request.workspace, view_of(request.command), request.user_id, private=request.private).reply
 
 
 ANSWERS: dict[Subcommand, Answer] = {

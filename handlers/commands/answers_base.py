@@ -16,6 +16,8 @@ class CommandRequest:
     command: DeliveryCommand
     user_id: str
     channel_id: str = ""
+    # The answer is the asker's alone (ephemeral), not shared for a channel: it may show them money.
+    private: bool = True
 
 
 Answer = Callable[[CommandRequest], Reply]

@@ -34,13 +34,14 @@ from store.workspace import Workspace
 
 
 def reply_for(workspace: Workspace, text: str, user_id: str, *, shareable: bool = True,
-              channel_id: str = "") -> Reply:
+              channel_id: str = "", private: bool = True) -> Reply:
     try:
         command = parse_command(text)
     except UsageError as problem:
         return usage_message(str(problem))
     answer = ANSWERS[command.subcommand]
-    reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id, channel_id=channel_id))
+    reply = answer(CommandRequest(workspace=workspace, command=command, user_id=user_id, channel_id=channel_id,
+                                  private=private))
     if shareable and reply.shareable:
         reply = with_share_button(reply, command.text)
     return reply

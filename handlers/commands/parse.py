@@ -21,6 +21,7 @@ class Subcommand(StrEnum):
     STATUS = "status"
     SERVICE = "service"
     CAPACITY = "capacity"
+    BUDGET = "budget"
     AT_RISK = "at-risk"
     TICKETS = "tickets"
     MILESTONES = "milestones"

@@ -14,7 +14,7 @@ HOME = ViewRef(k=ViewKind.HOME)
 
 
 def home_blocks(workspace: Workspace, user_id: str) -> list[dict]:
-    return show_now(workspace, HOME, user_id).reply.block_dicts()
+    return show_now(workspace, HOME, user_id, private=True).reply.block_dicts()
 
 
 def publish_home(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock
 
+from messages.blocks.budget import card_budget_text
 from messages.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
@@ -144,6 +145,7 @@ def service_card_message(card: ServiceCard, tz: ZoneInfo) -> Reply:
         ]),
         mrkdwn_section(_milestones_text(card, tz)),
         mrkdwn_section(f"*Deliverables*: {tally_line(card.tally)}"),
+        *([mrkdwn_section(card_budget_text(card.budget))] if card.budget else []),
     ]
     blocks += _deliverable_blocks(card, tz, view)
     # Room for the tickets: all but the share button, appointments and the footer.

@@ -10,6 +10,7 @@ COMMANDS = (
     ("/delivery status", "the portfolio: health, phases, deliverables, tickets, milestones this week"),
     ("/delivery status <service or customer>", "one service's card (also `/delivery service <name>`)"),
     ("/delivery capacity", "who is overloaded and who has room; utilization this week"),
+    ("/delivery budget", "services over or forecast over budget, margins, project success rate"),
     ("/delivery at-risk", "services at risk or needing attention, blocked work, overdue tickets"),
     ("/delivery tickets [by customer|type|owner]", "this week's ticket flow, overdue tickets, SLA"),
     ("/delivery milestones [this week|next week|overdue]", "milestones in that window"),

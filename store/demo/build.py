@@ -106,17 +106,17 @@ def _people(out: DemoRows, team_id: str) -> None:
             role=p.role,
             weekly_capacity_hours=p.capacity_hours,
             max_concurrent_services=p.max_services,
-            cost_rate=_decimal(spec.PERSON_RATES.get(p.key, (None, None))[0]),
-            bill_rate=_decimal(spec.PERSON_RATES.get(p.key, (None, None))[1]),
+            cost_rate=decimal_or_none(spec.PERSON_RATES.get(p.key, (None, None))[0]),
+            bill_rate=decimal_or_none(spec.PERSON_RATES.get(p.key, (None, None))[1]),
         )
         out.people[p.key] = person
         out.add(person)
     for role, (cost, bill) in spec.ROLE_RATES.items():
-        out.add(RoleRate(team_id=team_id, key=demo_key("rate", role), role=Role(role), cost_rate=_decimal(cost),
-                         bill_rate=_decimal(bill)))
+        out.add(RoleRate(team_id=team_id, key=demo_key("rate", role), role=Role(role), cost_rate=decimal_or_none(cost),
+                         bill_rate=decimal_or_none(bill)))
 
 
-def _decimal(text: str | None) -> Decimal | None:
+def decimal_or_none(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
@@ -134,8 +134,8 @@ def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
             members=[out.people[m] for m in s.members],
             action_note=s.action_note,
             created_at=t.now - 90 * DAY,
-            budget_hours=_decimal(s.budget_hours),
-            budget_amount=_decimal(s.budget_amount),
+            budget_hours=decimal_or_none(s.budget_hours),
+            budget_amount=decimal_or_none(s.budget_amount),
         )
         out.customers[s.key] = customer
         out.services[s.key] = service
@@ -200,7 +200,7 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
             due_on=due,
             completed_at=t.now - (8 + number) * DAY if status.is_done else None,
             accepted_at=t.now - (7 + number) * DAY if status == DeliverableStatus.ACCEPTED else None,
-            estimate_hours=None if status.is_done else _decimal(s.estimate_hours),
+            estimate_hours=None if status.is_done else decimal_or_none(s.estimate_hours),
         )
         deliverable.service = service
         deliverable.milestone = milestone
@@ -222,7 +222,7 @@ def _blocked(out: DemoRows, team_id: str, t: Timeline) -> None:
             due_on=t.today - b.overdue_days * DAY,
             blocked_reason=b.reason,
             blocked_since=since,
-            estimate_hours=_decimal(b.estimate_hours),
+            estimate_hours=decimal_or_none(b.estimate_hours),
         )
         deliverable.service = out.services[b.service]
         out.add(deliverable)

@@ -2,8 +2,12 @@
 
 Why: the hand-made demo has 15 services; statement counts, query plans and timings show their
 problems only at thousands. Each service is planned with the health the rules should compute
-and the rule that causes it, and its rows are made to trip exactly that rule. Fixed seeds: the
-same N gives the same rows. Rows are generated a chunk of services at a time and inserted with
+and the rule that causes it, and its rows are made to trip that rule and none worse. Money too: the
+demo's role rates, a tenth of people on rates of their own, estimates on open deliverables, and
+budgets in hours and money set against the hours each service logs plus what it has left, so that
+services planned On Track are forecast well within budget, and about half of those planned Needs
+Attention or At Risk (whose health a budget finding cannot worsen) are forecast over it. Fixed
+seeds: the same N gives the same rows. Rows are generated a chunk of services at a time and inserted with
 executemany in foreign-key order, with primary keys assigned here after each table's maximum
 (the same on SQLite and PostgreSQL), so 10,000 services (~1,000,000 rows: 150,000 deliverables, 500,000 tickets, 300,000
 appointments) stream in bounded memory.
@@ -13,13 +17,14 @@ Keys carry the demo prefix, so the demo and this loader replace each other witho
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cached_property, partial
 from random import Random
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, ColumnDefault, Engine, Table, func, insert, select, text
@@ -28,7 +33,7 @@ from sqlalchemy.orm import Session
 from store.bulk import after_bulk_load
 from store.db import mapped_table, refresh_planner_statistics
 from store.demo import spec
-from store.demo.build import DAY, HOUR, Timeline, demo_key
+from store.demo.build import DAY, HOUR, Timeline, decimal_or_none, demo_key
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
 from store.demo.timesheets import days_worked
 from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
@@ -40,6 +45,7 @@ from store.models import (
     Deliverable,
     Milestone,
     Person,
+    RoleRate,
     Service,
     StatusChange,
     Task,
@@ -48,8 +54,10 @@ from store.models import (
     TimeOff,
     service_members,
 )
+from store.rules.budget import BURN_WEEKS, remaining_hours
 
 PLAN_SEED, ROW_SEED, TIME_SEED = 20261118, 20261119, 20261206_000000
+MONEY_SEED = 20270115_000000  # budgets and estimates: a stream per service, apart from the rows' own
 SERVICES_PER_CHUNK = 100  # ~10,000 rows per chunk; the largest executemany is ~5,000 tickets
 SERVICES_PER_PERSON = 3
 
@@ -57,8 +65,9 @@ CUSTOMERS, PEOPLE, SERVICES = mapped_table(Customer), mapped_table(Person), mapp
 MILESTONES, DELIVERABLES, TASKS = mapped_table(Milestone), mapped_table(Deliverable), mapped_table(Task)
 APPOINTMENTS, TICKETS, CHANGES = mapped_table(Appointment), mapped_table(Ticket), mapped_table(StatusChange)
 TIME_ENTRIES, TIME_OFF, ALLOCATIONS = mapped_table(TimeEntry), mapped_table(TimeOff), mapped_table(Allocation)
-# Parents before children, so foreign keys hold at every insert.
-INSERT_ORDER = (CUSTOMERS, PEOPLE, TIME_OFF, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
+RATES = mapped_table(RoleRate)
+# Parents before children, so foreign keys hold at every insert (role rates refer to no other row).
+INSERT_ORDER = (RATES, CUSTOMERS, PEOPLE, TIME_OFF, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
                 APPOINTMENTS, TICKETS, TIME_ENTRIES, ALLOCATIONS)
 # What a caller that commits the load itself vacuums afterwards (`store.db.vacuum_after_bulk_load`).
 SYNTHETIC_TABLES = tuple(table.name for table in INSERT_ORDER)
@@ -76,6 +85,18 @@ HOURS_ON_A_SERVICE = ("2", "2.5", "3", "3.5", "4")
 OWNER_ALLOCATION, MEMBER_ALLOCATION = Decimal(10), Decimal(4)
 SLA_HOURS = {"high": 8, "normal": 24, "low": 72}
 DEFAULT_LIMITS = HealthThresholds()
+# Money. One person in ten, every other lead (persons 1, 11, 21...), has senior rates of their own
+# (cost, bill); everyone else is charged at their role's (spec.ROLE_RATES).
+SENIOR_RATES = (("95", "195"), ("100", "200"), ("105", "210"))
+# Budgets: hours and money (the hours at the owner's bill rate), money only, none.
+BUDGET_KINDS = {"hours_and_money": 70, "money_only": 20, "none": 10}
+ESTIMATED_SHARE = 0.8  # of services whose open deliverables carry estimates; the rest forecast at the burn
+ESTIMATE_HOURS = ("2", "3", "4", "5", "6", "7", "8")
+# Of the services planned Needs Attention or At Risk, the share forecast over budget, and by how much.
+OVERRUN_SHARE, OVERRUN = 0.5, (0.17, 0.38)
+# The others: spent/budget aimed at, and the most of the budget their forecast may take.
+BURN, MOST_FORECAST = (0.40, 0.90), 0.90
+IDLE_BUDGET_HOURS = (60, 240)  # paused and complete services log no hours: a budget from this range
 
 FIRST = "Ava Ben Chloe Dev Eli Fay Gus Hana Ivan Jo Kai Lena Milo Nia Omar Pia Raj Sara Tom Uma Vic Wen".split()
 LAST = "Adams Baker Chen Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Moreau Novak Okafor Price".split()
@@ -133,6 +154,48 @@ def _role(index: int) -> Role:
     return Role.OPS if index % 25 == 2 else Role.LEAD if index % 5 == 1 else Role.MEMBER
 
 
+def _own_rates(index: int) -> tuple[Decimal | None, Decimal | None]:
+    """Senior (cost, bill) rates of person `index`'s own for every other lead, one person in ten."""
+    if index % 10 != 1:
+        return None, None
+    cost, bill = SENIOR_RATES[index // 10 % len(SENIOR_RATES)]
+    return Decimal(cost), Decimal(bill)
+
+
+def _bill_rate(index: int) -> Decimal | None:
+    """What an hour of person `index` is billed at: their own rate, else their role's."""
+    own = _own_rates(index)[1]
+    return own if own is not None else decimal_or_none(spec.ROLE_RATES[_role(index).value][1])
+
+
+@dataclass(frozen=True)
+class MoneyPlan:
+    """A service's budget and estimates, drawn from its own seed so that `gen.rng` draws what it did."""
+
+    kind: str  # a key of BUDGET_KINDS
+    over_by: float | None  # the forecast overrun aimed at; None: within budget
+    burn: float  # spent / budget aimed at when within
+    idle_hours: int  # the budget while paused or complete
+    estimates: Random | None  # draws the open deliverables' estimates; None: they have none
+
+    def estimate(self, status: DeliverableStatus) -> Decimal | None:
+        """Hours still to go on a deliverable of this status; None when done or not estimated."""
+        if self.estimates is None or status.is_done:
+            return None
+        return Decimal(self.estimates.choice(ESTIMATE_HOURS))
+
+
+def _money_plan(plan: ServicePlan) -> MoneyPlan:
+    """The same run of draws for every service whatever its plan (the estimates' follow), so each service's
+    money depends on its number alone; an overrun only where the planned health is already worse."""
+    rng = Random(MONEY_SEED + plan.number)
+    kind = rng.choices(list(BUDGET_KINDS), list(BUDGET_KINDS.values()))[0]
+    estimated, overruns, over_by = rng.random() < ESTIMATED_SHARE, rng.random() < OVERRUN_SHARE, rng.uniform(*OVERRUN)
+    burn, idle_hours = rng.uniform(*BURN), rng.randint(*IDLE_BUDGET_HOURS)
+    worse = plan.status == ServiceStatus.ACTIVE and plan.health != Health.ON_TRACK
+    return MoneyPlan(kind, over_by if worse and overruns else None, burn, idle_hours, rng if estimated else None)
+
+
 def _next_ids(session: Session) -> dict[str, Iterator[int]]:
     """Primary keys handed out in Python, after each table's current maximum."""
     tables = [t for t in INSERT_ORDER if "id" in t.c]
@@ -163,6 +226,11 @@ class Gen:
         row_id = next(self.ids[table.name])
         self._append(table, {"id": row_id, **values})
         return row_id
+
+    def update(self, table: Table, row_id: int, **values: object) -> None:
+        """Set columns of a row added to this chunk (looked for from the latest)."""
+        row = next(row for row in reversed(self.rows[table]) if row["id"] == row_id)
+        row.update(values)
 
     def add_link(self, table: Table, **values: object) -> None:
         """Append a row of a table without an id column (service_members)."""
@@ -231,14 +299,25 @@ def _load(session: Session, team_id: str, now: datetime, tz: ZoneInfo, count: in
 
 
 def _people(session: Session, gen: Gen, count: int) -> int:
-    """One person per three services (at most ~3,300 rows: one batch), 40 hours and 4 services each."""
+    """The role rates, and one person per three services (at most ~3,300 rows: one batch), 40 hours
+    and 4 services each."""
+    _role_rates(gen)
     for i in range(1, count + 1):
         name = f"{FIRST[i % len(FIRST)]} {LAST[i // len(FIRST) % len(LAST)]}"
+        cost_rate, bill_rate = _own_rates(i)
         person_id = gen.add(PEOPLE, key=synthetic_key("person", i), name=name,
                             email=f"person{i:06d}@synthetic.example", slack_user_id=f"U{i:08d}", role=_role(i),
-                            weekly_capacity_hours=40, max_concurrent_services=4)
+                            weekly_capacity_hours=40, max_concurrent_services=4, cost_rate=cost_rate,
+                            bill_rate=bill_rate)
         _internal_time(gen, i, person_id)
     return _insert(session, gen.rows)
+
+
+def _role_rates(gen: Gen) -> None:
+    """The workspace's rates by role: the demo's."""
+    for role, (cost, bill) in spec.ROLE_RATES.items():
+        gen.add(RATES, key=synthetic_key("rate", role), role=Role(role), cost_rate=decimal_or_none(cost),
+                bill_rate=decimal_or_none(bill))
 
 
 def _internal_time(gen: Gen, number: int, person_id: int) -> None:
@@ -290,6 +369,7 @@ class Svc:
     owner_slack_id: str
     name: str
     active: bool
+    money: MoneyPlan
 
 
 def _service(gen: Gen, plan: ServicePlan) -> None:
@@ -305,13 +385,16 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
     if member_id is not None:
         gen.add_link(service_members, service_id=service_id, person_id=member_id)
     slack_id = f"U{owner_id - gen.owners[0] + 1:08d}"  # person 1 always owns: it is never ops
-    svc = Svc(plan, service_id, customer_id, owner_id, slack_id, name, plan.status == ServiceStatus.ACTIVE)
-    _deliverables(gen, svc, _milestones(gen, svc))
+    svc = Svc(plan, service_id, customer_id, owner_id, slack_id, name, plan.status == ServiceStatus.ACTIVE,
+              _money_plan(plan))
+    open_work = _deliverables(gen, svc, _milestones(gen, svc))
     _appointments(gen, svc)
     _tickets(gen, svc)
     _history(gen, svc)
-    _time_entries(gen, svc)
+    logged = _logged_hours(gen, svc)
+    _time_entries(gen, svc, logged)
     _allocations(gen, svc, member_id)
+    _budget(gen, svc, logged, open_work)
 
 
 def _allocations(gen: Gen, svc: Svc, member_id: int | None) -> None:
@@ -327,17 +410,57 @@ def _allocations(gen: Gen, svc: Svc, member_id: int | None) -> None:
                     hours_per_week=hours, starts_on=starts_on, ends_on=None, note=None)
 
 
-def _time_entries(gen: Gen, svc: Svc) -> None:
+def _logged_hours(gen: Gen, svc: Svc) -> list[tuple[date, Decimal]]:
     """The owner's billable hours on an active service: on seven working days in ten, 2 to 4 hours."""
     if not svc.active:
-        return
+        return []
+    rng = Random(TIME_SEED + svc.plan.number)  # its own draws: the rows generated before stay as they were
+    return [(day, Decimal(rng.choice(HOURS_ON_A_SERVICE))) for day in gen.workdays if rng.random() < 0.7]
+
+
+def _time_entries(gen: Gen, svc: Svc, logged: list[tuple[date, Decimal]]) -> None:
+    """A time entry per day of `logged`, the owner's."""
     n = svc.plan.number
-    rng = Random(TIME_SEED + n)  # its own draws: the rows generated before time entries stay as they were
-    for day in gen.workdays:
-        if rng.random() < 0.7:
-            gen.add(TIME_ENTRIES, key=synthetic_key("time", n, day.isoformat()), person_id=svc.owner_id,
-                    service_id=svc.id, worked_on=day, hours=Decimal(rng.choice(HOURS_ON_A_SERVICE)), billable=True,
-                    source="synthetic", note=f"{svc.name} delivery")
+    for day, hours in logged:
+        gen.add(TIME_ENTRIES, key=synthetic_key("time", n, day.isoformat()), person_id=svc.owner_id,
+                service_id=svc.id, worked_on=day, hours=hours, billable=True, source="synthetic",
+                note=f"{svc.name} delivery")
+
+
+def _weekly_burn(gen: Gen, logged: list[tuple[date, Decimal]]) -> float:
+    """Mean hours a week logged over the last BURN_WEEKS whole weeks before this one."""
+    this_week = gen.t.week.first_day
+    since = this_week - BURN_WEEKS * 7 * DAY
+    return float(sum(hours for day, hours in logged if since <= day < this_week)) / BURN_WEEKS
+
+
+def _budget(gen: Gen, svc: Svc, logged: list[tuple[date, Decimal]], open_work: list[OpenWork]) -> None:
+    """The service's budget: in hours and money (the hours at its owner's bill rate), money only or none."""
+    money = svc.money
+    if money.kind == "none":
+        return
+    hours = Decimal(_budget_hours(gen, svc, logged, open_work))
+    rate = _bill_rate(svc.owner_id - gen.owners[0] + 1)  # person 1 is gen.owners[0]: it is never ops
+    gen.update(SERVICES, svc.id, budget_hours=hours if money.kind == "hours_and_money" else None,
+               budget_amount=None if rate is None else hours * rate)
+
+
+def _budget_hours(gen: Gen, svc: Svc, logged: list[tuple[date, Decimal]], open_work: list[OpenWork]) -> int:
+    """Whole hours, against the estimate at completion (the hours logged plus those left, as the
+    budget rules read them): `over_by` under it, or else at least enough for spent to be `burn` of
+    the budget and the estimate at most MOST_FORECAST of it. Paused and complete services log
+    nothing: `idle_hours`."""
+    money = svc.money
+    if not svc.active:
+        return money.idle_hours
+    estimates = [hours for _, hours in open_work if hours is not None]
+    last_due = max((due for due, _ in open_work), default=None)
+    left = remaining_hours(float(sum(estimates)), len(estimates), _weekly_burn(gen, logged), gen.t.today, last_due)
+    spent = float(sum(hours for _, hours in logged))
+    at_completion = spent + (left.hours or 0.0)
+    if money.over_by is not None:
+        return max(1, round(at_completion / (1 + money.over_by)))
+    return max(1, math.ceil(max(spent / money.burn, at_completion / MOST_FORECAST)))
 
 
 def _milestones(gen: Gen, svc: Svc) -> tuple[int, date] | None:
@@ -385,6 +508,13 @@ def _milestone_links(gen: Gen, svc: Svc, kinds: list[str]) -> set[int]:
     return set(linked_done) | set(linked_open)
 
 
+class OpenWork(NamedTuple):
+    """An open deliverable, as the budget's remaining hours read it."""
+
+    due_on: date
+    estimate_hours: Decimal | None
+
+
 class DeliverableRow(TypedDict):
     """The columns of a deliverable that depend on its kind (and on its milestone and acceptance)."""
 
@@ -419,12 +549,14 @@ def _deliverable_dates(gen: Gen, kind: str) -> DeliverableRow:
     return row
 
 
-def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> None:
-    """Deliverables, an audit row per blocked one, follow-up tasks on open ones and a done review task."""
+def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> list[OpenWork]:
+    """Deliverables, an audit row per blocked one, follow-up tasks on open ones and a done review task;
+    returns the open ones."""
     t, rng, n = gen.t, gen.rng, svc.plan.number
     kinds = _deliverable_kinds(gen, svc)
     linked = _milestone_links(gen, svc, kinds) if milestone else set()
     follow_ups = rng.randint(1, 3) if svc.active else 0
+    open_work = []
     for number, kind in enumerate(kinds, start=1):
         row = _deliverable_dates(gen, kind)
         status, name = row["status"], DELIVERABLE_NAMES[(n + number) % len(DELIVERABLE_NAMES)]
@@ -433,8 +565,11 @@ def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> Non
             row["due_on"] = row["due_on"] if status.is_done else milestone[1]
         if status == DeliverableStatus.ACCEPTED:
             row["accepted_by_id"] = svc.owner_id
+        estimate = svc.money.estimate(status)
+        if not status.is_done:
+            open_work.append(OpenWork(row["due_on"], estimate))
         deliverable_id = gen.add(DELIVERABLES, key=synthetic_key("deliverable", n, number), service_id=svc.id,
-                                 name=name, owner_id=svc.owner_id, **row)
+                                 name=name, owner_id=svc.owner_id, estimate_hours=estimate, **row)
         if status == DeliverableStatus.BLOCKED:
             gen.add(CHANGES, object_type="deliverable", object_id=deliverable_id, field="status",
                     from_value=DeliverableStatus.IN_PROGRESS.value, to_value=status.value,
@@ -447,6 +582,7 @@ def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> Non
                     status=TaskStatus.OPEN)
     gen.add(TASKS, key=synthetic_key("task", n, "review"), service_id=svc.id, title=f"Weekly review: {svc.name}",
             owner_id=svc.owner_id, due_on=t.today - rng.randint(1, 7) * DAY, status=TaskStatus.DONE)
+    return open_work
 
 
 def _appointments(gen: Gen, svc: Svc) -> None:

@@ -22,6 +22,7 @@ from store.models.derived import (  # noqa: F401 (the models' one import path)
     HealthChange,
     HealthCheckpoint,
     KeptHealth,
+    ServiceHours,
     WeeklyHours,
 )
 from store.models.messages import (  # noqa: F401 (the models' one import path)

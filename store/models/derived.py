@@ -49,6 +49,22 @@ class WeeklyHours(Base):
     hours: Mapped[float] = mapped_column(Numeric(10, 2))
     billable_hours: Mapped[float] = mapped_column(Numeric(10, 2))
 
+
+class ServiceHours(Base):
+    """Hours a person has logged on a service to date, and the billable ones: kept by triggers on
+    time entries (migration 0016) in the writing transaction, so every service's spend (its budget's
+    burn, cost and revenue) reads a few rows per service instead of all its time entries."""
+
+    __tablename__ = "service_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours: Mapped[float] = mapped_column(Numeric(10, 2))
+    billable_hours: Mapped[float] = mapped_column(Numeric(10, 2))
+
+
 class EngagementCheckpoint(Base):
     """Where a team's engagement tallies stand: the moment they were counted at, and the window they
     counted. `as_of` is None when customer sessions changed since (the appointments table's triggers,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import text, true
 
 from store.enums import (
     AppointmentKind,
@@ -31,6 +31,10 @@ from store.enums import (
     TaskStatus,
 )
 from store.models.base import Base, UTCDateTime, enum_column, team_column
+
+# A deliverable still to do, as SQL over its own row (a partial index's condition).
+OPEN_STATUSES_SQL = "status IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in DeliverableStatus if not s.is_done))
 
 service_members = Table(
     "service_members",
@@ -153,6 +157,10 @@ class Deliverable(Base):
         Index("ix_deliverables_service_status_due", "service_id", "status", "due_on"),
         # A milestone's deliverables and how many are done, without reading the rows.
         Index("ix_deliverables_milestone_status", "milestone_id", "status"),
+        # What is still to come on each service (open deliverables' estimates and last due day),
+        # without reading the rows: open deliverables only, a fifth of them.
+        Index("ix_deliverables_open_work", "team_id", "service_id", "due_on", "estimate_hours",
+              sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

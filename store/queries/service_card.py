@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
@@ -21,7 +19,9 @@ from store.models import (
     Ticket,
     service_members,
 )
+from store.queries.budget import service_budget
 from store.queries.lines import deliverable_line, person_ref
+from store.queries.refs import by_name, refs_matching, service_refs
 from store.readmodels import (
     AppointmentLine,
     DeliverableLine,
@@ -39,39 +39,17 @@ MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
 
 
-def _by_name(ctx: QueryContext, *more: ColumnElement[Any] | QueryableAttribute[Any]) -> Select:
-    """The workspace's services as (id, service name, customer name, *more), by customer then service."""
-    return (
-        select(Service.id, Service.name, Customer.name, *more)
-        .join(Customer, Customer.id == Service.customer_id)
-        .where(Service.team_id == ctx.team_id)
-        .order_by(Customer.name, Service.name)
-    )
-
-
-def _refs(session: Session, ctx: QueryContext, *where: ColumnElement[bool]) -> dict[int, ServiceRef]:
-    rows = session.execute(_by_name(ctx, Service.status).where(*where))
-    return {
-        sid: ServiceRef(service_id=sid, service_name=name, customer_name=customer, status=status)
-        for sid, name, customer, status in rows
-    }
-
-
-def service_refs(session: Session, ctx: QueryContext, only: int | None = None) -> dict[int, ServiceRef]:
-    return _refs(session, ctx) if only is None else _refs(session, ctx, Service.id == only)
-
-
-def lookup_service(session: Session, ctx: QueryContext, *, name: str) -> ServiceLookup:
+def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None) -> ServiceLookup:
     # Matching needs only the names: read them as plain rows (Core, no ORM loading, no status to
     # convert), and build (validated) ServiceRefs only for what the answer shows. At 10,000 services,
     # a ServiceRef for each was most of a lookup's time.
-    rows = session.connection().execute(_by_name(ctx)).all()
+    rows = session.connection().execute(by_name(ctx)).all()
     # Each label is what `ServiceRef.label` gives.
     found = match(name, [Candidate(sid, (service, customer, f"{customer} {service}"), f"{customer} · {service}")
                          for sid, service, customer in rows])
     if found.kind == MatchKind.ONE:
-        return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.ids[0]))
-    refs = _refs(session, ctx, Service.id.in_(found.ids)) if found.ids else {}
+        return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.ids[0], viewer=viewer))
+    refs = refs_matching(session, ctx, Service.id.in_(found.ids)) if found.ids else {}
     # (A choice deleted since the names were read is left out.)
     return ServiceLookup(query=name, choices=[refs[i] for i in found.ids if i in refs], suggestions=found.suggestions)
 
@@ -171,7 +149,10 @@ def _next_appointments(session: Session, ctx: QueryContext, service_id: int) -> 
     ]
 
 
-def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: ServiceRef | None = None) -> ServiceCard:
+def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: ServiceRef | None = None,
+                 viewer: str | None = None) -> ServiceCard:
+    """The card of a service; its money (in the budget line) only when `viewer` is the one reading
+    it alone and may see it."""
     service = session.get(Service, service_id)
     if service is None or service.team_id != ctx.team_id:
         raise LookupError(f"no service {service_id} in this workspace")
@@ -186,13 +167,17 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
     setter = (session.get(Person, service.health_override_by_id)
               if health is not None and health.override_reason is not None and service.health_override_by_id
               else None)
+    owner_ref = person_ref(owner.name, owner.slack_user_id) if owner else None
+    tally = _tally(deliverables)
+    budgeted = service.status == ServiceStatus.ACTIVE and bool(service.budget_hours or service.budget_amount)
     return ServiceCard(
-        as_of=ctx.now, ref=ref, phase=service.phase, health=health,
-        owner=person_ref(owner.name, owner.slack_user_id) if owner else None,
+        as_of=ctx.now, ref=ref, phase=service.phase, health=health, owner=owner_ref,
         team=_team(session, service_id), action_note=service.action_note,
-        milestones=_milestones(session, service_id), tally=_tally(deliverables), deliverables=deliverables,
+        milestones=_milestones(session, service_id), tally=tally, deliverables=deliverables,
         open_tickets=tickets, open_ticket_count=ticket_count,
         next_appointments=_next_appointments(session, ctx, service_id),
         version=service.version,
         override_by=person_ref(setter.name, setter.slack_user_id) if setter else None,
+        budget=service_budget(session, ctx, service_id=service_id, viewer=viewer, ref=ref, owner=owner_ref,
+                              complete=tally.complete_share) if budgeted else None,
     )

@@ -77,6 +77,11 @@ class DeliverableTally(ReadModel):
         """Share not past due: done, or not yet due. None when there are no deliverables."""
         return None if self.total == 0 else (self.total - self.late) / self.total
 
+    @property
+    def complete_share(self) -> float | None:
+        """Share complete or accepted (`complete_share`). None when there are no deliverables."""
+        return None if self.total == 0 else self.done / self.total
+
 
 class PortfolioStatus(ReadModel):
     as_of: datetime
@@ -164,6 +169,7 @@ class ServiceCard(ReadModel):
     next_appointments: list[AppointmentLine]
     version: int = 1  # the service's version, carried by the card's "Update health" / "Flag" buttons
     override_by: PersonRef | None = None  # who set the active health override
+    budget: BudgetLine | None = None  # active services with a budget; money only for those who may see it
 
 
 class ServiceLookup(ReadModel):
@@ -220,7 +226,9 @@ class BlockedDeliverableView(ReadModel):
     service: ServiceRef
 
 
-# MyWeek is about capacity and lives with its read models, which build on the ones above.
+# MyWeek (capacity) and BudgetLine (budgets) live with their read models, which build on the ones above.
+from store.readmodels.budget import BudgetLine  # noqa: E402
 from store.readmodels.capacity import MyWeek  # noqa: E402
 
 MyWork.model_rebuild()
+ServiceCard.model_rebuild()

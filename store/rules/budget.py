@@ -82,3 +82,43 @@ def project_succeeded(completed_on: date, planned_end: date | None, spent: float
     on_time = planned_end is None or completed_on <= planned_end
     within = budget is None or spent <= budget
     return on_time and within
+
+
+class BudgetBasis(StrEnum):
+    """What a service's budget is measured in: its hours when it has an hours budget, else its money."""
+
+    HOURS = "hours"
+    MONEY = "money"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A budget as it stands, in its basis' unit (hours, or money earned at bill rates)."""
+
+    basis: BudgetBasis | None  # None: no budget
+    budget: float | None
+    spent: float
+    remaining: Remaining  # hours still to come, and where they were read from
+    eac: float | None
+
+    @property
+    def burn(self) -> float | None:
+        return burn(self.spent, self.budget)
+
+    @property
+    def overrun(self) -> float | None:
+        return forecast_overrun(self.eac, self.budget)
+
+
+def standing(budget_hours: float | None, budget_amount: float | None, spent_hours: float, earned: float,
+             remaining: Remaining) -> Standing:
+    """A budget in hours is measured in hours spent; one in money only, in money earned (billable
+    hours at bill rates), the hours still to come priced at what an hour logged has earned so far."""
+    if budget_hours:
+        return Standing(BudgetBasis.HOURS, budget_hours, spent_hours, remaining,
+                        estimate_at_completion(spent_hours, remaining.hours))
+    if budget_amount:
+        per_hour = earned / spent_hours if spent_hours > 0 else None
+        to_come = None if remaining.hours is None or per_hour is None else remaining.hours * per_hour
+        return Standing(BudgetBasis.MONEY, budget_amount, earned, remaining, estimate_at_completion(earned, to_come))
+    return Standing(None, None, spent_hours, remaining, None)

@@ -69,3 +69,15 @@ def authorize(permission: Permission, actor: ActorFacts, target: TargetFacts) ->
         return Decision(False, allowed_for)
     assigned = actor.person_id == target.owner_id or actor.person_id in target.service_member_ids
     return Decision(assigned, allowed_for)
+
+
+# Money is need-to-know (issue 19): who sees a service's rates, costs, money amounts and margin.
+MONEY_AUDIENCE = "the service's lead and ops"
+
+
+def sees_money(actor: ActorFacts | None, service_owner_id: int | None) -> bool:
+    """Ops see every service's money; a service's lead (its delivery owner) sees that service's.
+    Everyone else (and every message posted where others read it) sees hours and percentages."""
+    if actor is None or actor.person_id is None:
+        return False
+    return actor.role == Role.OPS or actor.person_id == service_owner_id

@@ -1,0 +1,185 @@
+"""`/delivery budget` and the service card's budget line: burn, forecasts, margins and the project
+success rate, with money shown only to those who may see it (`store.rules.permissions.sees_money`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from store.changes.actors import actor_facts, actor_person
+from store.context import QueryContext
+from store.enums import DONE_STATUSES, Role
+from store.models import Customer, Deliverable, Person, Project, Service, TimeEntry
+from store.queries.id_lists import id_in
+from store.queries.lines import person_ref
+from store.queries.refs import refs_of
+from store.queries.spend import Budgeted, Rates, rates, standings
+from store.readmodels import PersonRef, ServiceRef
+from store.readmodels.budget import BudgetLine, BudgetReport, CustomerMargin, SuccessRate
+from store.rules.budget import MARGIN_TARGET, BudgetBasis, margin, project_succeeded
+from store.rules.permissions import ActorFacts, sees_money
+
+MAX_LINES = 8  # per list of `/delivery budget`
+
+
+def _viewer(session: Session, ctx: QueryContext, viewer: str | None) -> ActorFacts | None:
+    """Who is looking, when the answer is theirs alone; None (hours and percentages) otherwise."""
+    return actor_facts(actor_person(session, ctx, viewer)) if viewer else None
+
+
+def _complete_shares(session: Session, service_ids: Collection[int]) -> dict[int, float]:
+    """Each service's share of deliverables complete or accepted."""
+    if not service_ids:
+        return {}
+    done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
+    rows = session.execute(select(Deliverable.service_id, done, func.count())
+                           .where(id_in(Deliverable.service_id, service_ids, "service_ids"))
+                           .group_by(Deliverable.service_id))
+    return {service_id: int(d or 0) / total for service_id, d, total in rows if total}
+
+
+def _line(budgeted: Budgeted, ref, owner, complete: float | None, money: bool) -> BudgetLine:
+    s, spent = budgeted.standing, budgeted.spend
+    assert s.basis is not None  # only services with a budget are budgeted
+    amounts = money or s.basis == BudgetBasis.HOURS
+    return BudgetLine(
+        ref=ref, owner=owner, basis=s.basis, budget=s.budget if amounts else None,
+        spent=s.spent if amounts else None, burn=s.burn, complete=complete,
+        remaining_hours=s.remaining.hours, remaining_from=s.remaining.source,
+        eac=s.eac if amounts else None, overrun=s.overrun,
+        margin=margin(spent.earned, spent.cost) if money else None,
+        cost=spent.cost if money else None, earned=spent.earned if money else None, money_shown=money)
+
+
+def _lines(session: Session, ctx: QueryContext, chosen: list[Budgeted], actor: ActorFacts | None) -> list[BudgetLine]:
+    ids = [b.service_id for b in chosen]
+    refs = refs_of(session, ctx, ids)
+    owners = _owners(session, {b.owner_id for b in chosen if b.owner_id is not None})
+    complete = _complete_shares(session, ids)
+    return [_line(b, refs[b.service_id], owners.get(b.owner_id), complete.get(b.service_id),
+                  sees_money(actor, b.owner_id)) for b in chosen if b.service_id in refs]
+
+
+def _owners(session: Session, ids: Collection[int]):
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.name, Person.slack_user_id)
+                           .where(id_in(Person.id, ids, "owner_ids")))
+    return {person_id: person_ref(name, slack) for person_id, name, slack in rows}
+
+
+def service_budget(session: Session, ctx: QueryContext, *, service_id: int, viewer: str | None = None,
+                   ref: ServiceRef | None = None, owner: PersonRef | None = None,
+                   complete: float | None = None) -> BudgetLine | None:
+    """One active service's budget line, or None without a budget. The card passes what it has read
+    already (its reference, owner and share complete), so it is not read twice."""
+    found = standings(session, ctx, only=[service_id]).get(service_id)
+    if found is None:
+        return None
+    actor = _viewer(session, ctx, viewer)
+    if ref is None:
+        (line,) = _lines(session, ctx, [found], actor)
+        return line
+    return _line(found, ref, owner, complete, sees_money(actor, found.owner_id))
+
+
+def _worst(items: Iterable[Budgeted], key) -> list[Budgeted]:
+    return sorted(items, key=lambda b: (-key(b), b.service_id))
+
+
+def _customer_margins(session: Session, ctx: QueryContext, budgeted: dict[int, Budgeted]) -> list[CustomerMargin]:
+    """Margins per customer over its budgeted active services, lowest first."""
+    customer_of = dict(session.execute(
+        select(Service.id, Customer.name).join(Customer, Customer.id == Service.customer_id)
+        .where(Service.team_id == ctx.team_id)).all())
+    sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for b in budgeted.values():
+        total = sums[customer_of[b.service_id]]
+        total[0] += 1
+        total[1] += b.spend.earned
+        total[2] += b.spend.cost
+    margins = [CustomerMargin(customer_name=name, services=int(n), earned=earned, cost=cost,
+                              margin=margin(earned, cost)) for name, (n, earned, cost) in sums.items()]
+    return sorted((m for m in margins if m.margin is not None), key=lambda m: (m.margin, m.customer_name))
+
+
+def _money_scope(actor: ActorFacts | None, budgeted: Iterable[Budgeted]) -> str:
+    """Whose money the viewer sees: every service's (ops), the budgeted services they lead, or none."""
+    if actor is None or actor.person_id is None:
+        return "none"
+    if actor.role == Role.OPS:
+        return "all"
+    return "own" if any(b.owner_id == actor.person_id for b in budgeted) else "none"
+
+
+def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = None) -> BudgetReport:
+    """The portfolio's budgets: services over and forecast over, the lowest margins the viewer may
+    see, and the project success rate now and at the start of this week."""
+    actor = _viewer(session, ctx, viewer)
+    person_rates: dict[int, Rates] = rates(session, ctx)
+    budgeted = standings(session, ctx, person_rates=person_rates)
+    over = _worst((b for b in budgeted.values() if (b.standing.burn or 0) > 1), lambda b: b.standing.burn or 0)
+    forecast = _worst((b for b in budgeted.values() if (b.standing.burn or 0) <= 1 and (b.standing.overrun or 0) > 0),
+                      lambda b: b.standing.overrun or 0)
+    scope = _money_scope(actor, budgeted.values())
+    visible = [b for b in budgeted.values() if sees_money(actor, b.owner_id)]
+    earning = [b for b in visible if b.spend.earned > 0]
+    low = sorted((b for b in earning if (margin(b.spend.earned, b.spend.cost) or 0) < MARGIN_TARGET),
+                 key=lambda b: (margin(b.spend.earned, b.spend.cost), b.service_id))
+    customers = _customer_margins(session, ctx, budgeted) if scope == "all" else []
+    below = [c for c in customers if c.margin is not None and c.margin < MARGIN_TARGET]
+    earned_total = sum(b.spend.earned for b in budgeted.values()) if scope == "all" else None
+    cost_total = sum(b.spend.cost for b in budgeted.values()) if scope == "all" else None
+    lines = _lines(session, ctx, [*over[:MAX_LINES], *forecast[:MAX_LINES], *low[:MAX_LINES]], actor)
+    by_id = {line.ref.service_id: line for line in lines}
+    return BudgetReport(
+        as_of=ctx.now, budgeted=len(budgeted),
+        over=[by_id[b.service_id] for b in over[:MAX_LINES] if b.service_id in by_id], over_count=len(over),
+        forecast_over=[by_id[b.service_id] for b in forecast[:MAX_LINES] if b.service_id in by_id],
+        forecast_over_count=len(forecast), money_scope=scope,
+        margin_total=margin(earned_total, cost_total) if earned_total is not None and cost_total is not None else None,
+        earned_total=earned_total, cost_total=cost_total,
+        lowest_margins=[by_id[b.service_id] for b in low[:MAX_LINES] if b.service_id in by_id],
+        below_target_count=len(low), customers_below_target=below[:MAX_LINES],
+        customers_below_target_count=len(below),
+        success=project_success(session, ctx, person_rates),
+        success_last_week=project_success(session, ctx, person_rates, before=ctx.week.first_day),
+    )
+
+
+def project_success(session: Session, ctx: QueryContext, person_rates: dict[int, Rates],
+                    before: date | None = None) -> SuccessRate:
+    """Projects completed (before `before`, when given), and those finished on time and within budget."""
+    query = (select(Project.id, Project.completed_on, Project.ends_on, Project.budget_hours, Project.budget_amount)
+             .where(Project.team_id == ctx.team_id, Project.completed_on.is_not(None)))
+    if before is not None:
+        query = query.where(Project.completed_on < before)
+    projects = session.execute(query).all()
+    if not projects:
+        return SuccessRate(completed=0, succeeded=0)
+    hours: dict[int, float] = defaultdict(float)
+    earned: dict[int, float] = defaultdict(float)
+    none = Rates(None, None)
+    for project_id, person_id, spent, billable in session.execute(
+            select(TimeEntry.project_id, TimeEntry.person_id, func.sum(TimeEntry.hours),
+                   func.sum(case((TimeEntry.billable, TimeEntry.hours), else_=0)))
+            .where(id_in(TimeEntry.project_id, [p[0] for p in projects], "project_ids"))
+            .group_by(TimeEntry.project_id, TimeEntry.person_id)):
+        hours[project_id] += float(spent or 0)
+        earned[project_id] += float(billable or 0) * (person_rates.get(person_id, none).bill or 0.0)
+    succeeded = 0
+    for project_id, completed_on, ends_on, budget_hours, budget_amount in projects:
+        if budget_hours:
+            spent, budget = hours[project_id], float(budget_hours)
+        elif budget_amount:
+            spent, budget = earned[project_id], float(budget_amount)
+        else:
+            spent, budget = 0.0, None
+        assert completed_on is not None  # only completed projects were read
+        succeeded += project_succeeded(completed_on, ends_on, spent, budget)
+    return SuccessRate(completed=len(projects), succeeded=succeeded)
