@@ -223,7 +223,8 @@ VIEWS: dict[ViewKind, View[Any]] = {
         again=lambda _ref, _data: "status",
         figures=("active_services", "services_by_health", "health_week_ago", "load_state", "team_utilization",
                  "team_billable_share", "billable_in_band", "on_schedule_share", "on_schedule_week_ago",
-                 "deliverables_by_status", "sla_compliance_week", "services_by_phase", "health_change",
+                 "deliverables_by_status", "sla_compliance_week", "week_margin", "project_success_rate",
+                 "services_by_phase", "health_change",
                  "engagement_declining", "customer_org_flags")),
     ViewKind.DIGEST_PERSONAL: View(
         query=lambda workspace, ref, viewer: workspace.read(my_day, slack_user_id=_viewer(viewer, ref)),

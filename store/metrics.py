@@ -103,11 +103,16 @@ _ALL = (
     Metric("customer_margin", "Customer margin",
            "service_margin's sums over the customer's active services with a budget", "to date",
            "money earned on them"),
+    Metric("week_margin", "Services margin of a whole week",
+           "(earned - cost) / earned over the hours logged on services in the week (internal time is no "
+           "service's): earned = billable hours times bill rate, cost = hours times cost rate; the weekly "
+           "digest shows the last whole week against the week before, as a percentage only; target 40%+",
+           "last whole week (and the week before)", "money earned in the week"),
     Metric("project_success_rate", "Project success",
            "completed projects finished on time (completed on or before their planned end, when they have one) "
            "and within budget (hours logged on the project within its budget hours, else money earned within its "
-           "budget amount, when it has a budget), over completed projects; target 90%+; last week's counts the "
-           "projects completed before this week", "to date (and at the start of this week)",
+           "budget amount, when it has a budget), over completed projects; target 90%+; a week ago counts the "
+           "projects completed on or before the day seven days ago", "to date (and a week ago)",
            "completed projects"),
     # Tickets
     Metric("tickets_opened", "Opened", "tickets opened this week (up to now)", "this week"),

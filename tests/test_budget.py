@@ -174,9 +174,9 @@ def add_project(session: Session, key: str, service_id: int, *, completed_on: da
                               project_id=project.id, worked_on=completed_on, hours=Decimal(logged), billable=True))
 
 
-def test_project_success_counts_on_time_and_within_budget_now_and_last_week(demo_engine):
+def test_project_success_counts_on_time_and_within_budget_now_and_a_week_ago(demo_engine):
     ryan = demo_people(demo_engine)["ryan"]
-    week_start = WEDNESDAY.date() - timedelta(days=WEDNESDAY.weekday())
+    week_start = WEDNESDAY.date() - timedelta(days=6)  # completed since a week ago
     with Session(demo_engine) as session, session.begin():
         delta = service_named(session, "Integration Rollout").id
         before = week_start - timedelta(days=10)
@@ -189,10 +189,11 @@ def test_project_success_counts_on_time_and_within_budget_now_and_last_week(demo
         add_project(session, "open", delta, completed_on=None, ends_on=before)
         session.flush()
         report = budget_report(session, CTX, viewer="U0BILL")
-    assert (report.success.completed, report.success.succeeded) == (4, 2)
-    assert (report.success_last_week.completed, report.success_last_week.succeeded) == (3, 1)
+    # The demo's ten (9 succeeded; 8 of 9 a week ago), and these: on time, late, over, this week.
+    assert (report.success.completed, report.success.succeeded) == (14, 11)
+    assert (report.success_week_ago.completed, report.success_week_ago.succeeded) == (12, 9)
     text = str(budget_message(report, UTC).block_dicts())
-    assert "2 of 4 completed projects finished on time and within budget: 50% (target 90%; last week 33%)" in text
+    assert "11 of 14 completed projects finished on time and within budget: 79% (target 90%; a week ago 75%)" in text
 
 
 def test_role_rates_price_people_without_their_own(demo_engine):
@@ -206,3 +207,36 @@ def test_role_rates_price_people_without_their_own(demo_engine):
         found = service_budget(session, CTX, service_id=delta, viewer="U0DANA")
         spent = spent_hours(session, delta)
     assert found.cost == pytest.approx(spent * 100) and found.margin == pytest.approx(0.5)
+
+
+def expected_margin(session: Session, first: date, last: date) -> float:
+    """(earned - cost) / earned of the hours logged on services between two days, priced row by row."""
+    rates = {role: (rate.cost_rate, rate.bill_rate) for role, rate in session.execute(
+        select(RoleRate.role, RoleRate).where(RoleRate.team_id == TEAM)).all()}
+    earned = cost = 0.0
+    for entry, person in session.execute(select(TimeEntry, Person).join(Person, Person.id == TimeEntry.person_id).where(
+            TimeEntry.team_id == TEAM, TimeEntry.service_id.is_not(None), TimeEntry.worked_on.between(first, last))):
+        role_cost, role_bill = rates.get(person.role, (None, None))
+        bill = person.bill_rate if person.bill_rate is not None else role_bill
+        cost_rate = person.cost_rate if person.cost_rate is not None else role_cost
+        earned += float(entry.hours) * float(bill or 0) if entry.billable else 0.0
+        cost += float(entry.hours) * float(cost_rate or 0)
+    return (earned - cost) / earned
+
+
+def test_the_weekly_digest_s_business_slice_shows_margin_and_success_with_a_week_before(demo_engine):
+    from messages.digests import weekly_portfolio as renderer
+    from store.queries.weekly import weekly_portfolio
+
+    last_monday = WEDNESDAY.date() - timedelta(days=WEDNESDAY.weekday() + 7)
+    with Session(demo_engine) as session:
+        data = weekly_portfolio(session, CTX)
+        last = expected_margin(session, last_monday, last_monday + timedelta(days=6))
+        before = expected_margin(session, last_monday - timedelta(days=7), last_monday - timedelta(days=1))
+    assert data.margin_last_week == pytest.approx(last) and data.margin_week_before == pytest.approx(before)
+    # Summit's sandbox was completed within the last seven days: not yet a week ago.
+    assert (data.success.succeeded, data.success.completed) == (9, 10)
+    assert (data.success_week_ago.succeeded, data.success_week_ago.completed) == (8, 9)
+    text = str(renderer.render(data, UTC, all_clear=True).block_dicts())
+    assert f"Services margin against the 40% target: {last:.0%} in the week of" in text
+    assert "Projects on time and within budget: 90% (9 of 10) against the 90% target, 89% a week ago" in text

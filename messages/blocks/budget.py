@@ -88,10 +88,10 @@ def _listing(title: str, lines: list[BudgetLine], total: int) -> list[Block]:
     return [mrkdwn_section(f"*{title}* ({total})\n" + "\n".join(_service_line(line) for line in lines) + more)]
 
 
-def success_words(now: SuccessRate, last_week: SuccessRate) -> str:
+def success_words(now: SuccessRate, week_ago: SuccessRate) -> str:
     if now.rate is None:
         return f"No project completed yet (target {percent(now.target)} on time and within budget)."
-    before = f"; last week {percent(last_week.rate)}" if last_week.rate is not None else ""
+    before = f"; a week ago {percent(week_ago.rate)}" if week_ago.rate is not None else ""
     return (f"{now.succeeded} of {plural(now.completed, 'completed project')} finished on time and within budget: "
             f"{percent(now.rate)} (target {percent(now.target)}{before}).")
 
@@ -129,7 +129,7 @@ def _margin_blocks(report: BudgetReport) -> list[Block]:
 def budget_message(report: BudgetReport, tz: ZoneInfo) -> Reply:
     blocks: list[Block] = [
         HeaderBlock(text="Budgets"),
-        mrkdwn_section(f"{escape(headline(report))}\n{success_words(report.success, report.success_last_week)}"),
+        mrkdwn_section(f"{escape(headline(report))}\n{success_words(report.success, report.success_week_ago)}"),
         DividerBlock(),
         *_listing("Over budget", report.over, report.over_count),
         *_listing("Forecast over budget", report.forecast_over, report.forecast_over_count),

@@ -1,7 +1,8 @@
 """The Monday portfolio digest: the dashboard with change against last week, in three slices.
 
 Team: load now, utilization and billable share of the last whole week against the week before.
-Business: on schedule now against a week ago, SLA compliance of the last two whole weeks, phases.
+Business: on schedule now against a week ago, SLA compliance and the services' margin of the last
+two whole weeks, the project success rate now and a week ago, phases.
 Customer: services whose computed health changed since a week ago, engagement declining, and the
 relationships to flag to the Customer Org. What is compared is said in the digest's footer.
 """
@@ -20,6 +21,7 @@ from messages.ids import ViewKind, ViewRef
 from store.enums import Health, Phase
 from store.queries.weekly import ENGAGEMENT_RULE
 from store.readmodels.digests import WeeklyPortfolio, WeekSla
+from store.rules.budget import MARGIN_TARGET
 from store.rules.capacity import LoadState
 
 T = "weekly_portfolio.j2"
@@ -62,6 +64,9 @@ def _business(data: WeeklyPortfolio, tz: ZoneInfo) -> str:
         week=date_token(data.sla_last_week.first_day, tz), sla_last=_sla(data.sla_last_week),
         week_before=date_token(data.sla_week_before.first_day, tz), sla_before=_sla(data.sla_week_before),
         target=data.sla_last_week.sla.target, phases=[(phase.label, data.phase_counts[phase]) for phase in Phase],
+        margin_last=say(T, "margin", share=data.margin_last_week, target=MARGIN_TARGET),
+        margin_before=say(T, "margin", share=data.margin_week_before, target=MARGIN_TARGET),
+        margin_target=MARGIN_TARGET, success=say(T, "success", now=data.success, before=data.success_week_ago),
     )
 
 

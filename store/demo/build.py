@@ -21,11 +21,13 @@ from store.models import (
     Deliverable,
     Milestone,
     Person,
+    Project,
     RoleRate,
     Service,
     StatusChange,
     Task,
     Ticket,
+    TimeEntry,
 )
 
 KEY_PREFIX = "demo-"
@@ -92,7 +94,24 @@ def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
     timesheets.time_entries(out, team_id, t.week.first_day, t.today, demo_key)
     timesheets.time_off(out, team_id, t.week.first_day, demo_key)
     timesheets.allocations(out, team_id, t.week.first_day, demo_key)
+    _projects(out, team_id, t)
     return out
+
+
+def _projects(out: DemoRows, team_id: str, t: Timeline) -> None:
+    """The completed projects, each with the time entries its service logged while it ran."""
+    entries = [row for row in out.rows if isinstance(row, TimeEntry)]
+    for p in spec.PROJECTS:
+        service = out.services[p.service]
+        starts = t.week.first_day - p.weeks_ago * 7 * DAY
+        completed = starts + p.days * DAY
+        project = Project(team_id=team_id, key=demo_key("project", p.key), service=service, name=p.name,
+                          phase=p.phase, starts_on=starts, ends_on=starts + p.planned_days * DAY,
+                          completed_on=completed, budget_hours=decimal_or_none(p.budget_hours))
+        out.add(project)
+        for entry in entries:
+            if entry.service is service and starts <= entry.worked_on <= completed:
+                entry.project = project
 
 
 def _people(out: DemoRows, team_id: str) -> None:

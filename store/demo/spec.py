@@ -250,6 +250,39 @@ TIMESHEETS = {
 # Hours a week each person is planned for, split evenly over their active services, since the
 # timesheets began and with no end: what they usually bill. Bill has the most room next week.
 ALLOCATED = {"ryan": "32", "bill": "16", "chris": "30", "priya": "34", "marcus": "32", "elena": "26"}
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """A project finished within the timesheets' weeks: from the Monday `weeks_ago` weeks before this
+    week, planned to end after `planned_days` and completed after `days` (the hours its service logged
+    in between are the project's), with a budget in hours."""
+
+    key: str
+    service: str
+    name: str
+    phase: Phase
+    weeks_ago: int
+    planned_days: int
+    days: int
+    budget_hours: str
+
+
+# Ten completed projects, nine of them on time and within budget (the 90% target): Orion's telematics
+# pilot finished four days late. Summit's sandbox was completed last week: a week ago, 8 of 9 (89%)
+# when today is early in the week.
+PROJECTS = (
+    ProjectSpec("precision-discovery", "precision", "Discovery workshops", Phase.DISCOVERY, 12, 11, 11, "20"),
+    ProjectSpec("precision-design", "precision", "Solution design", Phase.BUILD, 10, 18, 16, "30"),
+    ProjectSpec("summit-discovery", "summit", "Payments discovery", Phase.DISCOVERY, 11, 11, 9, "20"),
+    ProjectSpec("orion-pilot", "orion", "Telematics pilot", Phase.BUILD, 4, 14, 18, "30"),
+    ProjectSpec("northwind-wireframes", "northwind", "Portal wireframes", Phase.DISCOVERY, 9, 11, 11, "20"),
+    ProjectSpec("atlas-discovery", "atlas", "Shop-floor discovery", Phase.DISCOVERY, 12, 11, 10, "25"),
+    ProjectSpec("atlas-integration", "atlas", "PLC integration design", Phase.BUILD, 7, 18, 18, "36"),
+    ProjectSpec("delta-discovery", "delta", "Integration discovery", Phase.DISCOVERY, 12, 11, 11, "25"),
+    ProjectSpec("gamma-kickoff", "gamma", "Kickoff and scoping", Phase.DISCOVERY, 3, 4, 4, "24"),
+    ProjectSpec("summit-sandbox", "summit", "Sandbox setup", Phase.BUILD, 1, 4, 3, "10"),
+)
 TIME_OFF = (
     TimeOffSpec("marcus", 5, 0, 5, "8", "Vacation"),
     TimeOffSpec("elena", 9, 3, 2, "8", "Conference"),

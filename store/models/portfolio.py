@@ -125,6 +125,8 @@ class Project(Base):
     budget_hours: Mapped[float | None] = mapped_column(Numeric(10, 2))
     budget_amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
 
+    service: Mapped[Service] = relationship()
+
 
 class Milestone(Base):
     __tablename__ = "milestones"

@@ -5,26 +5,29 @@ success rate, with money shown only to those who may see it (`store.rules.permis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from datetime import date
+from collections.abc import Collection, Iterable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from store.changes.actors import actor_facts, actor_person
+from store.clock import Week
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, Role
-from store.models import Customer, Deliverable, Person, Project, Service, TimeEntry
+from store.models import NO_SERVICE, Customer, Deliverable, Person, Project, Service, TimeEntry, WeeklyHours
 from store.queries.id_lists import id_in
 from store.queries.lines import person_ref
 from store.queries.refs import refs_of
 from store.queries.spend import Budgeted, Rates, rates, standings
+from store.queries.timesheets import as_float
 from store.readmodels import PersonRef, ServiceRef
 from store.readmodels.budget import BudgetLine, BudgetReport, CustomerMargin, SuccessRate
 from store.rules.budget import MARGIN_TARGET, BudgetBasis, margin, project_succeeded
 from store.rules.permissions import ActorFacts, sees_money
 
 MAX_LINES = 8  # per list of `/delivery budget`
+WEEK_DAYS = timedelta(days=7)
 
 
 def _viewer(session: Session, ctx: QueryContext, viewer: str | None) -> ActorFacts | None:
@@ -119,9 +122,10 @@ def _money_scope(actor: ActorFacts | None, budgeted: Iterable[Budgeted]) -> str:
 
 def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = None) -> BudgetReport:
     """The portfolio's budgets: services over and forecast over, the lowest margins the viewer may
-    see, and the project success rate now and at the start of this week."""
+    see, and the project success rate now and a week ago."""
     actor = _viewer(session, ctx, viewer)
     person_rates: dict[int, Rates] = rates(session, ctx)
+    success, success_week_ago = project_success(session, ctx, person_rates)
     budgeted = standings(session, ctx, person_rates=person_rates)
     over = _worst((b for b in budgeted.values() if (b.standing.burn or 0) > 1), lambda b: b.standing.burn or 0)
     forecast = _worst((b for b in budgeted.values() if (b.standing.burn or 0) <= 1 and (b.standing.overrun or 0) > 0),
@@ -147,32 +151,29 @@ def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = N
         lowest_margins=[by_id[b.service_id] for b in low[:MAX_LINES] if b.service_id in by_id],
         below_target_count=len(low), customers_below_target=below[:MAX_LINES],
         customers_below_target_count=len(below),
-        success=project_success(session, ctx, person_rates),
-        success_last_week=project_success(session, ctx, person_rates, before=ctx.week.first_day),
+        success=success, success_week_ago=success_week_ago,
     )
 
 
-def project_success(session: Session, ctx: QueryContext, person_rates: dict[int, Rates],
-                    before: date | None = None) -> SuccessRate:
-    """Projects completed (before `before`, when given), and those finished on time and within budget."""
-    query = (select(Project.id, Project.completed_on, Project.ends_on, Project.budget_hours, Project.budget_amount)
-             .where(Project.team_id == ctx.team_id, Project.completed_on.is_not(None)))
-    if before is not None:
-        query = query.where(Project.completed_on < before)
-    projects = session.execute(query).all()
-    if not projects:
-        return SuccessRate(completed=0, succeeded=0)
+def project_success(session: Session, ctx: QueryContext, person_rates: dict[int, Rates]) -> tuple[SuccessRate, ...]:
+    """Projects completed, and those finished on time and within budget: to date, and a week ago
+    (those completed on or before the day seven days ago). Two statements."""
+    projects = session.execute(
+        select(Project.id, Project.completed_on, Project.ends_on, Project.budget_hours, Project.budget_amount)
+        .where(Project.team_id == ctx.team_id, Project.completed_on.is_not(None))).all()
     hours: dict[int, float] = defaultdict(float)
     earned: dict[int, float] = defaultdict(float)
     none = Rates(None, None)
-    for project_id, person_id, spent, billable in session.execute(
-            select(TimeEntry.project_id, TimeEntry.person_id, func.sum(TimeEntry.hours),
-                   func.sum(case((TimeEntry.billable, TimeEntry.hours), else_=0)))
-            .where(id_in(TimeEntry.project_id, [p[0] for p in projects], "project_ids"))
-            .group_by(TimeEntry.project_id, TimeEntry.person_id)):
-        hours[project_id] += float(spent or 0)
-        earned[project_id] += float(billable or 0) * (person_rates.get(person_id, none).bill or 0.0)
-    succeeded = 0
+    if projects:
+        for project_id, person_id, spent, billable in session.execute(
+                select(TimeEntry.project_id, TimeEntry.person_id, func.sum(TimeEntry.hours),
+                       func.sum(case((TimeEntry.billable, TimeEntry.hours), else_=0)))
+                .where(id_in(TimeEntry.project_id, [p[0] for p in projects], "project_ids"))
+                .group_by(TimeEntry.project_id, TimeEntry.person_id)):
+            hours[project_id] += float(spent or 0)
+            earned[project_id] += float(billable or 0) * (person_rates.get(person_id, none).bill or 0.0)
+    week_ago = ctx.today - WEEK_DAYS
+    outcomes = []
     for project_id, completed_on, ends_on, budget_hours, budget_amount in projects:
         if budget_hours:
             spent, budget = hours[project_id], float(budget_hours)
@@ -181,5 +182,27 @@ def project_success(session: Session, ctx: QueryContext, person_rates: dict[int,
         else:
             spent, budget = 0.0, None
         assert completed_on is not None  # only completed projects were read
-        succeeded += project_succeeded(completed_on, ends_on, spent, budget)
-    return SuccessRate(completed=len(projects), succeeded=succeeded)
+        outcomes.append((completed_on <= week_ago, project_succeeded(completed_on, ends_on, spent, budget)))
+    then = [ok for done_then, ok in outcomes if done_then]
+    return (SuccessRate(completed=len(outcomes), succeeded=sum(ok for _, ok in outcomes)),
+            SuccessRate(completed=len(then), succeeded=sum(then)))
+
+
+def week_margins(session: Session, ctx: QueryContext, weeks: Sequence[Week],
+                 person_rates: dict[int, Rates]) -> list[float | None]:
+    """The services' margin of each whole week: hours logged on services that week (internal time
+    is not a service's), earned at bill rates and costed at cost rates. One statement."""
+    firsts = [week.first_day for week in weeks]
+    earned = dict.fromkeys(firsts, 0.0)
+    cost = dict.fromkeys(firsts, 0.0)
+    none = Rates(None, None)
+    for week_on, person_id, logged, billable in session.execute(
+            select(WeeklyHours.week_on, WeeklyHours.person_id, as_float(func.sum(WeeklyHours.hours)),
+                   as_float(func.sum(WeeklyHours.billable_hours)))
+            .where(WeeklyHours.team_id == ctx.team_id, WeeklyHours.week_on.in_(firsts),
+                   WeeklyHours.service_id != NO_SERVICE)
+            .group_by(WeeklyHours.week_on, WeeklyHours.person_id)):
+        rate = person_rates.get(person_id, none)
+        earned[week_on] += (billable or 0.0) * (rate.bill or 0.0)
+        cost[week_on] += (logged or 0.0) * (rate.cost or 0.0)
+    return [margin(earned[first], cost[first]) for first in firsts]

@@ -13,18 +13,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, ServiceStatus
 from store.models import Deliverable, Person, RoleRate, Service, ServiceHours, WeeklyHours
 from store.queries.id_lists import id_in
+from store.queries.timesheets import as_float
 from store.rules.budget import BURN_WEEKS, Standing, remaining_hours, standing
-
-
-def _float(expression):
-    return cast(expression, Float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +34,8 @@ class Rates:
 
 def rates(session: Session, ctx: QueryContext, person_ids: Collection[int] | None = None) -> dict[int, Rates]:
     """Everyone's rates (or `person_ids` those), their own else their role's, in one statement."""
-    query = (select(Person.id, _float(func.coalesce(Person.cost_rate, RoleRate.cost_rate)),
-                    _float(func.coalesce(Person.bill_rate, RoleRate.bill_rate)))
+    query = (select(Person.id, as_float(func.coalesce(Person.cost_rate, RoleRate.cost_rate)),
+                    as_float(func.coalesce(Person.bill_rate, RoleRate.bill_rate)))
              .outerjoin(RoleRate, (RoleRate.team_id == Person.team_id) & (RoleRate.role == Person.role))
              .where(Person.team_id == ctx.team_id))
     if person_ids is not None:
@@ -62,8 +59,8 @@ def spend(session: Session, ctx: QueryContext, service_ids: Collection[int] | No
           person_rates: dict[int, Rates] | None = None) -> dict[int, Spend]:
     """Each service's spend to date (of `service_ids`, when given); a service nobody logged time on
     is absent. Priced with `person_rates` (read here when not given)."""
-    query = select(ServiceHours.service_id, ServiceHours.person_id, _float(ServiceHours.hours),
-                   _float(ServiceHours.billable_hours)).where(ServiceHours.team_id == ctx.team_id)
+    query = select(ServiceHours.service_id, ServiceHours.person_id, as_float(ServiceHours.hours),
+                   as_float(ServiceHours.billable_hours)).where(ServiceHours.team_id == ctx.team_id)
     if service_ids is not None:
         query = query.where(id_in(ServiceHours.service_id, service_ids, "service_ids"))
     rows = session.execute(query).all()
@@ -96,7 +93,7 @@ class OpenWork:
 def open_work(session: Session, ctx: QueryContext, service_ids: Collection[int] | None = None) -> dict[int, OpenWork]:
     """Each service's open work (of `service_ids`, when given), read from the partial index of open
     deliverables (`ix_deliverables_open_work`) alone."""
-    query = (select(Deliverable.service_id, _float(func.sum(Deliverable.estimate_hours)),
+    query = (select(Deliverable.service_id, as_float(func.sum(Deliverable.estimate_hours)),
                     func.count(Deliverable.estimate_hours), func.max(Deliverable.due_on))
              .where(Deliverable.team_id == ctx.team_id, Deliverable.status.not_in(DONE_STATUSES))
              .group_by(Deliverable.service_id))
@@ -118,7 +115,7 @@ def weekly_burn(session: Session, ctx: QueryContext, service_ids: Collection[int
         return {}
     start, end = burn_weeks(ctx)
     rows = session.execute(
-        select(WeeklyHours.service_id, _float(func.sum(WeeklyHours.hours)))
+        select(WeeklyHours.service_id, as_float(func.sum(WeeklyHours.hours)))
         .where(WeeklyHours.team_id == ctx.team_id, WeeklyHours.week_on >= start, WeeklyHours.week_on < end,
                id_in(WeeklyHours.service_id, service_ids, "service_ids"))
         .group_by(WeeklyHours.service_id))
@@ -145,7 +142,7 @@ def standings(session: Session, ctx: QueryContext, only: Collection[int] | None 
               person_rates: dict[int, Rates] | None = None) -> dict[int, Budgeted]:
     """Every active service with a budget (or `only` those), and where its budget stands today."""
     services = session.execute(
-        select(Service.id, Service.owner_id, _float(Service.budget_hours), _float(Service.budget_amount))
+        select(Service.id, Service.owner_id, as_float(Service.budget_hours), as_float(Service.budget_amount))
         .where(*_budgeted_services(ctx, only))).all()
     if not services:
         return {}

@@ -32,9 +32,11 @@ from store.health import (
 )
 from store.health.rules import Assessment
 from store.models import Customer, Deliverable, Service, Ticket
+from store.queries.budget import project_success, week_margins
 from store.queries.capacity import load_counts, overloaded_people
 from store.queries.id_lists import id_in
 from store.queries.portfolio import deliverable_tally
+from store.queries.spend import rates
 from store.queries.tickets import SLA_TARGET, Window, count_if
 from store.queries.utilization import team_utilization
 from store.readmodels.digests import HealthChange, WeeklyPortfolio, WeekSla, WeekUtilization
@@ -165,6 +167,9 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     sla = _sla(session, ctx, weeks)
     tally = deliverable_tally(session, ctx.team_id, today=ctx.today)
     on_schedule_then = _on_schedule_at(session, ctx, week_ago)
+    person_rates = rates(session, ctx)
+    margins = week_margins(session, ctx, weeks, person_rates)
+    success, success_week_ago = project_success(session, ctx, person_rates)
 
     compared = [c for c in candidates if c.existed]
     changed = [c for c in compared if c.assessment.computed != c.then]
@@ -181,6 +186,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         active_services=active, phase_counts=phases,
         deliverables=tally, on_schedule_week_ago=on_schedule_then,
         sla_last_week=sla[0], sla_week_before=sla[1],
+        margin_last_week=margins[0], margin_week_before=margins[1], success=success, success_week_ago=success_week_ago,
         health_counts=counts_with_quiet((c.assessment.shown for c in candidates), active),
         computed_counts_now=counts_with_quiet((c.assessment.computed for c in compared), compared_total),
         computed_counts_week_ago=counts_with_quiet((c.then for c in compared), compared_total),

@@ -77,6 +77,6 @@ class BudgetReport(ReadModel):
     customers_below_target: list[CustomerMargin] = []
     customers_below_target_count: int = 0
     success: SuccessRate
-    success_last_week: SuccessRate
+    success_week_ago: SuccessRate
     margin_target: float = MARGIN_TARGET
     money_audience: str = MONEY_AUDIENCE

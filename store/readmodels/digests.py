@@ -16,6 +16,7 @@ from store.readmodels import (
     ServiceHealthView,
     TaskLine,
 )
+from store.readmodels.budget import SuccessRate
 from store.readmodels.capacity import PersonCapacity, Utilization
 from store.readmodels.tickets import OverdueTicket, SlaCompliance
 from store.rules.capacity import LoadState
@@ -117,6 +118,12 @@ class WeeklyPortfolio(ReadModel):
     on_schedule_week_ago: float | None
     sla_last_week: WeekSla
     sla_week_before: WeekSla
+    # The services' margin in the last two whole weeks (a percentage: no rates, costs or amounts reach
+    # a channel), and the project success rate now and a week ago.
+    margin_last_week: float | None = None
+    margin_week_before: float | None = None
+    success: SuccessRate = SuccessRate(completed=0, succeeded=0)
+    success_week_ago: SuccessRate = SuccessRate(completed=0, succeeded=0)
     # Customer: computed health now against a week ago.
     health_counts: dict[Health, int]  # shown health now
     computed_counts_now: dict[Health, int]  # of the services compared
