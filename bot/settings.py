@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     delivery_engagement_window_days: int = Field(default=14, ge=1)
     delivery_engagement_min_ratio: float = Field(default=0.5, gt=0, le=1)
     delivery_overdue_tickets_max: int = Field(default=2, ge=0)
+    delivery_budget_overrun_max: float = Field(default=0.10, ge=0)
 
     @field_validator("delivery_timezone")
     @classmethod
@@ -150,6 +151,7 @@ class Settings(BaseSettings):
             engagement_window_days=self.delivery_engagement_window_days,
             engagement_min_ratio=self.delivery_engagement_min_ratio,
             overdue_tickets_max=self.delivery_overdue_tickets_max,
+            budget_overrun_max=self.delivery_budget_overrun_max,
         )
 
     def require(self, *names: str, purpose: str) -> None:

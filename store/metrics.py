@@ -91,8 +91,8 @@ _ALL = (
            "spent + hours to come; for a money budget alone, money earned + hours to come times what an hour "
            "logged on the service has earned so far", "to completion"),
     Metric("forecast_overrun", "Forecast over / under",
-           "estimate at completion over the budget, minus 1 (negative: under)", "to completion",
-           "the service's budget"),
+           "estimate at completion over the budget, minus 1 (negative: under); above DELIVERY_BUDGET_OVERRUN_MAX "
+           "(10%) it is a health finding, Needs Attention", "to completion", "the service's budget"),
     Metric("service_margin", "Margin",
            "(earned - cost) / earned over the service's hours to date: earned = billable hours times bill rate, "
            "cost = all hours times cost rate (each person's own rate, else their role's; hours with no cost rate "
@@ -213,8 +213,11 @@ a test fails when the two differ.
   days, or a milestone past its due date and not done, makes a service **At Risk**; a milestone
   due within 7 days with under half its linked deliverables complete ("timeline pressure"),
   customer sessions in the last 14 days under half of those in the 14 days before
-  ("engagement declining"; not applied when the earlier window had none), or more than 2
-  overdue tickets make it **Needs Attention**. Each finding is listed in plain words.
+  ("engagement declining"; not applied when the earlier window had none), more than 2
+  overdue tickets, or a forecast more than 10% over its budget (`forecast_overrun`; hours and
+  percentages only in the reason, never money) make it **Needs Attention**. Each finding is
+  listed in plain words. Health a week ago applies the rules the database dates: budgets and
+  estimates keep no history, so the weekly digest compares health without the budget finding.
 
 | figure | definition | denominator | window |
 |---|---|---|---|

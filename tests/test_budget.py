@@ -240,3 +240,51 @@ def test_the_weekly_digest_s_business_slice_shows_margin_and_success_with_a_week
     text = str(renderer.render(data, UTC, all_clear=True).block_dicts())
     assert f"Services margin against the 40% target: {last:.0%} in the week of" in text
     assert "Projects on time and within budget: 90% (9 of 10) against the 90% target, 89% a week ago" in text
+
+
+# A forecast past the budget is a health finding (Needs Attention), kept like the others.
+
+def test_a_forecast_past_the_threshold_is_a_needs_attention_finding_with_its_reason():
+    from store.health.rules import BudgetForecast, HealthSignals, HealthThresholds, assess
+
+    limits = HealthThresholds()
+    over = BudgetForecast(0.4, (168.0, 120.0), RemainingFrom.ESTIMATES.label)
+    found = assess(HealthSignals(budget=over), now=WEDNESDAY, today=WEDNESDAY.date(), limits=limits)
+    assert found.computed.value == "needs_attention" and [f.rule for f in found.findings] == ["forecast_over_budget"]
+    assert found.findings[0].reason == ("Forecast 40% over budget (168 h against 120 h, from the open "
+                                        "deliverables' estimates)")
+    money = BudgetForecast(0.12, None, RemainingFrom.WEEKLY_BURN.label)
+    (finding,) = assess(HealthSignals(budget=money), now=WEDNESDAY, today=WEDNESDAY.date(), limits=limits).findings
+    assert finding.reason == "Forecast 12% over budget (at the last 4 weeks' burn)", "no money in a health reason"
+    within = BudgetForecast(0.10, None, "")
+    assert assess(HealthSignals(budget=within), now=WEDNESDAY, today=WEDNESDAY.date(), limits=limits).findings == []
+    # Not dated: compared with a week ago, the rest decide.
+    assert found.dated.value == "on_track"
+
+
+def test_delta_s_card_gives_the_budget_finding_and_precision_stays_on_track(demo_engine):
+    with Session(demo_engine) as session:
+        delta = service_card(session, CTX, service_id=service_named(session, "Integration Rollout").id)
+        precision = service_card(session, CTX, service_id=service_named(session, "ERP Go-Live").id)
+    reasons = [f.reason for f in delta.health.findings]
+    assert delta.health.health.value == "at_risk" and any(r.startswith("Forecast 4") and "over budget" in r
+                                                          for r in reasons), reasons
+    assert precision.health.health.value == "on_track" and precision.budget.overrun < 0
+
+
+def test_raising_a_budget_clears_the_finding_through_kept_health(demo_engine):
+    from store.context import QueryContext as Ctx
+    from store.db import make_sessionmaker
+    from store.health import portfolio_health, refresh_kept
+
+    ctx = Ctx(TEAM, WEDNESDAY, UTC)
+    with Session(demo_engine) as session, session.begin():
+        precision = service_named(session, "ERP Go-Live")
+        precision.budget_hours = Decimal(10)  # far past it now
+    assert refresh_kept(make_sessionmaker(demo_engine), ctx) is not None
+    with Session(demo_engine) as session:
+        assert portfolio_health(session, ctx).health_counts["needs_attention"] == 3
+    with Session(demo_engine) as session, session.begin():
+        service_named(session, "ERP Go-Live").budget_hours = Decimal(1000)
+    with Session(demo_engine) as session:  # marked by the change: assessed again, no refresh needed
+        assert portfolio_health(session, ctx).health_counts["needs_attention"] == 2

@@ -28,6 +28,7 @@ from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.enums import DeliverableStatus, DigestKind, Health, Phase
 from store.health import MAX_SHOWN_SERVICES, health_as_of, health_of
+from store.health.rules import UNDATED_RULES
 from store.models import Customer, Deliverable, Person, Service, Ticket
 from store.queries.capacity import capacity_report
 from store.queries.portfolio import portfolio_status
@@ -170,7 +171,10 @@ def test_health_as_of_now_is_the_health_computed_now(engine, team):
         load_synthetic(engine, team_id=TEAM, now=WEDNESDAY, tz=UTC, services=100)
     ctx = QueryContext(team_id=team_id, now=WEDNESDAY, tz=UTC)
     with Session(engine) as session:
-        now = {v.service_id: (v.computed_health, sorted({f.rule for f in v.findings}))
+        # By the rules the database dates: a budget forecast keeps no history (UNDATED_RULES).
+        now = {v.service_id: (max((f.health for f in v.findings if f.rule not in UNDATED_RULES),
+                                  key=lambda h: h.severity, default=Health.ON_TRACK),
+                              sorted({f.rule for f in v.findings} - UNDATED_RULES))
                for v in health_of(session, ctx)}
         then = {h.service_id: (h.health, h.rules) for h in health_as_of(session, ctx, at=ctx.now)}
     assert then == now and any(health != Health.ON_TRACK for health, _rules in now.values())
@@ -338,10 +342,11 @@ def test_300_services_keep_every_digest_within_50_blocks_and_statement_counts_fl
                 assert "more — type `/delivery" in blocks_text(reply), kind
     for kind, by_size in counts.items():
         assert by_size[20] == by_size[300], (kind, by_size)
-        # The weekly digest's, the most: its candidates assessed through `store.health` (six statements),
-        # their names and creation test read apart (one), each week's utilization (four a week), and
-        # the Business slice's money (rates, both weeks' margins, the completed projects: three).
-        assert by_size[20] <= 32, (kind, by_size)
+        # The weekly digest's, the most: its candidates assessed through `store.health` (eleven
+        # statements, five of them the budget forecasts), their names and creation test read apart
+        # (one), each week's utilization (four a week), and the Business slice's money (rates, both
+        # weeks' margins, the completed projects: three).
+        assert by_size[20] <= 37, (kind, by_size)
 
 
 def test_every_digest_declares_figures():

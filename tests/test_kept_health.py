@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, timedelta
+from decimal import Decimal
 from random import Random
 from zoneinfo import ZoneInfo
 
@@ -35,8 +36,10 @@ from store.models import (
     KeptHealth,
     Milestone,
     Person,
+    RoleRate,
     Service,
     Ticket,
+    TimeEntry,
 )
 
 LIMITS = HealthThresholds()
@@ -188,8 +191,11 @@ def random_changes(session: Session, rng: Random, rounds: int, now, tag: str = "
         service = rng.choice(services)
         action = rng.choice(["block", "unblock", "orm_status", "move_milestone", "milestone_done", "milestone_due",
                              "resolve", "open_ticket", "ticket_due", "session", "drop_session", "pause",
-                             "override", "clear_override", "delete_deliverable", "delete_milestone"])
-        if action == "block":
+                             "override", "clear_override", "delete_deliverable", "delete_milestone",
+                             "estimate", "budget", "log_time", "drop_time", "rate"])
+        if action in BUDGET_CHANGES:
+            BUDGET_CHANGES[action](session, rng, service, person, when, f"{tag}{n}")
+        elif action == "block":
             session.execute(update(Deliverable).where(Deliverable.id == rng.choice(deliverables))
                             .values(status=DeliverableStatus.BLOCKED, blocked_since=when - timedelta(days=3)))
         elif action == "unblock":
@@ -243,6 +249,41 @@ def random_changes(session: Session, rng: Random, rounds: int, now, tag: str = "
             session.execute(delete(Deliverable).where(Deliverable.id == rng.choice(deliverables)))
         else:
             session.execute(delete(Milestone).where(Milestone.id == rng.choice(milestones)))
+
+
+def _estimate(session: Session, rng: Random, service: int, _person: int, _when, _tag: str) -> None:
+    session.execute(update(Deliverable).where(Deliverable.id == session.scalar(
+        select(Deliverable.id).where(Deliverable.service_id == service).limit(1))).values(
+        estimate_hours=rng.choice([None, Decimal(1), Decimal(400)])))
+
+
+def _budget(session: Session, rng: Random, service: int, _person: int, _when, _tag: str) -> None:
+    hours, amount = rng.choice([(None, None), (Decimal(20), None), (Decimal(5000), None), (None, Decimal(900))])
+    session.execute(update(Service).where(Service.id == service).values(budget_hours=hours, budget_amount=amount))
+
+
+def _log_time(session: Session, rng: Random, service: int, person: int, when, tag: str) -> None:
+    session.execute(insert(TimeEntry), [dict(team_id=TEAM, key=f"kept-{tag}", person_id=person, service_id=service,
+                                             worked_on=when.date(), hours=Decimal(rng.choice([1, 8, 24])),
+                                             billable=rng.random() < 0.7)])
+
+
+def _drop_time(session: Session, _rng: Random, service: int, _person: int, _when, _tag: str) -> None:
+    session.execute(delete(TimeEntry).where(TimeEntry.id == session.scalar(
+        select(TimeEntry.id).where(TimeEntry.service_id == service).limit(1))))
+
+
+def _rate(session: Session, rng: Random, _service: int, person: int, _when, _tag: str) -> None:
+    if rng.random() < 0.5:
+        session.execute(update(Person).where(Person.id == person).values(bill_rate=rng.choice([None, Decimal(10)])))
+    else:
+        session.execute(update(RoleRate).where(RoleRate.team_id == TEAM).values(
+            bill_rate=rng.choice([Decimal(1), Decimal(150)])))
+
+
+# What a budget forecast reads (issue 19): estimates, budgets, hours logged, rates.
+BUDGET_CHANGES = {"estimate": _estimate, "budget": _budget, "log_time": _log_time, "drop_time": _drop_time,
+                  "rate": _rate}
 
 
 def test_every_kind_of_change_marks_its_service_and_answers_stay_exact(portfolio):
@@ -404,8 +445,67 @@ def test_changing_any_column_the_rules_read_marks_the_service(demo, model, colum
 
 
 # Read when assessing but never deciding a service's shown health or since when: shown by name, or
-# the override's words (kept health keeps neither; the services an answer shows are assessed in full).
-SHOWN_ONLY = {("deliverables", "name"), ("milestones", "name"), ("services", "health_override_reason")}
+# the override's words (kept health keeps neither; the services an answer shows are assessed in full),
+# and whose lead may see the service's money.
+SHOWN_ONLY = {("deliverables", "name"), ("milestones", "name"), ("services", "health_override_reason"),
+              ("services", "owner_id")}
+
+# What a budget forecast reads, for a service with a budget in money alone (rates price it), with a
+# new value: changing it alone must mark the service (migration 0017).
+BUDGET_READ = [
+    (Service, "budget_hours", lambda row: Decimal(1)),
+    (Service, "budget_amount", lambda row: Decimal(1)),
+    (Deliverable, "estimate_hours", lambda row: Decimal(500)),
+    (Deliverable, "due_on", lambda row: row.due_on + timedelta(days=90)),
+    (Deliverable, "status", lambda row: DeliverableStatus.COMPLETE),
+    (TimeEntry, "hours", lambda row: Decimal(24)),
+    (TimeEntry, "billable", lambda row: not row.billable),
+    (TimeEntry, "worked_on", lambda row: row.worked_on - timedelta(days=60)),
+    (TimeEntry, "person_id", lambda row: row.person_id + 1),
+    (TimeEntry, "service_id", lambda row: None),
+    (Person, "cost_rate", lambda row: Decimal(1)),
+    (Person, "bill_rate", lambda row: Decimal(1)),
+    (Person, "role", lambda row: "ops"),
+    (RoleRate, "cost_rate", lambda row: Decimal(1)),
+    (RoleRate, "bill_rate", lambda row: Decimal(1)),
+    (RoleRate, "role", lambda row: "ops"),
+]
+
+
+def _budget_row(session: Session, model, delta: Service):
+    """The row of `model` whose change moves Delta's forecast: its own, an open deliverable, a time
+    entry, its lead (who logs its hours) and the lead's role's rates."""
+    if model is Service:
+        return delta
+    if model is Deliverable:
+        return session.scalars(select(Deliverable).where(Deliverable.service_id == delta.id,
+                                                         Deliverable.due_on.is_not(None),
+                                                         Deliverable.status == DeliverableStatus.IN_PROGRESS)
+                               .order_by(Deliverable.id).limit(1)).one()
+    if model is TimeEntry:
+        return session.scalars(select(TimeEntry).where(TimeEntry.service_id == delta.id)
+                               .order_by(TimeEntry.id).limit(1)).one()
+    lead = session.get(Person, delta.owner_id)
+    if model is Person:
+        return lead
+    return session.scalars(select(RoleRate).where(RoleRate.team_id == TEAM, RoleRate.role == lead.role)).one()
+
+
+@pytest.mark.parametrize("model, column, new_value", BUDGET_READ,
+                         ids=[f"{m.__tablename__}.{c}" for m, c, _ in BUDGET_READ])
+def test_changing_what_a_budget_forecast_reads_marks_the_service(demo, model, column, new_value):
+    with Session(demo) as session, session.begin():
+        delta = session.scalars(select(Service).where(Service.team_id == TEAM, Service.name == "Integration Rollout")
+                                ).one()
+        delta.budget_hours, delta.budget_amount = None, Decimal(23400)  # money alone: rates price it
+        if (model, column) == (RoleRate, "role"):  # one row per role: make room for the new one
+            session.execute(delete(RoleRate).where(RoleRate.team_id == TEAM, RoleRate.role == "ops"))
+        session.flush()
+        session.execute(delete(HealthChange))
+        row = _budget_row(session, model, delta)
+        session.execute(update(model).where(model.id == row.id).values({column: new_value(row)}))
+        service_id = delta.id
+    assert service_id in marks(demo), column
 
 
 def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
@@ -428,8 +528,9 @@ def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
 def test_every_column_health_is_assessed_from_is_one_whose_change_marks_the_service(demo):
     """The assessing statements, traversed: a column added to a rule's signals without a trigger (and a
     line in READ_BY_THE_RULES) would let kept health answer from before the change."""
-    marking = {(model.__tablename__, column) for model, column, _ in READ_BY_THE_RULES}
-    keys = {(model.__tablename__, name) for model in COUNTING for name in ("id", "team_id")}
+    marking = {(model.__tablename__, column) for model, column, _ in [*READ_BY_THE_RULES, *BUDGET_READ]}
+    keys = {(model.__tablename__, name) for model in [*COUNTING, TimeEntry, Person, RoleRate]
+            for name in ("id", "team_id")}
     read = columns_read_when_assessing(demo)
     assert ("tickets", "due_at") in read and ("appointments", "starts_at") in read
     assert read - marking - keys - SHOWN_ONLY == set()

@@ -134,7 +134,8 @@ def budget_message(report: BudgetReport, tz: ZoneInfo) -> Reply:
         *_listing("Over budget", report.over, report.over_count),
         *_listing("Forecast over budget", report.forecast_over, report.forecast_over_count),
         *_margin_blocks(report),
-        context(f"As of {time_token(report.as_of)} · `/delivery status &lt;service&gt;` for a service's card"),
+        context(f"Forecasts more than {percent(report.threshold)} over make a service Need Attention · as of "
+                f"{time_token(report.as_of)} · `/delivery status &lt;service&gt;` for a service's card"),
     ]
     text = f"Budgets: {report.over_count} over, {report.forecast_over_count} forecast over."
     return Reply(text=text, blocks=blocks, view=ViewRef(k=ViewKind.BUDGET))

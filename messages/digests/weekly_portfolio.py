@@ -19,6 +19,7 @@ from messages.blocks.health import HEALTH_EMOJI
 from messages.digests.copy import points, say
 from messages.ids import ViewKind, ViewRef
 from store.enums import Health, Phase
+from store.health.rules import UNDATED_RULES
 from store.queries.weekly import ENGAGEMENT_RULE
 from store.readmodels.digests import WeeklyPortfolio, WeekSla
 from store.rules.budget import MARGIN_TARGET
@@ -75,10 +76,10 @@ def _change_lines(data: WeeklyPortfolio) -> list[str]:
     for change in data.health_changes[:MAX_LINES]:
         s = change.service
         lines.append(say(
-            T, "change_line", emoji=HEALTH_EMOJI[s.computed_health], customer=s.customer_name,
-            service=s.service_name, before=change.before.label, now=s.computed_health.label,
-            reason=s.findings[0].reason if s.findings else None,
-            shown=s.health.label if s.health != s.computed_health else None,
+            T, "change_line", emoji=HEALTH_EMOJI[change.now], customer=s.customer_name,
+            service=s.service_name, before=change.before.label, now=change.now.label,
+            reason=next((f.reason for f in s.findings if f.rule not in UNDATED_RULES), None),
+            shown=s.health.label if s.health != change.now else None,
         ))
     return lines
 

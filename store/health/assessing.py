@@ -55,7 +55,7 @@ def _active(ctx: QueryContext):
 def assess_active_services(session: Session, ctx: QueryContext,
                            only: Collection[int] | None = None) -> list[AssessedService]:
     """Active services (all, or `only` those) with their assessment, in five statements."""
-    signals = gather_signals(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits, only=only)
+    signals = gather_signals(session, ctx, only)
     query = select(*assessment_columns()).where(*_active(ctx))
     rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
     return assess_rows(rows, signals, ctx)
@@ -65,7 +65,7 @@ def assess_signalled(session: Session, ctx: QueryContext, *, also: Collection[in
     """Assessments of the active services with a signal or an override (and of `also` those, when
     active), in five statements: the only services whose health can be other than On Track. Every
     other active service is On Track with no finding, so it is counted, never assessed."""
-    signals = gather_signals(session, ctx.team_id, now=ctx.now, today=ctx.today, limits=ctx.limits)
+    signals = gather_signals(session, ctx)
     signalled = id_in(Service.id, {*signals, *also}, "signalled_ids")
     rows = session.execute(select(*assessment_columns()).where(
         *_active(ctx), or_(Service.health_override.is_not(None), signalled)))

@@ -23,6 +23,8 @@ class HealthThresholds:
     engagement_window_days: int = 14
     engagement_min_ratio: float = 0.5
     overdue_tickets_max: int = 2
+    # A forecast past a service's budget by more than this share of it is a finding (issue 19).
+    budget_overrun_max: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,17 @@ class MilestoneProgress:
 
 
 @dataclass(frozen=True)
+class BudgetForecast:
+    """A service's budget forecast (`store.queries.spend`): over by `overrun` of its budget, which is in
+    hours (`eac` and `budget` then given in hours) or in money (no amounts: health reasons are shown
+    to everyone, and money is need-to-know)."""
+
+    overrun: float
+    hours: tuple[float, float] | None  # (estimate at completion, budget) of an hours budget
+    source: str  # where the hours still to come were read from, in words
+
+
+@dataclass(frozen=True)
 class HealthSignals:
     """What the rules look at for one service; gathered by `store.health.signals`."""
 
@@ -49,6 +62,12 @@ class HealthSignals:
     sessions_recent: int = 0
     sessions_prior: int = 0
     overdue_tickets: int = 0
+    budget: BudgetForecast | None = None
+
+
+# Rules whose signals the database does not date (budgets and estimates keep no history): health a
+# week ago (`store.health.as_of`) cannot apply them, so comparisons with then leave them out.
+UNDATED_RULES = frozenset({"forecast_over_budget"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,12 @@ class Assessment:
     @cached_property
     def shown(self) -> Health:
         return self.override.health if self.override else self.computed
+
+    @cached_property
+    def dated(self) -> Health:
+        """Computed health from the rules the database dates only: what is compared with a week ago."""
+        return max((f.health for f in self.findings if f.rule not in UNDATED_RULES), key=lambda h: h.severity,
+                   default=Health.ON_TRACK)
 
     @cached_property
     def since(self) -> datetime | None:
@@ -184,6 +209,15 @@ def overdue_ticket_findings(signals: HealthSignals, limits: HealthThresholds) ->
     return []
 
 
+def budget_findings(signals: HealthSignals, limits: HealthThresholds) -> list[Finding]:
+    forecast = signals.budget
+    if forecast is None or forecast.overrun <= limits.budget_overrun_max:
+        return []
+    amounts = f"{forecast.hours[0]:,.0f} h against {forecast.hours[1]:,.0f} h, " if forecast.hours else ""
+    return [Finding(Health.NEEDS_ATTENTION, "forecast_over_budget",
+                    f"Forecast {forecast.overrun:.0%} over budget ({amounts}{forecast.source})")]
+
+
 def assess(
     signals: HealthSignals,
     *,
@@ -198,6 +232,7 @@ def assess(
         *timeline_pressure_findings(signals, now, today, limits),
         *engagement_findings(signals, limits),
         *overdue_ticket_findings(signals, limits),
+        *budget_findings(signals, limits),
     ]
     findings.sort(key=lambda f: -f.health.severity)
     computed = findings[0].health if findings else Health.ON_TRACK

@@ -1,22 +1,28 @@
 """Health signals of many services at once, in SQL: what the rules (`store.health.rules`) look at.
 
 Every column read here is one whose change marks the service for kept health (the triggers of
-migration 0010); tests/test_kept_health.py holds the two lists to each other."""
+migrations 0010 and 0017); tests/test_kept_health.py holds the two lists to each other."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
-from store.health.rules import BlockedDeliverable, HealthSignals, HealthThresholds, MilestoneProgress
+from store.health.rules import BlockedDeliverable, BudgetForecast, HealthSignals, HealthThresholds, MilestoneProgress
 from store.health.tallies import declining_from_tallies, session_counts_at
 from store.models import Deliverable, Milestone, Service, Ticket
 from store.queries.id_lists import id_in
+from store.queries.spend import standings
+from store.rules.budget import BudgetBasis
+
+if TYPE_CHECKING:
+    from store.context import QueryContext
 
 
 def active_services(team_id: str, only: Collection[int] | None = None):
@@ -117,16 +123,27 @@ def _overdue_tickets(session: Session, team_id: str, now: datetime, limits: Heal
     return dict(rows.all())
 
 
-def gather_signals(
-    session: Session, team_id: str, *, now: datetime, today: date, limits: HealthThresholds,
-    only: Collection[int] | None = None,
-) -> dict[int, HealthSignals]:
-    """Signals of the workspace's active services (or of `only` those), in four statements."""
+def _over_budget(session: Session, ctx: QueryContext, only) -> dict[int, BudgetForecast]:
+    """Services forecast past their budget by more than the rule allows (`store.queries.spend`)."""
+    over = {}
+    for service_id, budgeted in standings(session, ctx, only).items():
+        s = budgeted.standing
+        if s.overrun is not None and s.overrun > ctx.limits.budget_overrun_max:
+            hours = (s.eac, s.budget) if s.basis == BudgetBasis.HOURS and s.eac is not None and s.budget else None
+            over[service_id] = BudgetForecast(s.overrun, hours, s.remaining.source.label)
+    return over
+
+
+def gather_signals(session: Session, ctx: QueryContext,
+                   only: Collection[int] | None = None) -> dict[int, HealthSignals]:
+    """Signals of the workspace's active services (or of `only` those), in ten statements at most."""
+    team_id, now, today, limits = ctx.team_id, ctx.now, ctx.today, ctx.limits
     blocked = _blocked(session, team_id, now, limits, only)
     overdue, upcoming = _open_milestones(session, team_id, today, limits, only)
     sessions = declining_sessions(session, team_id, now, limits, only)
     tickets = _overdue_tickets(session, team_id, now, limits, only)
-    service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets)
+    budgets = _over_budget(session, ctx, only)
+    service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets) | set(budgets)
     return {
         service_id: HealthSignals(
             blocked=blocked.get(service_id, []),
@@ -135,6 +152,7 @@ def gather_signals(
             sessions_recent=sessions.get(service_id, (0, 0))[0],
             sessions_prior=sessions.get(service_id, (0, 0))[1],
             overdue_tickets=tickets.get(service_id, 0),
+            budget=budgets.get(service_id),
         )
         for service_id in service_ids
     }

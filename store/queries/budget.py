@@ -142,7 +142,7 @@ def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = N
     lines = _lines(session, ctx, [*over[:MAX_LINES], *forecast[:MAX_LINES], *low[:MAX_LINES]], actor)
     by_id = {line.ref.service_id: line for line in lines}
     return BudgetReport(
-        as_of=ctx.now, budgeted=len(budgeted),
+        as_of=ctx.now, budgeted=len(budgeted), threshold=ctx.limits.budget_overrun_max,
         over=[by_id[b.service_id] for b in over[:MAX_LINES] if b.service_id in by_id], over_count=len(over),
         forecast_over=[by_id[b.service_id] for b in forecast[:MAX_LINES] if b.service_id in by_id],
         forecast_over_count=len(forecast), money_scope=scope,

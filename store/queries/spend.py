@@ -12,16 +12,19 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from store.context import QueryContext
 from store.enums import DONE_STATUSES, ServiceStatus
 from store.models import Deliverable, Person, RoleRate, Service, ServiceHours, WeeklyHours
 from store.queries.id_lists import id_in
 from store.queries.timesheets import as_float
 from store.rules.budget import BURN_WEEKS, Standing, remaining_hours, standing
+
+if TYPE_CHECKING:
+    from store.context import QueryContext  # its module imports store.health, which reads budgets here
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +113,8 @@ def burn_weeks(ctx: QueryContext) -> tuple[date, date]:
 
 
 def weekly_burn(session: Session, ctx: QueryContext, service_ids: Collection[int]) -> dict[int, float]:
-    """Mean hours a week logged on each service over the last `BURN_WEEKS` whole weeks."""
-    if not service_ids:
-        return {}
+    """Mean hours a week logged on each service over the last `BURN_WEEKS` whole weeks. (Run even for
+    no service: answers keep the same statements whatever the portfolio.)"""
     start, end = burn_weeks(ctx)
     rows = session.execute(
         select(WeeklyHours.service_id, as_float(func.sum(WeeklyHours.hours)))
@@ -144,8 +146,6 @@ def standings(session: Session, ctx: QueryContext, only: Collection[int] | None 
     services = session.execute(
         select(Service.id, Service.owner_id, as_float(Service.budget_hours), as_float(Service.budget_amount))
         .where(*_budgeted_services(ctx, only))).all()
-    if not services:
-        return {}
     ids = None if only is None else [service_id for service_id, *_ in services]
     spent = spend(session, ctx, ids, person_rates)
     work = open_work(session, ctx, ids)

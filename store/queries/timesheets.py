@@ -11,15 +11,18 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from store.clock import Week
-from store.context import QueryContext
 from store.models import TimeOff, WeeklyHours
 from store.queries.id_lists import id_in
 from store.rules.capacity import working_days_between
+
+if TYPE_CHECKING:
+    from store.context import QueryContext  # its module imports store.health, which reads budgets here
 
 
 def as_float(expression):

@@ -172,10 +172,11 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     success, success_week_ago = project_success(session, ctx, person_rates)
 
     compared = [c for c in candidates if c.existed]
-    changed = [c for c in compared if c.assessment.computed != c.then]
+    # Now against then by the same rules: those the database dates (a budget forecast keeps no history).
+    changed = [c for c in compared if c.assessment.dated != c.then]
     declining = [c for c in candidates if any(f.rule == ENGAGEMENT_RULE for f in c.assessment.findings)]
     flagged = [c for c in declining if c.assessment.shown != Health.ON_TRACK]
-    changes_shown = _first(changed, lambda c: (-c.assessment.computed.severity, *c.sort_name))
+    changes_shown = _first(changed, lambda c: (-c.assessment.dated.severity, *c.sort_name))
     flags_shown = _first(flagged, lambda c: c.sort_name)
     views = {view.service_id: view for view in views_of(
         session, {c.id: c.assessment for c in [*changes_shown, *flags_shown]})}
@@ -188,10 +189,11 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
         sla_last_week=sla[0], sla_week_before=sla[1],
         margin_last_week=margins[0], margin_week_before=margins[1], success=success, success_week_ago=success_week_ago,
         health_counts=counts_with_quiet((c.assessment.shown for c in candidates), active),
-        computed_counts_now=counts_with_quiet((c.assessment.computed for c in compared), compared_total),
+        computed_counts_now=counts_with_quiet((c.assessment.dated for c in compared), compared_total),
         computed_counts_week_ago=counts_with_quiet((c.then for c in compared), compared_total),
         compared=compared_total,
-        health_changes=[HealthChange(service=views[c.id], before=c.then) for c in changes_shown],
+        health_changes=[HealthChange(service=views[c.id], before=c.then, now=c.assessment.dated)
+                        for c in changes_shown],
         health_changes_total=len(changed),
         engagement_declining=len(declining),
         engagement_declining_week_ago=sum(ENGAGEMENT_RULE in then[c.id].rules

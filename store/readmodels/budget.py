@@ -66,6 +66,7 @@ class BudgetReport(ReadModel):
     over_count: int
     forecast_over: list[BudgetLine]  # not over yet, forecast to end past it, worst first
     forecast_over_count: int
+    threshold: float  # the forecast overrun past which a service Needs Attention
     # Money, for those who may see it: the portfolio's (ops), the lowest margins among the services
     # the viewer may see, and customers' (ops).
     money_scope: str  # "all", "own" (a lead: the services they lead) or "none"

@@ -100,6 +100,8 @@ class HealthChange(ReadModel):
 
     service: ServiceHealthView  # now
     before: Health  # computed a week ago
+    # Computed now by the same rules as `before`: those the database dates (health.rules.UNDATED_RULES).
+    now: Health
 
 
 class WeeklyPortfolio(ReadModel):
