@@ -62,6 +62,18 @@ def engine(database_url):
 
 
 @pytest.fixture
+def fresh_engine(database_url, tmp_path):
+    """A second empty database of the same kind as `engine`."""
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    with temporary_database(make_url(database_url).get_backend_name(), folder) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
 def sessions(engine):
     return make_sessionmaker(engine)
 

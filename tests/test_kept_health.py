@@ -446,9 +446,9 @@ def test_changing_any_column_the_rules_read_marks_the_service(demo, model, colum
 
 # Read when assessing but never deciding a service's shown health or since when: shown by name, or
 # the override's words (kept health keeps neither; the services an answer shows are assessed in full),
-# and whose lead may see the service's money.
+# and whose lead may see the service's money and whose customer its margin adds to (a budget's standing).
 SHOWN_ONLY = {("deliverables", "name"), ("milestones", "name"), ("services", "health_override_reason"),
-              ("services", "owner_id")}
+              ("services", "owner_id"), ("services", "customer_id")}
 
 # What a budget forecast reads, for a service with a budget in money alone (rates price it), with a
 # new value: changing it alone must mark the service (migration 0017).
@@ -513,15 +513,19 @@ def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
     portfolio (engagement from the tallies) and for a few services (from the appointments)."""
     read: set[tuple[str, str]] = set()
     ctx = QueryContext(TEAM, WEDNESDAY, UTC, LIMITS)
-    with Session(engine) as session:
-        @event.listens_for(session, "do_orm_execute")
-        def collect(state):
-            read.update((element.table.name, element.name) for element in visitors.iterate(state.statement)
-                        if isinstance(element, Column) and isinstance(element.table, Table))
+    # Every statement, through the ORM or as plain rows on the connection.
+    def collect(_conn, statement, *_args):
+        read.update((element.table.name, element.name) for element in visitors.iterate(statement)
+                    if isinstance(element, Column) and isinstance(element.table, Table))
 
-        service_ids = session.scalars(select(Service.id).where(Service.team_id == TEAM)).all()
-        assess_signalled(session, ctx)
-        assess_active_services(session, ctx, only=service_ids[:3])
+    event.listen(engine, "before_execute", collect)
+    try:
+        with Session(engine) as session:
+            service_ids = session.scalars(select(Service.id).where(Service.team_id == TEAM)).all()
+            assess_signalled(session, ctx)
+            assess_active_services(session, ctx, only=service_ids[:3])
+    finally:
+        event.remove(engine, "before_execute", collect)
     return {(table, column) for table, column in read if table not in DERIVED_TABLES}
 
 

@@ -7,10 +7,8 @@ import hashlib
 from collections import Counter
 
 import pytest
-from conftest import temporary_database
 from query_count import count_statements
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
@@ -61,18 +59,6 @@ def row_counts(engine) -> dict[str, int]:
     with Session(engine) as session:
         return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
                 if t.name not in DERIVED_TABLES}
-
-
-@pytest.fixture
-def fresh_engine(database_url, tmp_path):
-    """A second empty database of the same kind as `engine`."""
-    folder = tmp_path / "fresh"
-    folder.mkdir()
-    with temporary_database(make_url(database_url).get_backend_name(), folder) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
 
 
 def test_plans_have_the_demo_mix_of_health_and_status():

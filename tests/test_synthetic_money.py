@@ -10,15 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from conftest import temporary_database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY
 
 from store.clock import current_week, local_today
-from store.db import make_engine
 from store.demo import spec
 from store.demo.synthetic import ServicePlan, load_synthetic, service_plans
 from store.enums import DeliverableStatus, Health, Role, ServiceStatus
@@ -33,7 +29,6 @@ from store.rules.budget import (
     rate_of,
     remaining_hours,
 )
-from store.schema import upgrade
 
 SERVICES = 100
 TODAY = local_today(WEDNESDAY, UTC)
@@ -217,18 +212,6 @@ def test_about_half_of_the_services_already_worse_are_forecast_over_budget(engin
     assert 0.3 <= len(over) / len(worse) <= 0.7, (len(over), len(worse))
     assert all(1.15 <= shares[m.plan.key] <= 1.40 for m in over), shares
     assert all(well_within(m) for m in worse if m not in over), shares
-
-
-@pytest.fixture
-def fresh_engine(database_url, tmp_path):
-    """A second empty database of the same kind as `engine`."""
-    folder = tmp_path / "fresh"
-    folder.mkdir()
-    with temporary_database(make_url(database_url).get_backend_name(), folder) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
 
 
 def money_rows(engine) -> list[tuple]:

@@ -15,7 +15,7 @@ from store.changes.actors import actor_facts, actor_person
 from store.clock import Week
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, Role
-from store.models import NO_SERVICE, Customer, Deliverable, Person, Project, Service, TimeEntry, WeeklyHours
+from store.models import NO_SERVICE, Customer, Deliverable, Person, Project, TimeEntry, WeeklyHours
 from store.queries.id_lists import id_in
 from store.queries.lines import person_ref
 from store.queries.refs import refs_of
@@ -95,20 +95,23 @@ def _worst(items: Iterable[Budgeted], key) -> list[Budgeted]:
     return sorted(items, key=lambda b: (-key(b), b.service_id))
 
 
-def _customer_margins(session: Session, ctx: QueryContext, budgeted: dict[int, Budgeted]) -> list[CustomerMargin]:
-    """Margins per customer over its budgeted active services, lowest first."""
-    customer_of = dict(session.execute(
-        select(Service.id, Customer.name).join(Customer, Customer.id == Service.customer_id)
-        .where(Service.team_id == ctx.team_id)).all())
-    sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+def _customers_below_target(session: Session, budgeted: dict[int, Budgeted]) -> tuple[list[CustomerMargin], int]:
+    """The customers whose margin over their budgeted active services is below the target, lowest
+    first (the first `MAX_LINES` of them), and how many there are."""
+    sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for b in budgeted.values():
-        total = sums[customer_of[b.service_id]]
+        total = sums[b.customer_id]
         total[0] += 1
         total[1] += b.spend.earned
         total[2] += b.spend.cost
-    margins = [CustomerMargin(customer_name=name, services=int(n), earned=earned, cost=cost,
-                              margin=margin(earned, cost)) for name, (n, earned, cost) in sums.items()]
-    return sorted((m for m in margins if m.margin is not None), key=lambda m: (m.margin, m.customer_name))
+    below = sorted((m, customer_id) for customer_id, (_n, earned, cost) in sums.items()
+                   if (m := margin(earned, cost)) is not None and m < MARGIN_TARGET)
+    shown = [customer_id for _m, customer_id in below[:MAX_LINES]]
+    names = dict(session.connection().execute(
+        select(Customer.id, Customer.name).where(id_in(Customer.id, shown, "customer_ids"))).all()) if shown else {}
+    lines = [CustomerMargin(customer_name=names[c], services=int(sums[c][0]), earned=sums[c][1], cost=sums[c][2],
+                            margin=m) for m, c in below[:MAX_LINES] if c in names]
+    return lines, len(below)
 
 
 def _money_scope(actor: ActorFacts | None, budgeted: Iterable[Budgeted]) -> str:
@@ -126,17 +129,16 @@ def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = N
     actor = _viewer(session, ctx, viewer)
     person_rates: dict[int, Rates] = rates(session, ctx)
     success, success_week_ago = project_success(session, ctx, person_rates)
-    budgeted = standings(session, ctx, person_rates=person_rates)
+    budgeted = standings(session, ctx)
     over = _worst((b for b in budgeted.values() if (b.standing.burn or 0) > 1), lambda b: b.standing.burn or 0)
     forecast = _worst((b for b in budgeted.values() if (b.standing.burn or 0) <= 1 and (b.standing.overrun or 0) > 0),
                       lambda b: b.standing.overrun or 0)
     scope = _money_scope(actor, budgeted.values())
-    visible = [b for b in budgeted.values() if sees_money(actor, b.owner_id)]
-    earning = [b for b in visible if b.spend.earned > 0]
-    low = sorted((b for b in earning if (margin(b.spend.earned, b.spend.cost) or 0) < MARGIN_TARGET),
-                 key=lambda b: (margin(b.spend.earned, b.spend.cost), b.service_id))
-    customers = _customer_margins(session, ctx, budgeted) if scope == "all" else []
-    below = [c for c in customers if c.margin is not None and c.margin < MARGIN_TARGET]
+    margins = {b.service_id: m for b in budgeted.values()
+               if sees_money(actor, b.owner_id) and (m := margin(b.spend.earned, b.spend.cost)) is not None}
+    low = [budgeted[service_id] for _m, service_id in sorted(
+        (m, service_id) for service_id, m in margins.items() if m < MARGIN_TARGET)]
+    below, below_count = _customers_below_target(session, budgeted) if scope == "all" else ([], 0)
     earned_total = sum(b.spend.earned for b in budgeted.values()) if scope == "all" else None
     cost_total = sum(b.spend.cost for b in budgeted.values()) if scope == "all" else None
     lines = _lines(session, ctx, [*over[:MAX_LINES], *forecast[:MAX_LINES], *low[:MAX_LINES]], actor)
@@ -149,8 +151,7 @@ def budget_report(session: Session, ctx: QueryContext, *, viewer: str | None = N
         margin_total=margin(earned_total, cost_total) if earned_total is not None and cost_total is not None else None,
         earned_total=earned_total, cost_total=cost_total,
         lowest_margins=[by_id[b.service_id] for b in low[:MAX_LINES] if b.service_id in by_id],
-        below_target_count=len(low), customers_below_target=below[:MAX_LINES],
-        customers_below_target_count=len(below),
+        below_target_count=len(low), customers_below_target=below, customers_below_target_count=below_count,
         success=success, success_week_ago=success_week_ago,
     )
 
