@@ -342,10 +342,10 @@ def test_300_services_keep_every_digest_within_50_blocks_and_statement_counts_fl
                 assert "more — type `/delivery" in blocks_text(reply), kind
     for kind, by_size in counts.items():
         assert by_size[20] == by_size[300], (kind, by_size)
-        # The weekly digest's, the most: its candidates assessed through `store.health` (eleven
-        # statements, five of them the budget forecasts), their names and creation test read apart
-        # (one), each week's utilization (four a week), and the Business slice's money (rates, both
-        # weeks' margins, the completed projects: three).
+        # The weekly digest's, the most: its candidates assessed through `store.health` (eight
+        # statements, two of them the budget forecasts), their names and creation test read apart (one),
+        # each week's utilization (four a week), and the Business slice's money (rates, both weeks'
+        # margins, the completed projects: three).
         assert by_size[20] <= 37, (kind, by_size)
 
 

@@ -40,9 +40,9 @@ def statements(workspace, run) -> int:
 def test_statement_count_does_not_grow_with_the_portfolio(portfolios, text):
     counts = {size: statements(ws, lambda ws=ws: reply_for(ws, text, USER)) for size, ws in portfolios.items()}
     assert counts[20] == counts[300], counts
-    # A card with a budget, the most: where its budget stands (services, spend, rates, open work, the
-    # weekly burn: five statements) read once for its health's budget finding and once more, with who
-    # is looking, for its budget line, besides the card; `mine` 26, its services' health read the same way.
+    # A card with a budget, the most: where its budget stands (its budget, spend and open work in one
+    # statement, the weekly burn in another) read once for its health's budget finding and once more,
+    # with who is looking, for its budget line, besides the card; `mine` reads its services' health so.
     assert counts[20] <= 28, counts
 
 

@@ -33,6 +33,7 @@ from store.models.messages import (  # noqa: F401 (the models' one import path)
 )
 from store.models.money import RoleRate  # noqa: F401 (the models' one import path)
 from store.models.portfolio import (  # noqa: F401 (the models' one import path)
+    OPEN_STATUSES_SQL,
     Appointment,
     Customer,
     Deliverable,
