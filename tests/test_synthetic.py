@@ -18,7 +18,8 @@ from store.context import QueryContext
 from store.db import make_engine
 from store.demo import DemoRefused
 from store.demo.load import KEYED_TABLES
-from store.demo.synthetic import load_synthetic, service_plans
+from store.demo.synthetic import load_synthetic
+from store.demo.synthetic_plan import service_plans
 from store.enums import Health, Phase, ServiceStatus
 from store.health import (
     MAX_SHOWN_SERVICES,

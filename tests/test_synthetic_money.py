@@ -16,7 +16,8 @@ from support import TEAM, UTC, WEDNESDAY
 
 from store.clock import current_week, local_today
 from store.demo import spec
-from store.demo.synthetic import ServicePlan, load_synthetic, service_plans
+from store.demo.synthetic import load_synthetic
+from store.demo.synthetic_plan import ServicePlan, service_plans
 from store.enums import DeliverableStatus, Health, Role, ServiceStatus
 from store.models import Deliverable, Person, RoleRate, Service, TimeEntry
 from store.rules.budget import (

@@ -12,72 +12,69 @@ executemany in foreign-key order, with primary keys assigned here after each tab
 (the same on SQLite and PostgreSQL), so 10,000 services (~1,000,000 rows: 150,000 deliverables, 500,000 tickets, 300,000
 appointments) stream in bounded memory.
 Keys carry the demo prefix, so the demo and this loader replace each other without --force.
+The plans are in store/demo/synthetic_plan.py, the chunk's row buffer in store/demo/synthetic_rows.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property, partial
+from functools import partial
 from random import Random
-from typing import Any, NamedTuple, NotRequired, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, ColumnDefault, Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from store.bulk import after_bulk_load
-from store.db import mapped_table, refresh_planner_statistics
+from store.db import refresh_planner_statistics
 from store.demo import spec
-from store.demo.build import DAY, HOUR, Timeline, decimal_or_none, demo_key
+from store.demo.build import DAY, HOUR, Timeline, decimal_or_none
 from store.demo.load import DemoLoaded, clear_workspace, refuse_foreign_rows
-from store.demo.timesheets import days_worked
-from store.enums import AppointmentKind, DeliverableStatus, Health, Phase, Role, ServiceStatus, Surface, TaskStatus
-from store.health.rules import HealthThresholds
-from store.models import (
-    Allocation,
-    Appointment,
-    Customer,
-    Deliverable,
-    Milestone,
-    Person,
-    RoleRate,
-    Service,
-    StatusChange,
-    Task,
-    Ticket,
-    TimeEntry,
-    TimeOff,
-    service_members,
+from store.demo.synthetic_plan import (
+    MOST_FORECAST,
+    ServicePlan,
+    bill_rate_of,
+    customer_name,
+    money_plan,
+    own_rates_of,
+    person_name,
+    role_of,
+    service_plans,
+    synthetic_key,
 )
+from store.demo.synthetic_rows import (
+    ALLOCATIONS,
+    APPOINTMENTS,
+    CHANGES,
+    CUSTOMERS,
+    DELIVERABLES,
+    MILESTONES,
+    PEOPLE,
+    RATES,
+    SERVICES,
+    SYNTHETIC_TABLES,
+    TASKS,
+    TICKETS,
+    TIME_ENTRIES,
+    TIME_OFF,
+    Gen,
+    Svc,
+    insert_rows,
+    next_ids,
+)
+from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
+from store.health.rules import HealthThresholds
+from store.models import service_members
 from store.rules.budget import BURN_WEEKS, remaining_hours
 
-PLAN_SEED, ROW_SEED, TIME_SEED = 20261118, 20261119, 20261206_000000
-MONEY_SEED = 20270115_000000  # budgets and estimates: a stream per service, apart from the rows' own
+ROW_SEED, TIME_SEED = 20261119, 20261206_000000
 SERVICES_PER_CHUNK = 100  # ~10,000 rows per chunk; the largest executemany is ~5,000 tickets
 SERVICES_PER_PERSON = 3
 
-CUSTOMERS, PEOPLE, SERVICES = mapped_table(Customer), mapped_table(Person), mapped_table(Service)
-MILESTONES, DELIVERABLES, TASKS = mapped_table(Milestone), mapped_table(Deliverable), mapped_table(Task)
-APPOINTMENTS, TICKETS, CHANGES = mapped_table(Appointment), mapped_table(Ticket), mapped_table(StatusChange)
-TIME_ENTRIES, TIME_OFF, ALLOCATIONS = mapped_table(TimeEntry), mapped_table(TimeOff), mapped_table(Allocation)
-RATES = mapped_table(RoleRate)
-# Parents before children, so foreign keys hold at every insert (role rates refer to no other row).
-INSERT_ORDER = (RATES, CUSTOMERS, PEOPLE, TIME_OFF, SERVICES, service_members, MILESTONES, DELIVERABLES, CHANGES, TASKS,
-                APPOINTMENTS, TICKETS, TIME_ENTRIES, ALLOCATIONS)
-# What a caller that commits the load itself vacuums afterwards (`store.db.vacuum_after_bulk_load`).
-SYNTHETIC_TABLES = tuple(table.name for table in INSERT_ORDER)
 
-A, P, C = ServiceStatus.ACTIVE, ServiceStatus.PAUSED, ServiceStatus.COMPLETE
-OK, NA, AR = Health.ON_TRACK, Health.NEEDS_ATTENTION, Health.AT_RISK
-# Fifty services: 45 active (36 / 6 / 3 = 80% / 13% / 7%), 3 paused, 2 complete; shuffled per block.
-PLAN_BLOCK = ([(A, OK, None)] * 36 + [(A, NA, "timeline"), (A, NA, "engagement"), (A, NA, "tickets")] * 2
-              + [(A, AR, "blocked")] * 3 + [(P, OK, None)] * 3 + [(C, OK, None)] * 2)
-PHASE_WEIGHTS = (2, 6, 4, 3)  # the demo's spread over discovery, build, training, optimization
 # Before the ~1% blocked: 66% done, 20% in progress (9% late), 13% not started (1% late).
 MIX = {"complete": 50, "accepted": 16, "in_progress": 11, "late": 9, "not_started": 12, "late_ns": 1}
 HOURS_ON_A_SERVICE = ("2", "2.5", "3", "3.5", "4")
@@ -85,24 +82,7 @@ HOURS_ON_A_SERVICE = ("2", "2.5", "3", "3.5", "4")
 OWNER_ALLOCATION, MEMBER_ALLOCATION = Decimal(10), Decimal(4)
 SLA_HOURS = {"high": 8, "normal": 24, "low": 72}
 DEFAULT_LIMITS = HealthThresholds()
-# Money. One person in ten, every other lead (persons 1, 11, 21...), has senior rates of their own
-# (cost, bill); everyone else is charged at their role's (spec.ROLE_RATES).
-SENIOR_RATES = (("95", "195"), ("100", "200"), ("105", "210"))
-# Budgets: hours and money (the hours at the owner's bill rate), money only, none.
-BUDGET_KINDS = {"hours_and_money": 70, "money_only": 20, "none": 10}
-ESTIMATED_SHARE = 0.8  # of services whose open deliverables carry estimates; the rest forecast at the burn
-ESTIMATE_HOURS = ("2", "3", "4", "5", "6", "7", "8")
-# Of the services planned Needs Attention or At Risk, the share forecast over budget, and by how much.
-OVERRUN_SHARE, OVERRUN = 0.5, (0.17, 0.38)
-# The others: spent/budget aimed at, and the most of the budget their forecast may take.
-BURN, MOST_FORECAST = (0.40, 0.90), 0.90
-IDLE_BUDGET_HOURS = (60, 240)  # paused and complete services log no hours: a budget from this range
 
-FIRST = "Ava Ben Chloe Dev Eli Fay Gus Hana Ivan Jo Kai Lena Milo Nia Omar Pia Raj Sara Tom Uma Vic Wen".split()
-LAST = "Adams Baker Chen Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Moreau Novak Okafor Price".split()
-BRANDS = ("Acorn Beacon Cobalt Dune Ember Fjord Granite Harbor Indigo Jade Kestrel Lantern Meridian Nimbus Onyx "
-          "Pinnacle Quarry Rook Sable Tundra Umber Vertex Willow Xenon Zephyr").split()
-TRADES = "Analytics Bank Components Energy Foods Health Insurance Logistics Media Partners Retail Telecom".split()
 AREAS = ("CRM", "ERP", "Payments", "Data Platform", "Customer Portal", "Field Service", "Reporting", "Supply Chain")
 DELIVERABLE_NAMES = ("Requirements sign-off", "Solution design", "Data migration", "SSO integration", "Runbook",
                      "Admin training", "User acceptance tests", "Go-live plan", "Integration tests", "Handover notes")
@@ -111,154 +91,6 @@ BLOCKED_REASONS = ("Waiting on the customer's identity provider credentials", "V
                    "Customer data extract not delivered", "Security review outstanding")
 ACTION_NOTES = {"blocked": "Escalation meeting scheduled", "engagement": "Customer Org notified",
                 "timeline": "Resource reallocation in progress", "tickets": "Support lead reviewing backlog"}
-
-
-@dataclass(frozen=True)
-class ServicePlan:
-    """What a service is meant to be; `health` is what the rules compute while it is active."""
-
-    number: int
-    status: ServiceStatus
-    health: Health
-    cause: str | None  # the rule that makes it so: blocked, timeline, engagement or tickets
-    phase: Phase
-
-    @property
-    def key(self) -> str:
-        return synthetic_key("service", self.number)
-
-
-def synthetic_key(kind: str, *parts: object) -> str:
-    return demo_key("syn", kind, *(f"{p:06d}" if isinstance(p, int) else p for p in parts))
-
-
-def customer_name(number: int) -> str:
-    """Unique per number, as (team_id, name) must be: brand, trade, then a cycle suffix."""
-    i, combos = number - 1, len(BRANDS) * len(TRADES)
-    name = f"{BRANDS[i % len(BRANDS)]} {TRADES[i // len(BRANDS) % len(TRADES)]}"
-    return f"{name} {i // combos + 1}" if i >= combos else name
-
-
-def service_plans(count: int) -> Iterator[ServicePlan]:
-    """The plan of services 1..count, from its own seed, so tests can read it without a database."""
-    rng = Random(PLAN_SEED)
-    for start in range(0, count, len(PLAN_BLOCK)):
-        block = list(PLAN_BLOCK)
-        rng.shuffle(block)
-        for offset, (status, health, cause) in enumerate(block[: count - start]):
-            yield ServicePlan(start + offset + 1, status, health, cause, rng.choices(list(Phase), PHASE_WEIGHTS)[0])
-
-
-def _role(index: int) -> Role:
-    """Every 25th person (from the 2nd) is ops and owns no service; every 5th is a lead."""
-    return Role.OPS if index % 25 == 2 else Role.LEAD if index % 5 == 1 else Role.MEMBER
-
-
-def _own_rates(index: int) -> tuple[Decimal | None, Decimal | None]:
-    """Senior (cost, bill) rates of person `index`'s own for every other lead, one person in ten."""
-    if index % 10 != 1:
-        return None, None
-    cost, bill = SENIOR_RATES[index // 10 % len(SENIOR_RATES)]
-    return Decimal(cost), Decimal(bill)
-
-
-def _bill_rate(index: int) -> Decimal | None:
-    """What an hour of person `index` is billed at: their own rate, else their role's."""
-    own = _own_rates(index)[1]
-    return own if own is not None else decimal_or_none(spec.ROLE_RATES[_role(index).value][1])
-
-
-@dataclass(frozen=True)
-class MoneyPlan:
-    """A service's budget and estimates, drawn from its own seed so that `gen.rng` draws what it did."""
-
-    kind: str  # a key of BUDGET_KINDS
-    over_by: float | None  # the forecast overrun aimed at; None: within budget
-    burn: float  # spent / budget aimed at when within
-    idle_hours: int  # the budget while paused or complete
-    estimates: Random | None  # draws the open deliverables' estimates; None: they have none
-
-    def estimate(self, status: DeliverableStatus) -> Decimal | None:
-        """Hours still to go on a deliverable of this status; None when done or not estimated."""
-        if self.estimates is None or status.is_done:
-            return None
-        return Decimal(self.estimates.choice(ESTIMATE_HOURS))
-
-
-def _money_plan(plan: ServicePlan) -> MoneyPlan:
-    """The same run of draws for every service whatever its plan (the estimates' follow), so each service's
-    money depends on its number alone; an overrun only where the planned health is already worse."""
-    rng = Random(MONEY_SEED + plan.number)
-    kind = rng.choices(list(BUDGET_KINDS), list(BUDGET_KINDS.values()))[0]
-    estimated, overruns, over_by = rng.random() < ESTIMATED_SHARE, rng.random() < OVERRUN_SHARE, rng.uniform(*OVERRUN)
-    burn, idle_hours = rng.uniform(*BURN), rng.randint(*IDLE_BUDGET_HOURS)
-    worse = plan.status == ServiceStatus.ACTIVE and plan.health != Health.ON_TRACK
-    return MoneyPlan(kind, over_by if worse and overruns else None, burn, idle_hours, rng if estimated else None)
-
-
-def _next_ids(session: Session) -> dict[str, Iterator[int]]:
-    """Primary keys handed out in Python, after each table's current maximum."""
-    tables = [t for t in INSERT_ORDER if "id" in t.c]
-    return {t.name: itertools.count((session.scalar(select(func.max(t.c.id))) or 0) + 1) for t in tables}
-
-
-def _scalar_default(column: Column[Any]) -> object:
-    """A column's plain default (such as version 1); None where it has none."""
-    default = column.default
-    return default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
-
-
-@dataclass
-class Gen:
-    """One chunk's rows, and what generating them needs."""
-
-    team_id: str
-    ids: dict[str, Iterator[int]]
-    rng: Random
-    t: Timeline
-    owners: tuple[int, ...]  # person ids that own services
-    rows: dict[Table, list[dict]] = field(default_factory=dict)
-
-    def add(self, table: Table, **values: object) -> int:
-        """Append a row of a table with an id column, and return its id."""
-        if "id" not in table.c:
-            raise ValueError(f"{table.name} has no id column: add its rows with add_link")
-        row_id = next(self.ids[table.name])
-        self._append(table, {"id": row_id, **values})
-        return row_id
-
-    def update(self, table: Table, row_id: int, **values: object) -> None:
-        """Set columns of a row added to this chunk (looked for from the latest)."""
-        row = next(row for row in reversed(self.rows[table]) if row["id"] == row_id)
-        row.update(values)
-
-    def add_link(self, table: Table, **values: object) -> None:
-        """Append a row of a table without an id column (service_members)."""
-        self._append(table, values)
-
-    def _append(self, table: Table, values: dict[str, object]) -> None:
-        """Append a row with every column present: executemany wants the same keys in each row."""
-        row = {column.key: _scalar_default(column) for column in table.c}
-        if "team_id" in row:
-            row["team_id"] = self.team_id
-        row.update(values)
-        self.rows.setdefault(table, []).append(row)
-
-    def at(self, day: date) -> datetime:
-        """A working-hours moment of a local calendar day, in UTC."""
-        return self.t.at(day, self.rng.randint(9, 16), self.rng.choice((0, 30))).astimezone(timezone.utc)
-
-    def days_ago(self, count: int, first: int, last: int) -> list[date]:
-        return [self.t.today - self.rng.randint(first, last) * DAY for _ in range(count)]
-
-    @cached_property
-    def workdays(self) -> list[date]:
-        """The days the demo's timesheets cover (read once per chunk, not once per service)."""
-        return days_worked(self.t.week.first_day, self.t.today)
-
-    def later_this_week(self, count: int) -> list[date]:
-        left = (self.t.week.last_day - self.t.today).days
-        return [self.t.today + self.rng.randint(1, left) * DAY for _ in range(count)] if left else []
 
 
 def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: datetime, tz: ZoneInfo,
@@ -282,9 +114,9 @@ def load_synthetic(session_or_engine: Session | Engine, *, team_id: str, now: da
 def _load(session: Session, team_id: str, now: datetime, tz: ZoneInfo, count: int, force: bool) -> DemoLoaded:
     refuse_foreign_rows(session, force=force)
     replaced = clear_workspace(session, team_id)
-    ids, people = _next_ids(session), max(3, -(-count // SERVICES_PER_PERSON))
+    ids, people = next_ids(session), max(3, -(-count // SERVICES_PER_PERSON))
     first = session.execute(select(func.coalesce(func.max(PEOPLE.c.id), 0))).scalar_one() + 1
-    owners = tuple(first + i - 1 for i in range(1, people + 1) if _role(i) != Role.OPS)
+    owners = tuple(first + i - 1 for i in range(1, people + 1) if role_of(i) != Role.OPS)
     new_gen = partial(Gen, team_id, ids, Random(ROW_SEED), Timeline(now, tz), owners)
     written = _people(session, new_gen(), people)
     plans = service_plans(count)
@@ -293,7 +125,7 @@ def _load(session: Session, team_id: str, now: datetime, tz: ZoneInfo, count: in
         gen = new_gen()
         for plan in chunk:
             _service(gen, plan)
-        written += _insert(session, gen.rows)
+        written += insert_rows(session, gen.rows)
     _after_bulk_load(session)
     return DemoLoaded(team_id=team_id, rows=written, replaced=replaced)
 
@@ -303,14 +135,13 @@ def _people(session: Session, gen: Gen, count: int) -> int:
     and 4 services each."""
     _role_rates(gen)
     for i in range(1, count + 1):
-        name = f"{FIRST[i % len(FIRST)]} {LAST[i // len(FIRST) % len(LAST)]}"
-        cost_rate, bill_rate = _own_rates(i)
-        person_id = gen.add(PEOPLE, key=synthetic_key("person", i), name=name,
-                            email=f"person{i:06d}@synthetic.example", slack_user_id=f"U{i:08d}", role=_role(i),
+        cost_rate, bill_rate = own_rates_of(i)
+        person_id = gen.add(PEOPLE, key=synthetic_key("person", i), name=person_name(i),
+                            email=f"person{i:06d}@synthetic.example", slack_user_id=f"U{i:08d}", role=role_of(i),
                             weekly_capacity_hours=40, max_concurrent_services=4, cost_rate=cost_rate,
                             bill_rate=bill_rate)
         _internal_time(gen, i, person_id)
-    return _insert(session, gen.rows)
+    return insert_rows(session, gen.rows)
 
 
 def _role_rates(gen: Gen) -> None:
@@ -339,13 +170,6 @@ def _internal_time(gen: Gen, number: int, person_id: int) -> None:
                 hours_per_day=Decimal(8), note="Day off")
 
 
-def _insert(session: Session, rows: dict[Table, list[dict]]) -> int:
-    for table in INSERT_ORDER:
-        if rows.get(table):
-            session.execute(insert(table), rows[table])
-    return sum(len(r) for r in rows.values())
-
-
 def _after_bulk_load(session: Session) -> None:
     """Move PostgreSQL's sequences past the ids assigned here, and refresh the planner's statistics
     on either database: without them the portfolio query took 20 s instead of 0.5 s at 10,000
@@ -356,20 +180,6 @@ def _after_bulk_load(session: Session) -> None:
             if name != service_members.name:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"))
     refresh_planner_statistics(session, names)
-
-
-@dataclass(frozen=True)
-class Svc:
-    """The service being generated, as its deliverables, appointments and tickets refer to it."""
-
-    plan: ServicePlan
-    id: int
-    customer_id: int
-    owner_id: int
-    owner_slack_id: str
-    name: str
-    active: bool
-    money: MoneyPlan
 
 
 def _service(gen: Gen, plan: ServicePlan) -> None:
@@ -386,7 +196,7 @@ def _service(gen: Gen, plan: ServicePlan) -> None:
         gen.add_link(service_members, service_id=service_id, person_id=member_id)
     slack_id = f"U{owner_id - gen.owners[0] + 1:08d}"  # person 1 always owns: it is never ops
     svc = Svc(plan, service_id, customer_id, owner_id, slack_id, name, plan.status == ServiceStatus.ACTIVE,
-              _money_plan(plan))
+              money_plan(plan))
     open_work = _deliverables(gen, svc, _milestones(gen, svc))
     _appointments(gen, svc)
     _tickets(gen, svc)
@@ -440,7 +250,7 @@ def _budget(gen: Gen, svc: Svc, logged: list[tuple[date, Decimal]], open_work: l
     if money.kind == "none":
         return
     hours = Decimal(_budget_hours(gen, svc, logged, open_work))
-    rate = _bill_rate(svc.owner_id - gen.owners[0] + 1)  # person 1 is gen.owners[0]: it is never ops
+    rate = bill_rate_of(svc.owner_id - gen.owners[0] + 1)  # person 1 is gen.owners[0]: it is never ops
     gen.update(SERVICES, svc.id, budget_hours=hours if money.kind == "hours_and_money" else None,
                budget_amount=None if rate is None else hours * rate)
 
