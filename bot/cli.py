@@ -279,6 +279,8 @@ def _run_due_every_team(settings: Settings, engine, at) -> int:
         print(f"{team.workspace.team_id}: {report.summary()}")
         for label, error in report.failed:
             print(f"failed: {team.workspace.team_id}: {label}: {error}")
+        warned = _warn_at(web_client(settings, team.token), team.workspace, at, pacers.for_team(team.workspace.team_id))
+        print(f"{team.workspace.team_id}: {warned.summary()}")
     if not teams:
         print("no installed team has digests")
     return 0
@@ -317,11 +319,23 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                      admin_channel=settings.delivery_admin_channel if home else None,
                      pacer=pacers_for(settings).for_team(workspace.team_id), senders=settings.delivery_digest_senders)
     print(report.summary())
-    for label, error in report.failed:
+    warned = _warn_at(client, workspace, args.at, pacers_for(settings).for_team(workspace.team_id))
+    print(warned.summary())
+    for label, error in [*report.failed, *warned.failed]:
         print(f"failed: {label}: {error}")
-    for label, error in report.uncertain:
+    for label, error in [*report.uncertain, *warned.uncertain]:
         print(f"uncertain: {label}: {error}")
     return 0
+
+
+def _warn_at(client, workspace, at, pacer):
+    """The SLA warnings due at `at` (now when None), as the scheduler's tick sends them after the digests."""
+    from dataclasses import replace
+
+    from digests.warnings import run_warnings
+    from store.clock import FixedClock
+
+    return run_warnings(client, workspace if at is None else replace(workspace, clock=FixedClock(at)), pacer=pacer)
 
 
 def _progress(kind: str, rows: int) -> None:

@@ -1,4 +1,5 @@
-"""The scheduler process: every minute it sends whatever digests are due; every two minutes it
+"""The scheduler process: every minute it sends whatever digests are due, then the SLA warnings of the
+tickets that crossed a threshold since (digests/warnings.py); every two minutes it
 assesses again each team's services whose kept health changed or expired, and every ten it counts
 the engagement tallies again (store/health), so that answers read those instead of assessing
 every service from four weeks of customer sessions.
@@ -32,6 +33,7 @@ from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
 from digests.pacing import Pacers
 from digests.runner import RunReport, run_due
+from digests.warnings import WarningReport, run_warnings
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.digests import teams_with_services
@@ -48,7 +50,9 @@ def pacers_for(settings: Settings) -> Pacers:
     return Pacers(settings.delivery_posts_per_second or None)
 
 
-def _worth_logging(report: RunReport) -> bool:
+def _worth_logging(report: RunReport | WarningReport) -> bool:
+    if isinstance(report, WarningReport):
+        return bool(report.sent or report.failed or report.uncertain or report.expired or report.empty)
     return bool(report.sent or report.failed or report.uncertain or report.expired or report.missed)
 
 
@@ -69,6 +73,13 @@ class DigestTicker:
                          senders=self.senders)
         if _worth_logging(report):
             log.info("digests: %s", report.summary())
+        try:
+            warned = run_warnings(self.client, self.workspace, pacer=self.pacers.for_team(self.workspace.team_id))
+        except Exception:
+            log.exception("SLA warnings failed")
+            return
+        if _worth_logging(warned):
+            log.info("SLA warnings: %s", warned.summary())
 
 
 class TeamsDigestTicker:
@@ -90,14 +101,18 @@ class TeamsDigestTicker:
         for team in posting_teams(self.workspaces, self.installations):
             try:
                 admin_channel = self.workspaces.settings_for(team.workspace.team_id).delivery_admin_channel
-                report = run_due(web_client(self.settings, team.token), team.workspace, at=at, grace=self.grace,
-                                 admin_channel=admin_channel, pacer=self.pacers.for_team(team.workspace.team_id),
-                                 senders=self.settings.delivery_digest_senders)
+                client = web_client(self.settings, team.token)
+                pacer = self.pacers.for_team(team.workspace.team_id)
+                report = run_due(client, team.workspace, at=at, grace=self.grace, admin_channel=admin_channel,
+                                 pacer=pacer, senders=self.settings.delivery_digest_senders)
+                warned = run_warnings(client, team.workspace, pacer=pacer)
             except Exception:
-                log.exception("digests for team %s failed", team.workspace.team_id)
+                log.exception("digests or SLA warnings for team %s failed", team.workspace.team_id)
                 continue
             if _worth_logging(report):
                 log.info("digests for %s: %s", team.workspace.team_id, report.summary())
+            if _worth_logging(warned):
+                log.info("SLA warnings for %s: %s", team.workspace.team_id, warned.summary())
 
 
 class KeptRefresher:

@@ -6,12 +6,14 @@ A missing or malformed setting stops start-up with one line that names it
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.health.rules import HealthThresholds
+from store.rules.sla import SlaPolicy, parse_levels, parse_quiet_hours, parse_working_hours
 
 DEFAULT_TEAM_ID = "T0ACME"
 # The bot scopes manifest.yml declares (tests/test_oauth.py keeps the two in step).
@@ -66,6 +68,12 @@ class Settings(BaseSettings):
     delivery_engagement_min_ratio: float = Field(default=0.5, gt=0, le=1)
     delivery_overdue_tickets_max: int = Field(default=2, ge=0)
     delivery_budget_overrun_max: float = Field(default=0.10, ge=0)
+    # SLA warnings (store/rules/sla.py): the thresholds before the breach, in percent of each ticket's
+    # SLA, and the working hours that count towards it in DELIVERY_TIMEZONE (empty: every hour counts).
+    delivery_sla_warn_at: str = "50,75"
+    delivery_sla_working_hours: str = ""
+    # Warnings are not sent by DM in these local hours of each reader (empty: at any hour).
+    delivery_quiet_hours: str = "20:00-08:00"
 
     @field_validator("delivery_timezone")
     @classmethod
@@ -74,6 +82,24 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone (for example Europe/London)") from None
+        return value
+
+    @field_validator("delivery_sla_warn_at")
+    @classmethod
+    def _readable_levels(cls, value: str) -> str:
+        parse_levels(value)
+        return value
+
+    @field_validator("delivery_sla_working_hours")
+    @classmethod
+    def _readable_working_hours(cls, value: str) -> str:
+        parse_working_hours(value, ZoneInfo("UTC"))
+        return value
+
+    @field_validator("delivery_quiet_hours")
+    @classmethod
+    def _readable_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
         return value
 
     @field_validator("slack_api_url")
@@ -153,6 +179,13 @@ class Settings(BaseSettings):
             overdue_tickets_max=self.delivery_overdue_tickets_max,
             budget_overrun_max=self.delivery_budget_overrun_max,
         )
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        return SlaPolicy(levels=parse_levels(self.delivery_sla_warn_at),
+                         hours=parse_working_hours(self.delivery_sla_working_hours, self.timezone),
+                         catch_up=timedelta(minutes=self.delivery_digest_grace_minutes),
+                         quiet=parse_quiet_hours(self.delivery_quiet_hours))
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

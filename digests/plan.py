@@ -1,5 +1,6 @@
-"""What is due: each subscription's (and each person's personal digest's) latest scheduled run at or
-before an instant, less the (subscription, period) pairs the ledger already has."""
+"""What is due: each digest subscription's (and each person's personal digest's) latest scheduled run at
+or before an instant, less the (subscription, period) pairs the ledger already has. Alert subscriptions
+(`store.enums.AlertKind`) are not planned: they are posted as things happen."""
 
 from __future__ import annotations
 
@@ -38,11 +39,16 @@ class Due:
         return f"{self.planned.digest.value} -> {self.planned.channel_id} ({self.period})"
 
 
+# The subscriptions the runner plans: digests. The same table holds alert subscriptions (AlertKind),
+# posted as things happen and never on a schedule.
+_DIGESTS = {kind.value: kind for kind in DigestKind}
+
+
 def planned_digests(workspace: Workspace) -> list[Planned]:
     planned = [
-        Planned(key=s.key, digest=DigestKind(s.digest), channel_id=s.channel_id,
+        Planned(key=s.key, digest=_DIGESTS[s.digest], channel_id=s.channel_id,
                 plan=schedule(s.at_time, s.days, s.timezone), all_clear=s.all_clear)
-        for s in workspace.read(subscriptions)
+        for s in workspace.read(subscriptions) if s.digest in _DIGESTS
     ]
     personal = DEFAULTS[DigestKind.PERSONAL]
     for person in workspace.read(personal_recipients):

@@ -104,15 +104,18 @@ def apply_change(asked: Asked, change: Callable[[], Applied], *, done: str | Non
         return None
     if done:
         tell(asked.client, asked.origin, done)
-    show_change(asked, applied.service_id)
+    show_change(asked, applied)
     return applied
 
 
-def show_change(asked: Asked, service_id: int | None) -> None:
-    """Draw the clicked message again from the database, then every other posted message showing the service."""
+def show_change(asked: Asked, applied: BaseChangeApplied) -> None:
+    """Draw the clicked message again from the database, then every other posted message showing the
+    changed object or its service (a ticket's SLA warnings show the ticket, whether or not it has one)."""
     refresh_origin(asked.client, asked.workspace, asked.origin, asked.shown_in)
-    if service_id is not None:
-        refresh_posted(asked.client, asked.workspace, service_id=service_id, skip=asked.origin)
+    objects = [(applied.object_type, applied.object_id)]
+    if applied.service_id is not None:
+        objects.append(("service", applied.service_id))
+    refresh_posted(asked.client, asked.workspace, objects=objects, skip=asked.origin)
 
 
 def accept_submission(ack: Ack, context: BoltContext, view: dict, meta_model: type[Meta], *,

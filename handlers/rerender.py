@@ -1,5 +1,5 @@
 """After a change: tell the person who clicked, rebuild the clicked message from the database,
-and update in place every other posted message that shows the changed service."""
+and update in place every other posted message that shows the changed object or its service."""
 
 from __future__ import annotations
 
@@ -103,10 +103,12 @@ def refresh_origin(client: WebClient, workspace: Workspace, origin: Origin, view
     client.chat_update(channel=origin.channel_id, ts=origin.ts, text=reply.text, blocks=reply.block_dicts())
 
 
-def refresh_posted(client: WebClient, workspace: Workspace, *, service_id: int, skip: Origin | None) -> int:
-    """chat.update every remembered message that shows the service; one failure never stops the rest."""
+def refresh_posted(client: WebClient, workspace: Workspace, *, objects: list[tuple[str, int]],
+                   skip: Origin | None) -> int:
+    """chat.update every remembered message that shows one of `objects` (("service", id), ("ticket", id));
+    one failure never stops the rest."""
     updated = 0
-    for message in workspace.read(messages_showing, objects=[("service", service_id)]):
+    for message in workspace.read(messages_showing, objects=objects):
         if skip and (message.channel_id, message.ts) == (skip.channel_id, skip.ts):
             continue
         view = ViewRef.model_validate_json(message.view)

@@ -25,7 +25,8 @@ class ActionId(StrEnum):
     # The service card's buttons (one card per message, so no suffix).
     UPDATE_HEALTH = "update_health"
     FLAG_SERVICE = "flag_service"
-    # Suffixed with ":<ticket id>": one overflow menu ("Assign to me", "Resolve") per ticket row.
+    # Suffixed with ":<ticket id>": one overflow menu ("Assign to me", "Resolve") per ticket row; an SLA
+    # warning's buttons add ":<action>", one button per action.
     TICKET_ACTION = "ticket_action"
 
 
@@ -34,6 +35,7 @@ class CallbackId(StrEnum):
     SERVICE_HEALTH = "service_health"
     FLAG_SERVICE = "flag_service"
     RESOLVE_TICKET = "resolve_ticket"
+    SNOOZE_TICKET = "snooze_ticket"
 
 
 class InputId(StrEnum):
@@ -45,6 +47,8 @@ class InputId(StrEnum):
     HEALTH_EXPIRES = "health_expires"
     FLAG_REASON = "flag_reason"
     RESOLUTION_NOTE = "resolution_note"
+    SNOOZE_FOR = "snooze_for"
+    SNOOZE_REASON = "snooze_reason"
 
 
 class BlockId(StrEnum):
@@ -90,6 +94,8 @@ class ViewKind(StrEnum):
     DIGEST_OVERDUE_TICKETS = "digest-overdue-tickets"
     DIGEST_WEEKLY_PORTFOLIO = "digest-weekly-portfolio"
     DIGEST_PERSONAL = "digest-personal"  # the DM's viewer is remembered with the posted message
+    # A ticket's SLA warning (one message per place it was posted), rebuilt as it crosses thresholds.
+    SLA_WARNING = "sla-warning"
 
 
 class ViewRef(BaseModel):
@@ -102,6 +108,7 @@ class ViewRef(BaseModel):
     b: TicketGrouping | None = None  # the breakdown, for `/delivery tickets`
     m: MilestoneWindow | None = None  # the window, for `/delivery milestones`
     n: str | None = None  # the name asked for, for a lookup or a history
+    t: RowNumber | None = None  # the ticket, for an SLA warning
 
     @model_serializer(mode="wrap")
     def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
@@ -173,10 +180,13 @@ class ServiceModalMeta(BaseModel):
 class TicketAction(StrEnum):
     ASSIGN = "assign"
     RESOLVE = "resolve"
+    SNOOZE = "snooze"  # its SLA warnings, for an hour or until tomorrow morning
+    MUTE = "mute"  # the clicker's SLA warnings by DM about the ticket's service, for a week
 
     @property
     def label(self) -> str:
-        return {"assign": "Assign to me", "resolve": "Resolve"}[self.value]
+        return {"assign": "Assign to me", "resolve": "Resolve", "snooze": "Snooze warnings",
+                "mute": "Mute this service for a week"}[self.value]
 
 
 class TicketActionValue(BaseModel):
@@ -197,3 +207,7 @@ class ResolveModalMeta(BaseModel):
 
     action: TicketActionValue
     origin: ClickOrigin
+
+
+class SnoozeModalMeta(ResolveModalMeta):
+    """The Snooze modal's private_metadata: the same as Resolve's."""

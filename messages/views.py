@@ -24,6 +24,7 @@ from messages.blocks.milestones import milestones_message
 from messages.blocks.mine import mine_message
 from messages.blocks.portfolio import portfolio_status_message
 from messages.blocks.service_card import choices_message, no_match_message, service_card_message
+from messages.blocks.sla_warning import sla_warning_message
 from messages.blocks.tickets import tickets_message
 from messages.digests import at_risk as at_risk_digest_renderer
 from messages.digests import overdue_tickets as overdue_tickets_renderer
@@ -39,6 +40,7 @@ from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
 from store.queries.service_card import lookup_service, service_card
+from store.queries.sla import sla_warning
 from store.queries.tickets import ticket_report
 from store.queries.weekly import weekly_portfolio
 from store.readmodels import MyWork, PortfolioStatus, ServiceLookup
@@ -110,6 +112,12 @@ def _card(workspace: Workspace, ref: ViewRef, viewer: str | None):
     if ref.s is None:
         raise LookupError("a card view that names no service")
     return workspace.read(service_card, service_id=ref.s, viewer=viewer)
+
+
+def _ticket(ref: ViewRef) -> int:
+    if ref.t is None:
+        raise LookupError("an SLA warning view that names no ticket")
+    return ref.t
 
 
 def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
@@ -206,6 +214,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         query=_home,
         render=_always(lambda both, tz: home_message(both[0], both[1], tz)),
         again=lambda _ref, _both: "status"),
+    ViewKind.SLA_WARNING: View(
+        query=lambda workspace, ref, _viewer: workspace.read(sla_warning, ticket_id=_ticket(ref)),
+        render=_always(sla_warning_message),
+        again=lambda _ref, _warning: "tickets by owner",
+        figures=("sla_warning_level", "sla_elapsed_share", "sla_resolved_margin")),
     ViewKind.DIGEST_AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_digest),
         render=_digest(at_risk_digest_renderer.render),

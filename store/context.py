@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from store.clock import Week, current_week, local_today
 from store.health.rules import HealthThresholds
+from store.rules.sla import SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class QueryContext:
     now: datetime
     tz: ZoneInfo
     limits: HealthThresholds = field(default_factory=HealthThresholds)
+    # When tickets are warned of before and at their SLA's breach (store.rules.sla).
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
 
     @property
     def today(self) -> date:

@@ -1,5 +1,8 @@
-"""Digest subscriptions and who gets a personal digest (the SQL side of `digests/`; the ledger is
-`store.ledger`)."""
+"""Digest and alert subscriptions, and who gets a personal digest (the SQL side of `digests/`; the ledger
+is `store.ledger`).
+
+A channel subscribes to a digest (sent on its schedule) or to an alert (`AlertKind`: posted as things
+happen). Both are rows of `DigestSubscription`, whose `digest` holds the kind's value."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from sqlalchemy.orm import Session
 from store.changes import ChangeRefused, rows_matched
 from store.changes.actors import actor_person
 from store.context import QueryContext
-from store.enums import DigestKind, Role
+from store.enums import AlertKind, DigestKind, Role
 from store.models import DigestSubscription, Person, Service
 from store.readmodels.subscriptions import Recipient, SubscriptionView
+from store.rules.schedule import parse_days
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,18 @@ DEFAULTS = {
 }
 # Channels subscribe to these; the personal digest goes to everyone linked, unless they turn it off.
 CHANNEL_DIGESTS = (DigestKind.AT_RISK, DigestKind.OVERDUE_TICKETS, DigestKind.WEEKLY_PORTFOLIO)
+# Channels subscribe to these too: posted as they happen, never on a schedule.
+CHANNEL_ALERTS = tuple(AlertKind)
+# What an alert subscription's schedule columns hold (they are NOT NULL): nothing reads them, since the
+# digest runner never plans an alert (digests/plan.py); only its time zone is the one it was made in.
+ALERT_SCHEDULE = DefaultSchedule("00:00", "daily")
 
 MAY_SUBSCRIBE = "leads and ops"
 
 
+def alert_kind(digest: str) -> AlertKind | None:
+    """The alert a subscription's `digest` names; None for a digest (or anything else)."""
+    return next((kind for kind in AlertKind if kind.value == digest), None)
 
 
 def _view(sub: DigestSubscription) -> SubscriptionView:
@@ -58,10 +70,30 @@ def _require_lead_or_ops(session: Session, ctx: QueryContext, slack_user_id: str
         raise ChangeRefused(MAY_SUBSCRIBE, linked=person is not None)
 
 
-def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str, at_time: str, days: str,
-              timezone: str, all_clear: bool = False, actor_slack_user_id: str | None = None) -> SubscriptionView:
-    """Create the channel's subscription to `digest`, or change its schedule if it has one."""
+def alert_channels(session: Session, ctx: QueryContext, *, kind: AlertKind) -> list[str]:
+    """The channels of the team subscribed to the alert `kind`, sorted."""
+    return list(session.scalars(select(DigestSubscription.channel_id).where(
+        DigestSubscription.team_id == ctx.team_id, DigestSubscription.digest == kind.value,
+    ).order_by(DigestSubscription.channel_id)))
+
+
+def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str, at_time: str | None = None,
+              days: str | None = None, timezone: str, all_clear: bool = False,
+              actor_slack_user_id: str | None = None) -> SubscriptionView:
+    """Create the channel's subscription to `digest`, or change its schedule if it has one.
+
+    `digest` is a digest (`DigestKind`) or an alert (`AlertKind`). A digest without `at_time` or `days`
+    gets its default (DEFAULTS). An alert has no schedule: it stores ALERT_SCHEDULE, no all-clear, and
+    `timezone`, whatever `at_time`, `days` and `all_clear` say; those columns are unused for alerts.
+    Only leads and ops may, as for digests.
+    """
     _require_lead_or_ops(session, ctx, actor_slack_user_id)
+    if alert_kind(digest) is not None:
+        at_time, days, all_clear = ALERT_SCHEDULE.at_time, ALERT_SCHEDULE.days, False
+    elif at_time is None or days is None:
+        default = DEFAULTS[DigestKind(digest)]
+        at_time = at_time or default.at_time
+        days = days or ",".join(parse_days(default.days))
     sub = session.scalars(select(DigestSubscription).where(
         DigestSubscription.team_id == ctx.team_id, DigestSubscription.digest == digest,
         DigestSubscription.channel_id == channel_id,

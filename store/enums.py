@@ -62,9 +62,10 @@ DONE_STATUSES = (DeliverableStatus.COMPLETE, DeliverableStatus.ACCEPTED)
 
 
 class DeliveryStatus(StrEnum):
-    """Where one (subscription, period) of the delivery ledger stands. Every claim ends in one of the
-    last five; `uncertain` is a post whose outcome nobody knows (the connection was lost after the
-    request went out, or the process claiming it died): it may have arrived, so it is never sent again."""
+    """Where one (subscription, period) of the delivery ledger stands, or one (ticket, threshold) of the
+    SLA warnings' ledger. Every claim ends in one of the others; `uncertain` is a post whose outcome
+    nobody knows (the connection was lost after the request went out, or the process claiming it died):
+    it may have arrived, so it is never sent again."""
 
     PENDING = "pending"
     SENT = "sent"
@@ -72,6 +73,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     MISSED = "missed"
     UNCERTAIN = "uncertain"
+    HELD = "held"  # an SLA warning kept back (quiet hours, muted): listed in digests and at-risk instead
 
 
 class AppointmentKind(StrEnum):
@@ -111,3 +113,10 @@ class DigestKind(StrEnum):
     OVERDUE_TICKETS = "overdue-tickets"
     WEEKLY_PORTFOLIO = "weekly-portfolio"
     PERSONAL = "personal"
+
+
+class AlertKind(StrEnum):
+    """Warnings a channel can subscribe to (a subscription's `digest` too): posted as they happen, not on
+    a schedule, so the digest runner never plans them."""
+
+    SLA_WARNINGS = "sla-warnings"

@@ -127,6 +127,19 @@ _ALL = (
            "tickets resolved this week by their due time, over tickets resolved this week plus open tickets "
            "whose due time passed this week (still-open breaches count as misses)", "this week",
            "resolved this week + open breaches this week"),
+    Metric("sla_elapsed_share", "Share of the SLA gone",
+           "time from the ticket's opening to now (or to its resolution) over the time from its opening to its due "
+           "time; with working hours (DELIVERY_SLA_WORKING_HOURS) only the hours inside them count on both sides. "
+           "1 (100%) at the due time, whatever the hours", "now"),
+    Metric("sla_warning_level", "SLA warning",
+           "the highest threshold an open ticket has crossed: each of DELIVERY_SLA_WARN_AT (50% and 75% by default) "
+           "of the SLA gone, and 100% (breached) at its due time. 50%: a DM to the owner (or, unowned, the service's "
+           "lead); 75%: the owner and the lead; breached: the channels subscribed to sla-warnings. A ticket resolved "
+           "before a threshold is never warned of it; one that crossed two between the scheduler's ticks is warned "
+           "once, at the higher", "now"),
+    Metric("sla_resolved_margin", "Resolved before its SLA",
+           "the ticket's due time minus its resolution time, in hours and minutes (after its SLA when negative)",
+           "at resolution"),
     Metric("ticket_breakdown", "Breakdown",
            "per customer, type or owner: open now, opened this week, resolved this week", "this week"),
     # Milestones and personal

@@ -81,3 +81,16 @@ def overflow_click(menu: dict, block_id: str, chosen: dict, *, user: str, respon
     payload["actions"] = [{"type": "overflow", "action_id": menu["action_id"], "block_id": block_id,
                            "selected_option": chosen, "action_ts": "1732262470.654321"}]
     return interactive_body(payload)
+
+
+def modal_submission(opened_view: dict, *, user: str, values: dict) -> bytes:
+    """view_submission of a modal the bot opened (`views.open`'s view), with `values` as Slack's
+    state.values: {block_id: {action_id: {type, value or selected_…}}}."""
+    payload = copy.deepcopy(load_payload("view_submission.json"))
+    payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
+    view = payload["view"]
+    view["callback_id"] = opened_view["callback_id"]
+    view["private_metadata"] = opened_view["private_metadata"]
+    view["blocks"] = opened_view["blocks"]
+    view["state"] = {"values": values}
+    return interactive_body(payload)

@@ -130,6 +130,9 @@ def test_two_run_due_processes_started_together_post_each_digest_once(database_u
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert len(posts_to(fake_slack, "C0OPS")) == 1
+    # The same run warns of the demo's tickets past 50% and 75% of their SLA: each once, by one process.
+    warned = [c.params["text"] for c in fake_slack.calls_to("chat.postMessage") if "of SLA gone" in c.params["text"]]
+    assert warned and len(warned) == len(set(warned)), warned
     third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert third.returncode == 0 and third.stdout.startswith("0 sent")
     assert len(posts_to(fake_slack, "C0OPS")) == 1

@@ -313,7 +313,7 @@ def test_a_posted_digest_is_rebuilt_after_a_change(workspace):
             self.updates[channel] = {"text": text, "blocks": json.dumps(blocks)}
 
     client = Recorder()
-    assert refresh_posted(client, workspace, service_id=applied.service_id, skip=None) == 2
+    assert refresh_posted(client, workspace, objects=[("service", applied.service_id)], skip=None) == 2
     assert "SSO integration" not in client.updates["C0OPS"]["blocks"]
     assert "Updated" in client.updates["C0OPS"]["blocks"]
     assert "Your blocked deliverables" not in client.updates["D0RYAN"]["blocks"]

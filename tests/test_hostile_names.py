@@ -310,7 +310,11 @@ def test_every_digest_and_every_rebuilt_view_is_escaped(workspace):
     assert overdue.text.startswith(f"1 overdue ticket; the oldest, Delta Corp {ESCAPED}, is 5 h overdue."), \
         overdue.text
     cards = [ViewRef(k=ViewKind.CARD, s=service_id) for service_id in workspace.read(service_refs)]
-    views = [ViewRef(k=kind) for kind in ViewKind if kind != ViewKind.CARD] + cards
+    with workspace.sessions() as session:
+        tickets = session.scalars(select(Ticket.id).where(Ticket.team_id == workspace.team_id)).all()
+    warnings = [ViewRef(k=ViewKind.SLA_WARNING, t=ticket_id) for ticket_id in tickets]
+    plain = [ViewRef(k=kind) for kind in ViewKind if kind not in (ViewKind.CARD, ViewKind.SLA_WARNING)]
+    views = plain + cards + warnings
     for view in views:
         reply, _command = render_view(workspace, view, "U0RYAN")
         assert_clean(sent(reply), f"rebuilt {view.k}")

@@ -19,4 +19,4 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ActionId.DELIVERABLE_MOVE.value}:\d+$"))(guarded(deliverable_move))
     app.action(ActionId.UPDATE_HEALTH.value)(guarded(update_health))
     app.action(ActionId.FLAG_SERVICE.value)(guarded(flag_service))
-    app.action(re.compile(rf"^{ActionId.TICKET_ACTION.value}:\d+$"))(guarded(ticket_action))
+    app.action(re.compile(rf"^{ActionId.TICKET_ACTION.value}:\d+(:[a-z]+)?$"))(guarded(ticket_action))

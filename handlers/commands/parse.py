@@ -11,7 +11,7 @@ from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
-from store.enums import MilestoneWindow
+from store.enums import AlertKind, MilestoneWindow
 from store.readmodels.tickets import TicketGrouping
 from store.rules.schedule import ScheduleError, parse_days, parse_time, parse_zone
 
@@ -44,11 +44,14 @@ ALIASES = {"atrisk": Subcommand.AT_RISK, "risk": Subcommand.AT_RISK, "ticket": S
 
 
 CHANNEL_DIGESTS = ("at-risk", "overdue-tickets", "weekly-portfolio")
+# Alerts a channel can get: posted as things happen, so subscribing to one takes no schedule.
+CHANNEL_ALERTS = tuple(kind.value for kind in AlertKind)
 ALL_CLEAR_WORDS = {"all-clear", "allclear", "all_clear"}
 
 
 class SubscriptionOptions(BaseModel):
-    """`/delivery subscribe <digest> [HH:MM] [days] [time zone] [all-clear]`; None means the default."""
+    """`/delivery subscribe <digest> [HH:MM] [days] [time zone] [all-clear]`, or `/delivery subscribe
+    <alert>` (no options: an alert has no schedule); None means the default."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -136,8 +139,10 @@ def _service(argument: str, subcommand: Subcommand = Subcommand.SERVICE) -> Deli
 
 
 def _digest_name(word: str, subcommand: Subcommand) -> str:
-    if word not in CHANNEL_DIGESTS:
-        raise UsageError(f"'{word}' is not a digest a channel can get; choose one of {', '.join(CHANNEL_DIGESTS)}, "
+    """A digest or an alert a channel can get."""
+    if word not in CHANNEL_DIGESTS + CHANNEL_ALERTS:
+        raise UsageError(f"'{word}' is not a digest a channel can get; choose one of "
+                         f"{', '.join(CHANNEL_DIGESTS + CHANNEL_ALERTS)}, "
                          f"for example `/delivery {subcommand.value} at-risk`.")
     return word
 
@@ -148,6 +153,10 @@ def _subscribe(argument: str) -> DeliveryCommand:
         raise UsageError("Which digest? Type `/delivery subscribe at-risk [HH:MM] [weekdays|daily|mon,wed,fri] "
                          "[time zone]`, for example `/delivery subscribe at-risk 08:30 weekdays Europe/London`.")
     digest = _digest_name(words[0].lower(), Subcommand.SUBSCRIBE)
+    if digest in CHANNEL_ALERTS and words[1:]:
+        raise UsageError(f"SLA warnings are posted as tickets cross their thresholds, not on a schedule, so a "
+                         f"time, days, time zone or all-clear does not apply (you typed '{' '.join(words[1:])}'). "
+                         f"Type `/delivery subscribe {digest}` on its own.")
     options: _SubscribeFields = {}
     for word in words[1:]:
         options.update(_subscribe_option(word))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from handlers.commands.answers_base import CommandRequest
 from handlers.commands.parse import SubscriptionOptions
 from messages.blocks.common import Reply, channel_mention, escape
-from messages.blocks.subscriptions import note, subscribed_message, subscriptions_message
+from messages.blocks.subscriptions import note, subscribed_alert_message, subscribed_message, subscriptions_message
 from store.changes import ChangeRefused
-from store.digests import DEFAULTS, set_personal_digest, subscribe, subscriptions, unsubscribe
+from store.digests import DEFAULTS, alert_kind, set_personal_digest, subscribe, subscriptions, unsubscribe
 from store.enums import DigestKind
 from store.rules.schedule import parse_days
 
@@ -22,6 +22,8 @@ def _subscription(request: CommandRequest) -> SubscriptionOptions:
 
 def subscribe_answer(request: CommandRequest) -> Reply:
     options = _subscription(request)
+    if alert_kind(options.digest) is not None:
+        return _subscribe_alert(request, options)
     default = DEFAULTS[DigestKind(options.digest)]
     try:
         sub = request.workspace.change(
@@ -36,6 +38,16 @@ def subscribe_answer(request: CommandRequest) -> Reply:
     return subscribed_message(sub, request.workspace.clock.now())
 
 
+def _subscribe_alert(request: CommandRequest, options: SubscriptionOptions) -> Reply:
+    """An alert has no schedule: the store keeps placeholders in its schedule columns."""
+    try:
+        sub = request.workspace.change(subscribe, digest=options.digest, channel_id=request.channel_id,
+                                       timezone=request.workspace.tz.key, actor_slack_user_id=request.user_id)
+    except ChangeRefused as refused:
+        return note(f"Only {escape(refused.who_can)} can subscribe a channel to SLA warnings. Nothing was changed.")
+    return subscribed_alert_message(sub, request.workspace.sla.levels)
+
+
 def unsubscribe_answer(request: CommandRequest) -> Reply:
     digest = _subscription(request).digest
     try:
@@ -43,10 +55,14 @@ def unsubscribe_answer(request: CommandRequest) -> Reply:
                                            actor_slack_user_id=request.user_id)
     except ChangeRefused as refused:
         return note(f"Only {escape(refused.who_can)} can unsubscribe a channel. Nothing was changed.")
+    alert = alert_kind(digest) is not None
+    what = "SLA warnings" if alert else f"the {escape(digest)} digest"
     if not removed:
-        return note(f"{channel_mention(request.channel_id)} was not subscribed to the {digest} digest; "
-                    "nothing to stop.")
-    return note(f"{channel_mention(request.channel_id)} no longer gets the {digest} digest.")
+        return note(f"{channel_mention(request.channel_id)} was not subscribed to {what}; nothing to stop.")
+    if alert:
+        return note(f"{channel_mention(request.channel_id)} no longer gets SLA warnings: nothing is posted there "
+                    "when a ticket breaches its SLA.")
+    return note(f"{channel_mention(request.channel_id)} no longer gets {what}.")
 
 
 def subscriptions_answer(request: CommandRequest) -> Reply:

@@ -7,6 +7,7 @@ from handlers.views.block_deliverable import submit_block
 from handlers.views.flag_service import submit_flag
 from handlers.views.resolve_ticket import submit_resolve
 from handlers.views.service_health import submit_health
+from handlers.views.snooze_ticket import submit_snooze
 from messages.ids import CallbackId
 
 
@@ -15,3 +16,4 @@ def register(app: App) -> None:
     app.view(CallbackId.SERVICE_HEALTH.value)(guarded(submit_health))
     app.view(CallbackId.FLAG_SERVICE.value)(guarded(submit_flag))
     app.view(CallbackId.RESOLVE_TICKET.value)(guarded(submit_resolve))
+    app.view(CallbackId.SNOOZE_TICKET.value)(guarded(submit_snooze))

@@ -10,12 +10,13 @@ from messages.blocks.capacity import load_line
 from messages.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
 from messages.blocks.deliverables import deliverable_row
 from messages.blocks.health import service_health_line, service_summary
+from messages.blocks.sla_warning import held_line
 from messages.blocks.tickets import overdue_ticket_blocks
 from messages.ids import ViewKind, ViewRef
 from store.readmodels.at_risk import AtRiskReport
 
-# Fixed blocks: header, up to 4 titled sections, 2 dividers, footer; one left for Share.
-MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 12
+# Fixed blocks: header, up to 5 titled sections, 2 dividers, footer; one left for Share.
+MAX_SERVICE_SECTIONS = MAX_MESSAGE_BLOCKS - 13
 # Overdue tickets get one row each (with "Assign to me" / "Resolve"), taken from the services' share.
 MAX_TICKET_ROWS = 10
 
@@ -58,6 +59,10 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
         "Overloaded people", [load_line(p) for p in report.overloaded[:20]], report.overloaded_total,
         "`/delivery capacity`",
     )))
+    if report.held_total:
+        blocks.append(mrkdwn_section(_list_section(
+            "SLA warnings not sent by DM in the last day", [held_line(h, with_person=True) for h in report.held],
+            report.held_total, "they are in each person's morning digest")))
     blocks.append(context(f"As of {time_token(now)} · `/delivery help` for more"))
     summary = "; ".join(service_summary(v) for v in services[:3] if v.findings)
     shows = {("service", v.service_id) for v in services} | {("service", b.service.service_id) for b in report.blocked}

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from messages.blocks.common import Reply, channel_mention, context, mrkdwn_section, time_token
+from messages.blocks.common import Reply, channel_mention, context, escape, mrkdwn_section, time_token
+from store.digests import alert_kind
+from store.enums import AlertKind
 from store.readmodels.subscriptions import SubscriptionView
 from store.rules.schedule import schedule
 
+# When each alert is posted, in place of a digest's schedule (an alert subscription's schedule columns
+# are unused).
+ALERT_WHEN = {AlertKind.SLA_WARNINGS: "as tickets breach their SLA"}
+
 
 def _when(sub: SubscriptionView) -> str:
+    alert = alert_kind(sub.digest)
+    if alert is not None:
+        return ALERT_WHEN[alert]
     return schedule(sub.at_time, sub.days, sub.timezone).describe()
+
+
+def _percentages(levels: tuple[int, ...]) -> str:
+    """50% and 75%; 50%, 75% and 90%."""
+    shown = [f"{level}%" for level in levels]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _next_run(sub: SubscriptionView, now: datetime) -> str:
@@ -24,21 +39,32 @@ def note(text: str) -> Reply:
 
 
 def subscribed_message(sub: SubscriptionView, now: datetime) -> Reply:
+    """A digest subscription's confirmation (alerts: `subscribed_alert_message`)."""
     clear = " An all-clear is posted when there is nothing to report." if sub.all_clear else \
         " Nothing is posted on days with nothing to report."
-    return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets the *{sub.digest}* digest "
+    return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets the *{escape(sub.digest)}* digest "
                 f"{_when(sub)}.{_next_run(sub, now)}{clear}")
+
+
+def subscribed_alert_message(sub: SubscriptionView, levels: tuple[int, ...]) -> Reply:
+    """An alert subscription's confirmation: when it is posted, and no next run (it has no schedule).
+    `levels` are the warnings before the breach, in percent of a ticket's SLA."""
+    earlier = (f" Earlier warnings, at {_percentages(levels)} of the SLA, go by DM to the ticket's owner (the "
+               "service's lead when it has none), and at the last of them to the lead too, not to the channel."
+               if levels else "")
+    return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets *SLA warnings*: a post when an open "
+                f"ticket breaches its SLA.{earlier} `/delivery unsubscribe {escape(sub.digest)}` stops them.")
 
 
 def subscriptions_message(subs: list[SubscriptionView], now: datetime) -> Reply:
     if not subs:
         return note("No channel gets a digest yet. In a channel, type `/delivery subscribe at-risk` (leads and ops).")
-    rows = [f"• {channel_mention(s.channel_id)}: *{s.digest}* {_when(s)}{' · all-clear' if s.all_clear else ''}"
-            for s in subs]
+    rows = [f"• {channel_mention(s.channel_id)}: *{escape(s.digest)}* {_when(s)}"
+            f"{' · all-clear' if s.all_clear else ''}" for s in subs]
     text = "*Digest subscriptions*\n" + "\n".join(rows[:60])
     if len(rows) > 60:
         text += f"\nand {len(rows) - 60} more"
     reply = note(text)
-    reply.blocks.append(context("`/delivery unsubscribe <digest>` in a channel stops its digest"
+    reply.blocks.append(context("`/delivery unsubscribe <digest>` in a channel stops its digest (or its SLA warnings)"
                                 .replace("<", "&lt;").replace(">", "&gt;")))
     return reply

@@ -8,11 +8,14 @@ from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
 from messages.blocks.common import mrkdwn_section
 from messages.ids import ActionId, TicketAction, TicketActionValue, ViewRef
 
+# A row's menu; snoozing and muting are offered on the SLA warnings themselves (messages/blocks/sla_warning.py).
+ROW_ACTIONS = (TicketAction.ASSIGN, TicketAction.RESOLVE)
+
 
 def ticket_menu(ticket_id: int, version: int, view: ViewRef) -> OverflowMenuElement:
     options = [
         Option(text=action.label, value=TicketActionValue(a=action, t=ticket_id, v=version, w=view).model_dump_json())
-        for action in TicketAction
+        for action in ROW_ACTIONS
     ]
     return OverflowMenuElement(action_id=f"{ActionId.TICKET_ACTION.value}:{ticket_id}", options=options)
 

@@ -18,7 +18,10 @@ COMMANDS = (
     ("/delivery history <service>", "recent changes: who, what, from, to, why, when"),
     ("/delivery subscribe <digest> [HH:MM] [weekdays|daily|mon,wed,fri] [time zone] [all-clear]",
      "this channel gets a digest (at-risk, overdue-tickets, weekly-portfolio); leads and ops"),
-    ("/delivery unsubscribe <digest> · /delivery subscriptions", "stop a channel's digest · list them all"),
+    ("/delivery subscribe sla-warnings",
+     "this channel gets a post when an open ticket breaches its SLA; leads and ops"),
+    ("/delivery unsubscribe <digest>|sla-warnings · /delivery subscriptions",
+     "stop a channel's digest or warnings · list them all"),
     ("/delivery digest off|on", "your personal morning DM"),
     ("/delivery help", "this list"),
 )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from messages.blocks.common import Reply, context, date_token, mrkdwn_section, time_token
 from messages.blocks.deliverables import deliverable_section
 from messages.blocks.digest import MAX_DIGEST_BLOCKS, header, listing_section, share_rows, within_budget
+from messages.blocks.sla_warning import held_line
 from messages.blocks.ticket_rows import ticket_section
 from messages.blocks.tickets import overdue_line
 from messages.digests.copy import say
@@ -37,6 +38,10 @@ def _lists(data: PersonalDigestData, tz: ZoneInfo) -> list:
                  for t in data.tasks]
         sections.append(listing_section(say(T, "tasks_heading", total=data.tasks_total), lines,
                                         total=data.tasks_total, more=_more))
+    if data.held_total:
+        sections.append(listing_section(say(T, "held_heading", total=data.held_total),
+                                        [held_line(h, with_person=False) for h in data.held],
+                                        total=data.held_total, more=lambda hidden: say(T, "held_more", hidden=hidden)))
     if data.appointments_total:
         lines = [say(T, "appointment_line", time=time_token(a.starts_at, "{time}"), title=a.title,
                      minutes=a.duration_minutes) for a in data.appointments]

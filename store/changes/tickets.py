@@ -1,11 +1,14 @@
-"""Take a ticket ("Assign to me") or resolve it with a note, from Slack, the CLI or an import.
+"""Take a ticket ("Assign to me"), resolve it with a note, or snooze its SLA warnings with a reason,
+from Slack, the CLI or an import.
 
-Both follow the deliverable changes: permission (Permission.CHANGE_TICKET, the same rule for
+All follow the deliverable changes: permission (Permission.CHANGE_TICKET, the same rule for
 taking a ticket as for changing it), then the version the click was rendered from, then a
 conditional UPDATE ... WHERE version, then the StatusChange row, all in the caller's transaction.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -14,7 +17,7 @@ from store.changes import BaseChangeApplied, ChangeRefused, InvalidChange, Stale
 from store.changes.actors import actor_facts, actor_person, last_change, target_facts
 from store.context import QueryContext
 from store.enums import Surface
-from store.models import Person, Service, StatusChange, Ticket
+from store.models import Person, Service, StatusChange, Ticket, TicketSnooze
 from store.rules.permissions import Permission, TargetFacts, authorize
 
 OBJECT_TYPE = "ticket"
@@ -128,6 +131,38 @@ def assign_ticket_to_actor(
     _audit(session, ctx, ticket, person, actor_slack_user_id, surface, "owner", before, after)
     return TicketChangeApplied(object_type=OBJECT_TYPE, object_id=ticket.id, service_id=ticket.service_id,
                                from_value=before, to_value=after, version=new_version)
+
+
+def snooze_ticket_warnings(
+    session: Session,
+    ctx: QueryContext,
+    *,
+    actor_slack_user_id: str,
+    ticket_id: int,
+    version: int,
+    until: datetime,
+    reason: str,
+    surface: Surface = Surface.SLACK,
+) -> TicketChangeApplied:
+    """Hold the ticket's SLA warnings until `until` (a reason required), if the actor may change it and
+    it is still open at `version`. The ticket itself is unchanged (its version too): it still counts as
+    open, due and overdue everywhere; a threshold crossed meanwhile is warned of when the snooze ends."""
+    ticket, person = _checked(session, ctx, actor_slack_user_id, ticket_id, version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidChange("snoozing needs a reason")
+    if until <= ctx.now:
+        raise InvalidChange("a snooze must end in the future")
+    snooze = session.get(TicketSnooze, ticket.id)
+    before = None if snooze is None or snooze.until <= ctx.now else f"snoozed until {snooze.until.isoformat()}"
+    if snooze is None:
+        snooze = TicketSnooze(ticket_id=ticket.id, team_id=ctx.team_id)
+        session.add(snooze)
+    snooze.until, snooze.reason, snooze.snoozed_by_id, snooze.snoozed_at = until, reason, person.id, ctx.now
+    after = f"snoozed until {until.isoformat()}"[:AUDIT_VALUE_CHARS]
+    _audit(session, ctx, ticket, person, actor_slack_user_id, surface, "sla_warnings", before, after, reason=reason)
+    return TicketChangeApplied(object_type=OBJECT_TYPE, object_id=ticket.id, service_id=ticket.service_id,
+                               from_value=before, to_value=after, version=ticket.version)
 
 
 def resolve_ticket(

@@ -332,6 +332,16 @@ def _ticket(out: DemoRows, team_id: str, label: str, number: int, opened: dateti
     out.add(ticket)
 
 
+def _open_ticket_due(number: int, opened: datetime, t: Timeline) -> datetime:
+    """The SLA warnings' story: the first open tickets are 60% and 80% through their SLA now, the third
+    breaches later today (18:00, or an hour from now when that is later), the rest are due in days."""
+    if number < len(spec.SLA_SHARES_NOW):
+        return opened + (t.now - opened) / spec.SLA_SHARES_NOW[number]
+    if number == len(spec.SLA_SHARES_NOW):
+        return max(t.at(t.today, spec.BREACH_LATER_TODAY_HOUR), t.now + HOUR)
+    return t.now + (1 + number) * DAY
+
+
 def _tickets(out: DemoRows, team_id: str, t: Timeline) -> None:
     start, span = t.week.start, t.elapsed
     sla = 24 * HOUR
@@ -353,7 +363,7 @@ def _tickets(out: DemoRows, team_id: str, t: Timeline) -> None:
         _ticket(out, team_id, "carried", i, resolved - duration, resolved, resolved - duration + sla)
     for i in range(spec.OPEN_THIS_WEEK):
         opened = start + span * (i + 1) / (spec.OPEN_THIS_WEEK + 1)
-        _ticket(out, team_id, "open", i, opened, None, t.now + (1 + i) * DAY)
+        _ticket(out, team_id, "open", i, opened, None, _open_ticket_due(i, opened, t))
     last = t.week.previous(t.tz)
     for i, hours in enumerate(spec.LAST_WEEK_QUICK):
         opened = last.start + (i % 5) * DAY + 9 * HOUR

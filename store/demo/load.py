@@ -31,6 +31,7 @@ from store.models import (
     TimeOff,
     service_members,
 )
+from store.sla import forget_schedule
 
 # Children before parents, so foreign keys hold at every step.
 KEYED_TABLES = (RoleRate, Allocation, TimeEntry, TimeOff, Task, Ticket, Appointment, Deliverable, Milestone, Project,
@@ -63,6 +64,7 @@ def clear_workspace(session: Session, team_id: str) -> int:
     subscriptions and the delivery ledger stay: they are the workspace's settings and history.
     """
     session.execute(delete(PostedMessage).where(PostedMessage.team_id == team_id))
+    forget_schedule(session, team_id)
     removed = _deleted(session, delete(StatusChange).where(StatusChange.team_id == team_id))
     team_services = select(Service.id).where(Service.team_id == team_id)
     session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))

@@ -174,7 +174,8 @@ SERVICES = (
 
 # The demo ops channel's digests: (digest, HH:MM, days), in the organisation's time zone.
 DEMO_OPS_CHANNEL = "C0OPS"
-DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:00", "weekdays"))
+DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:00", "weekdays"),
+                      ("sla-warnings", "00:00", "daily"))
 
 BLOCKED = (
     BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
@@ -208,6 +209,10 @@ SHORT_SESSION_MINUTES = 60
 THIS_WEEK_QUICK = (2, 3, 3, 4, 4, 5, 5, 6)
 THIS_WEEK_CARRIED = (6, 7, 8, 8, 9, 10, 10)
 OPEN_THIS_WEEK = 4
+# Of those, how far through their SLA the first ones are when the demo is loaded (warned at 50% and 75%),
+# and the local hour at which the next breaches (the overdue-ticket story stays "none" until then).
+SLA_SHARES_NOW = (0.6, 0.8)
+BREACH_LATER_TODAY_HOUR = 18
 #   opened and resolved last week           resolved last week, opened the week before
 LAST_WEEK_QUICK = (4, 6, 7, 8, 8, 9, 10)
 LAST_WEEK_CARRIED = (7, 8, 8, 9, 10, 10)

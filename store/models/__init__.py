@@ -1,7 +1,7 @@
 """SQLAlchemy models for every object of the portfolio, by what they are about: `portfolio` (the
 objects delivery managers work with), `time` (time entries and time off), `messages` (what the bot
-posted and sends), `derived` (state kept current from the portfolio for the answers), `slack_oauth`
-(Slack's install flow), on `base`.
+posted and sends), `derived` (state kept current from the portfolio for the answers), `warnings`
+(SLA warnings' schedule and ledger), `slack_oauth` (Slack's install flow), on `base`.
 
 Every row that belongs to a Slack workspace carries that workspace's `team_id`,
 so one deployment can serve several workspaces without a data migration.
@@ -52,3 +52,11 @@ from store.models.slack_oauth import (  # noqa: F401 (the models' one import pat
     slack_oauth_states,
 )
 from store.models.time import Allocation, TimeEntry, TimeOff  # noqa: F401 (the models' one import path)
+from store.models.warnings import (  # noqa: F401 (the models' one import path)
+    HeldWarning,
+    SlaMark,
+    SlaSchedule,
+    TicketSnooze,
+    TicketWarning,
+    WarningMute,
+)

@@ -14,11 +14,14 @@ from store.queries.lines import deliverable_line, person_ref
 from store.queries.tickets import Window, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels import BlockedDeliverableView, ServiceRef
 from store.readmodels.at_risk import AtRiskReport
+from store.sla import HELD_LOOKBACK, held_warnings
 
 MAX_BLOCKED = 20
 MAX_OVERDUE = 15
 
 
+
+MAX_HELD = 10  # SLA warnings held from DMs (store.sla.holds): the newest few
 
 def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,
                          owner_id: int | None = None) -> tuple[list[BlockedDeliverableView], int]:
@@ -58,6 +61,7 @@ def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
     this_week = Window(ctx.week.start, min(ctx.now, ctx.week.end))
     overdue_total, _ = overdue_ticket_counts(session, ctx.team_id, ctx.now, this_week)
     overloaded = overloaded_people(session, ctx)
+    held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, limit=MAX_HELD)
     return AtRiskReport(
         as_of=ctx.now,
         at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
@@ -65,5 +69,5 @@ def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:
         needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
         overdue=oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_OVERDUE), overdue_total=overdue_total,
-        overloaded=overloaded.people, overloaded_total=overloaded.total,
+        overloaded=overloaded.people, overloaded_total=overloaded.total, held=held, held_total=held_total,
     )

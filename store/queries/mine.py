@@ -26,6 +26,7 @@ from store.readmodels import (
 )
 from store.readmodels.capacity import MyWeek
 from store.readmodels.digests import PersonalDigestData
+from store.sla import HELD_LOOKBACK, held_warnings
 
 MAX_LINES = 15
 OPEN_ORDER = case(
@@ -157,8 +158,9 @@ def _my_tasks_due_by_today(session: Session, ctx: QueryContext, person: Person) 
 
 
 def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> PersonalDigestData:
-    """The personal digest: my blocked deliverables, overdue tickets, open tasks due today or before, and
-    appointments today. Eight statements (one when the Slack user is not linked to a person)."""
+    """The personal digest: my blocked deliverables, overdue tickets, open tasks due today or before,
+    appointments today, and my SLA warnings held from DMs in the last day. Nine statements, ten when some
+    were held (one when the Slack user is not linked to a person)."""
     person = session.scalars(
         select(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
     ).first()
@@ -170,9 +172,12 @@ def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> Person
     tickets = oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_LINES, owner_id=person.id)
     tasks, tasks_total = _my_tasks_due_by_today(session, ctx, person)
     appointments = _my_appointments_today(session, ctx, person)
+    held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, slack_user_id=slack_user_id,
+                                     limit=MAX_LINES)
     return PersonalDigestData(
         as_of=ctx.now, today=ctx.today, slack_user_id=slack_user_id,
         person=PersonRef(name=person.name, slack_user_id=person.slack_user_id),
         blocked=blocked, blocked_total=blocked_total, overdue_tickets=tickets, overdue_total=overdue_total,
         tasks=tasks, tasks_total=tasks_total, appointments=appointments, appointments_total=len(appointments),
+        held=held, held_total=held_total,
     )

@@ -45,3 +45,25 @@ def message_at(session: Session, ctx: QueryContext, *, channel_id: str, ts: str)
     )).first()
     return None if m is None else PostedMessageRef(channel_id=m.channel_id, ts=m.ts, view=m.view,
                                                     viewer_slack_user_id=m.viewer_slack_user_id)
+
+
+def messages_of_kind_showing(session: Session, ctx: QueryContext, *, view_kind: str, object_type: str,
+                             object_ids: Iterable[int]) -> dict[int, list[PostedMessageRef]]:
+    """The remembered messages of one view kind (an SLA warning) showing each of these objects, by object
+    id: through the objects' index, so only those objects' messages are read."""
+    wanted = sorted(set(object_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(PostedMessageObject.object_id, PostedMessage)
+        .join(PostedMessage, PostedMessage.id == PostedMessageObject.message_id)
+        .where(PostedMessageObject.object_type == object_type, PostedMessageObject.object_id.in_(wanted),
+               PostedMessage.team_id == ctx.team_id)
+        .order_by(PostedMessage.id))
+    found: dict[int, list[PostedMessageRef]] = {}
+    marker = f'"k":"{view_kind}"'
+    for object_id, m in rows:
+        if marker in m.view:
+            found.setdefault(object_id, []).append(PostedMessageRef(
+                channel_id=m.channel_id, ts=m.ts, view=m.view, viewer_slack_user_id=m.viewer_slack_user_id))
+    return found

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from store.readmodels import BlockedDeliverableView, ReadModel, ServiceHealthView
 from store.readmodels.capacity import PersonCapacity
+from store.readmodels.sla import HeldWarningView
 from store.readmodels.tickets import OverdueTicket
 
 
@@ -22,3 +23,6 @@ class AtRiskReport(ReadModel):
     overdue_total: int
     overloaded: list[PersonCapacity]  # the first few, most loaded first
     overloaded_total: int
+    # SLA warnings not sent by DM in the last day (quiet hours, muted), newest first, of open tickets.
+    held: list[HeldWarningView] = []
+    held_total: int = 0

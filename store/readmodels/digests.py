@@ -18,6 +18,7 @@ from store.readmodels import (
 )
 from store.readmodels.budget import SuccessRate
 from store.readmodels.capacity import PersonCapacity, Utilization
+from store.readmodels.sla import HeldWarningView
 from store.readmodels.tickets import OverdueTicket, SlaCompliance
 from store.rules.capacity import LoadState
 
@@ -66,10 +67,13 @@ class PersonalDigestData(ReadModel):
     tasks_total: int = 0
     appointments: list[AppointmentLine] = []  # starting today
     appointments_total: int = 0
+    held: list[HeldWarningView] = []  # my SLA warnings not sent by DM in the last day (quiet hours, muted)
+    held_total: int = 0
 
     @property
     def is_empty(self) -> bool:
-        return not (self.blocked_total or self.overdue_total or self.tasks_total or self.appointments_total)
+        return not (self.blocked_total or self.overdue_total or self.tasks_total or self.appointments_total
+                    or self.held_total)
 
 
 class WeekUtilization(ReadModel):

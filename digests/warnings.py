@@ -1,0 +1,207 @@
+"""Posting SLA warnings: what each scheduler tick does after the digests (and `digest run-due`).
+
+The store claims every threshold crossed since the last tick (store.sla: from the marks' index, one
+ledger row per ticket and threshold, committed before anything is posted). Each claimed warning then
+goes to its places: at the first thresholds a DM to the ticket's owner (unowned: the service's lead),
+at the last one before the breach the owner and the lead, at the breach the channels subscribed to
+`sla-warnings` (none subscribed: the owner and the lead). A DM that would land in its reader's quiet
+hours (their own time zone), or about a service they muted, is held instead: kept for their next
+personal digest and `/delivery at-risk`. A ticket has one message per place: a
+place it was posted to before gets that message updated in place (`chat.update`), so a DM that said
+50% says 75%, then breached. Posts are made once, in the workspace's turn (digests.pacing), with the
+digests' rules: an answer lost on the way is uncertain and never posted again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import NamedTuple
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from digests.pacing import Pacer
+from digests.posting import PostResult, post_digest, without_retries
+from digests.runner import claimant
+from messages.blocks.common import Reply
+from messages.ids import ViewKind, ViewRef
+from messages.views import show_now
+from store.digests import alert_channels
+from store.enums import AlertKind, DeliveryStatus
+from store.queries.posted import messages_of_kind_showing, remember_message
+from store.queries.sla import sla_warnings
+from store.readmodels.messages import PostedMessageRef
+from store.readmodels.sla import SlaWarningView
+from store.rules.sla import BREACH, HoldReason
+from store.sla import (
+    Crossing,
+    HoldFacts,
+    WarningOutcome,
+    claim_crossings,
+    expire_stale_warnings,
+    finish_warnings,
+    hold_facts,
+    record_held,
+)
+from store.workspace import Workspace
+
+log = logging.getLogger("delivery.warnings")
+# A warning still pending this long after its claim belongs to a process that stopped.
+STALE_AFTER = timedelta(minutes=5)
+# Worse outcomes first: a warning's outcome is the worst of its places'.
+SEVERITY = (DeliveryStatus.UNCERTAIN, DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.HELD,
+            DeliveryStatus.EMPTY)
+
+
+@dataclass
+class WarningReport:
+    sent: list[str] = field(default_factory=list)  # "ticket <id> at <level>%"
+    empty: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    uncertain: list[tuple[str, str]] = field(default_factory=list)
+    posts: int = 0  # new messages
+    updates: int = 0  # messages updated in place
+    held: int = 0  # DMs not sent (quiet hours, muted): listed in digests and at-risk instead
+    expired: int = 0
+
+    def summary(self) -> str:
+        return (f"{len(self.sent)} SLA warnings sent ({self.posts} posted, {self.updates} updated in place, "
+                f"{self.held} held for quiet hours or a mute), "
+                f"{len(self.empty)} with nobody to tell, {len(self.failed)} failed, "
+                f"{len(self.uncertain) + self.expired} uncertain")
+
+    def record(self, crossing: Crossing, outcome: WarningOutcome) -> None:
+        label = f"ticket {crossing.ticket_id} at {crossing.level}%"
+        if outcome.status in (DeliveryStatus.SENT, DeliveryStatus.HELD):
+            self.sent.append(label)
+        elif outcome.status == DeliveryStatus.EMPTY:
+            self.empty.append(label)
+        elif outcome.status == DeliveryStatus.UNCERTAIN:
+            self.uncertain.append((label, outcome.error or ""))
+        else:
+            self.failed.append((label, outcome.error or ""))
+            log.warning("SLA warning for %s failed: %s", label, outcome.error)
+
+
+class Place(NamedTuple):
+    """Where a warning goes: a person's DM (their Slack user id) or a channel."""
+
+    id: str
+    dm: bool
+
+
+def places_for(level: int, view: SlaWarningView, levels: tuple[int, ...], channels: list[str]) -> list[Place]:
+    """Who is told of a crossing, without repeats."""
+    if level >= BREACH and channels:
+        return [Place(channel, dm=False) for channel in dict.fromkeys(channels)]
+    owner = view.owner.slack_user_id if view.owner else None
+    lead = view.lead.slack_user_id if view.lead else None
+    people = [owner, lead] if level >= BREACH or level == levels[-1] else [owner or lead]
+    return [Place(person, dm=True) for person in dict.fromkeys(people) if person]
+
+
+def _place_of(message: PostedMessageRef) -> str:
+    """A remembered warning's place: the person a DM was for, else the channel."""
+    return message.viewer_slack_user_id or message.channel_id
+
+
+class _Sending:
+    """One tick's warnings: each rendered once, posted to its new places and updated where it was."""
+
+    def __init__(self, client: WebClient, workspace: Workspace, pacer: Pacer, report: WarningReport,
+                 holds: HoldFacts):
+        self.client = client
+        self.workspace = workspace
+        self.pacer = pacer
+        self.report = report
+        self.holds = holds
+        self.context = workspace.context()
+        self.held: list[tuple[int, int, str, HoldReason]] = []
+
+    def send(self, crossing: Crossing, view: SlaWarningView | None, channels: list[str],
+             posted: list[PostedMessageRef]) -> WarningOutcome:
+        if view is None or view.resolved_at is not None:
+            return WarningOutcome(crossing.warning_id, DeliveryStatus.EMPTY, "resolved before it was posted")
+        reply = show_now(self.workspace, ViewRef(k=ViewKind.SLA_WARNING, t=crossing.ticket_id)).reply
+        where = {_place_of(message): message for message in posted}
+        results = [self._update(message, reply) for message in where.values()]
+        for place in places_for(crossing.level, view, view.levels, channels):
+            if place.id in where:
+                continue
+            held = self.holds.reason(self.context, place.id, view.service_id) if place.dm else None
+            if held is None:
+                results.append(self._post(place.id, reply))
+            else:  # listed in their next digest and in at-risk instead
+                self.held.append((crossing.ticket_id, crossing.level, place.id, held))
+                self.report.held += 1
+                results.append(PostResult(DeliveryStatus.HELD))
+        if not results:
+            return WarningOutcome(crossing.warning_id, DeliveryStatus.EMPTY, "no owner, lead or channel to tell")
+        worst = min(results, key=lambda result: SEVERITY.index(result.status))
+        return WarningOutcome(crossing.warning_id, worst.status, worst.error)
+
+    def _post(self, place: str, reply: Reply) -> PostResult:
+        result = post_digest(self.client, self.pacer, place, reply)
+        if result.status == DeliveryStatus.SENT and result.channel and result.ts and reply.view is not None:
+            self.report.posts += 1
+            self._remember(place, result.channel, result.ts, reply)
+        return result
+
+    def _remember(self, place: str, channel: str, ts: str, reply: Reply) -> None:
+        """Kept for updates in place; the warning was sent either way, so a failure here is only logged."""
+        assert reply.view is not None
+        viewer = place if place != channel else None  # a DM's place is the person, its channel a D… id
+        try:
+            self.workspace.change(remember_message, channel_id=channel, ts=ts, view=reply.view.model_dump_json(),
+                                  viewer_slack_user_id=viewer, objects=reply.shows)
+        except Exception:
+            log.exception("posted an SLA warning to %s but could not remember it for updates", place)
+
+    def _update(self, message: PostedMessageRef, reply: Reply) -> PostResult:
+        try:
+            self.client.chat_update(channel=message.channel_id, ts=message.ts, text=reply.text,
+                                    blocks=reply.block_dicts())
+        except SlackApiError as error:
+            status = error.response.status_code
+            reason = str(error.response.get("error") or f"http_{status}")
+            return PostResult(DeliveryStatus.UNCERTAIN if status >= 500 else DeliveryStatus.FAILED,
+                              f"update of {message.channel_id}: {reason}"[:200])
+        except Exception as error:
+            return PostResult(DeliveryStatus.UNCERTAIN, f"update of {message.channel_id}: {type(error).__name__}")
+        self.report.updates += 1
+        return PostResult(DeliveryStatus.SENT, ts=message.ts, channel=message.channel_id)
+
+
+def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None = None) -> WarningReport:
+    """Claim and send every SLA warning due now (the workspace's clock); one warning's failure never
+    stops the others."""
+    report = WarningReport()
+    report.expired = workspace.change(expire_stale_warnings, claimed_before=workspace.clock.now() - STALE_AFTER)
+    crossings = workspace.change(claim_crossings, claimed_by=claimant())
+    if not crossings:
+        return report
+    ids = [crossing.ticket_id for crossing in crossings]
+    views = workspace.read(sla_warnings, ticket_ids=ids)
+    channels = workspace.read(alert_channels, kind=AlertKind.SLA_WARNINGS)
+    posted = workspace.read(messages_of_kind_showing, view_kind=ViewKind.SLA_WARNING.value, object_type="ticket",
+                            object_ids=ids)
+    people = [p.slack_user_id for v in views.values() for p in (v.owner, v.lead) if p and p.slack_user_id]
+    holds = workspace.read(hold_facts, slack_user_ids=people,
+                           service_ids=[v.service_id for v in views.values() if v.service_id is not None])
+    sending = _Sending(without_retries(client), workspace, pacer or Pacer(per_second=None), report, holds)
+    outcomes = []
+    for crossing in crossings:
+        try:
+            outcome = sending.send(crossing, views.get(crossing.ticket_id), channels,
+                                   posted.get(crossing.ticket_id, []))
+        except Exception:
+            log.exception("SLA warning for ticket %s could not be sent", crossing.ticket_id)
+            outcome = WarningOutcome(crossing.warning_id, DeliveryStatus.FAILED, "internal error")
+        report.record(crossing, outcome)
+        outcomes.append(outcome)
+    workspace.change(finish_warnings, outcomes=outcomes)
+    if sending.held:
+        workspace.change(record_held, held=sending.held)
+    return report

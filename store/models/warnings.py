@@ -1,0 +1,102 @@
+"""SLA warnings: when each open ticket next crosses a threshold (kept by `store.sla`), the ledger of
+the warnings claimed, one row per (ticket, threshold), written before anything is posted, and the
+snoozes that hold a ticket's warnings for a while."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Base, UTCDateTime
+
+
+class SlaMark(Base):
+    """An open ticket's next threshold not yet warned of, and when it is crossed. Derived (store.sla
+    schedules it from the tickets and the ledger): never imported or exported."""
+
+    __tablename__ = "sla_marks"
+    # What a scheduler's tick reads: the marks crossed since, in time order, by index alone.
+    __table_args__ = (Index("ix_sla_marks_team_at", "team_id", "at"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)  # percent of the SLA; 100 is the breach
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaSchedule(Base):
+    """Which warning policy a team's marks were computed by (store.rules.sla.SlaPolicy.fingerprint):
+    when the thresholds or working hours change, or a bulk load drops the row, the marks are computed again."""
+
+    __tablename__ = "sla_schedules"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The highest ticket id looked at: tickets added since (by id) are scheduled at the next tick.
+    last_ticket_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class TicketSnooze(Base):
+    """A ticket's SLA warnings held until `until` by someone, with their reason (audited as a status
+    change too). The ticket still counts as it is everywhere else: only its warnings wait."""
+
+    __tablename__ = "ticket_snoozes"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    snoozed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    snoozed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HeldWarning(Base):
+    """A warning not posted to someone: it came in their quiet hours, or they muted the service's warnings.
+    Their next personal digest and `/delivery at-risk` list it instead."""
+
+    __tablename__ = "held_warnings"
+    __table_args__ = (Index("ix_held_warnings_team_held", "team_id", "held_at"),
+                      Index("ix_held_warnings_team_person", "team_id", "slack_user_id", "held_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))  # store.rules.sla.HoldReason
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WarningMute(Base):
+    """Someone's SLA warnings by DM for one service, muted until `until` (from a warning's button)."""
+
+    __tablename__ = "warning_mutes"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    muted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TicketWarning(Base):
+    """The warnings ledger: one row per (ticket, threshold), claimed before it is posted, so restarts and
+    several schedulers never warn twice. `status` is a store.enums.DeliveryStatus."""
+
+    __tablename__ = "ticket_warnings"
+    __table_args__ = (UniqueConstraint("team_id", "ticket_id", "level"),
+                      Index("ix_ticket_warnings_team_status", "team_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)
+    crossed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the ticket crossed the threshold
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
