@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     delivery_sla_working_hours: str = ""
     # Warnings are not sent by DM in these local hours of each reader (empty: at any hour).
     delivery_quiet_hours: str = "20:00-08:00"
+    # SLA warning posts a channel gets in an hour; beyond, one summary message lists the rest.
+    delivery_channel_warnings_per_hour: int = Field(default=6, ge=1, le=100)
 
     @field_validator("delivery_timezone")
     @classmethod
@@ -185,7 +187,8 @@ class Settings(BaseSettings):
         return SlaPolicy(levels=parse_levels(self.delivery_sla_warn_at),
                          hours=parse_working_hours(self.delivery_sla_working_hours, self.timezone),
                          catch_up=timedelta(minutes=self.delivery_digest_grace_minutes),
-                         quiet=parse_quiet_hours(self.delivery_quiet_hours))
+                         quiet=parse_quiet_hours(self.delivery_quiet_hours),
+                         channel_posts_per_hour=self.delivery_channel_warnings_per_hour)
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

@@ -6,7 +6,9 @@ goes to its places: at the first thresholds a DM to the ticket's owner (unowned:
 at the last one before the breach the owner and the lead, at the breach the channels subscribed to
 `sla-warnings` (none subscribed: the owner and the lead). A DM that would land in its reader's quiet
 hours (their own time zone), or about a service they muted, is held instead: kept for their next
-personal digest and `/delivery at-risk`. A ticket has one message per place: a
+personal digest and `/delivery at-risk`. A channel gets at most DELIVERY_CHANNEL_WARNINGS_PER_HOUR warning
+posts in a clock hour: the rest roll into one summary message for that hour, posted once and updated in
+place as more come. A ticket has one message per place: a
 place it was posted to before gets that message updated in place (`chat.update`), so a DM that said
 50% says 75%, then breached. Posts are made once, in the workspace's turn (digests.pacing), with the
 digests' rules: an answer lost on the way is uncertain and never posted again.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from slack_sdk import WebClient
@@ -30,7 +32,7 @@ from messages.ids import ViewKind, ViewRef
 from messages.views import show_now
 from store.digests import alert_channels
 from store.enums import AlertKind, DeliveryStatus
-from store.queries.posted import messages_of_kind_showing, remember_message
+from store.queries.posted import message_of_view, messages_of_kind_showing, posts_of_kind_since, remember_message
 from store.queries.sla import sla_warnings
 from store.readmodels.messages import PostedMessageRef
 from store.readmodels.sla import SlaWarningView
@@ -111,7 +113,7 @@ class _Sending:
     """One tick's warnings: each rendered once, posted to its new places and updated where it was."""
 
     def __init__(self, client: WebClient, workspace: Workspace, pacer: Pacer, report: WarningReport,
-                 holds: HoldFacts):
+                 holds: HoldFacts, channel_posts: dict[str, int]):
         self.client = client
         self.workspace = workspace
         self.pacer = pacer
@@ -119,6 +121,8 @@ class _Sending:
         self.holds = holds
         self.context = workspace.context()
         self.held: list[tuple[int, int, str, HoldReason]] = []
+        self.channel_posts = channel_posts  # this clock hour's warning posts so far, by channel
+        self.rolled_into: set[str] = set()  # channels whose hour's summary must be posted or updated
 
     def send(self, crossing: Crossing, view: SlaWarningView | None, channels: list[str],
              posted: list[PostedMessageRef]) -> WarningOutcome:
@@ -130,9 +134,11 @@ class _Sending:
         for place in places_for(crossing.level, view, view.levels, channels):
             if place.id in where:
                 continue
-            held = self.holds.reason(self.context, place.id, view.service_id) if place.dm else None
+            held = self.holds.reason(self.context, place.id, view.service_id) if place.dm else self._over_budget(place)
             if held is None:
                 results.append(self._post(place.id, reply))
+                if not place.dm:
+                    self.channel_posts[place.id] = self.channel_posts.get(place.id, 0) + 1
             else:  # listed in their next digest and in at-risk instead
                 self.held.append((crossing.ticket_id, crossing.level, place.id, held))
                 self.report.held += 1
@@ -141,6 +147,22 @@ class _Sending:
             return WarningOutcome(crossing.warning_id, DeliveryStatus.EMPTY, "no owner, lead or channel to tell")
         worst = min(results, key=lambda result: SEVERITY.index(result.status))
         return WarningOutcome(crossing.warning_id, worst.status, worst.error)
+
+    def _over_budget(self, place: Place) -> HoldReason | None:
+        if self.channel_posts.get(place.id, 0) < self.context.sla.channel_posts_per_hour:
+            return None
+        self.rolled_into.add(place.id)
+        return HoldReason.ROLLED_UP
+
+    def summarise(self, hour: datetime) -> None:
+        """Post, or update in place, the hour's summary in each channel that had warnings past its budget."""
+        for channel in sorted(self.rolled_into):
+            ref = ViewRef(k=ViewKind.SLA_ROLLUP, c=channel, h=int(hour.timestamp()) // 3600)
+            reply = show_now(self.workspace, ref).reply
+            posted = self.workspace.read(message_of_view, channel_id=channel, view=ref.model_dump_json())
+            result = self._update(posted, reply) if posted is not None else self._post(channel, reply)
+            if result.status != DeliveryStatus.SENT:
+                log.warning("the SLA warnings' summary for %s was not posted: %s", channel, result.error)
 
     def _post(self, place: str, reply: Reply) -> PostResult:
         result = post_digest(self.client, self.pacer, place, reply)
@@ -190,7 +212,11 @@ def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None
     people = [p.slack_user_id for v in views.values() for p in (v.owner, v.lead) if p and p.slack_user_id]
     holds = workspace.read(hold_facts, slack_user_ids=people,
                            service_ids=[v.service_id for v in views.values() if v.service_id is not None])
-    sending = _Sending(without_retries(client), workspace, pacer or Pacer(per_second=None), report, holds)
+    hour = workspace.clock.now().replace(minute=0, second=0, microsecond=0)
+    channel_posts = workspace.read(posts_of_kind_since, view_kind=ViewKind.SLA_WARNING.value, channels=channels,
+                                   since=hour)
+    sending = _Sending(without_retries(client), workspace, pacer or Pacer(per_second=None), report, holds,
+                       channel_posts)
     outcomes = []
     for crossing in crossings:
         try:
@@ -204,4 +230,5 @@ def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None
     workspace.change(finish_warnings, outcomes=outcomes)
     if sending.held:
         workspace.change(record_held, held=sending.held)
+    sending.summarise(hour)
     return report

@@ -83,6 +83,7 @@ class ViewKind(StrEnum):
     BUDGET = "budget"
     MILESTONES = "milestones"
     HISTORY = "history"
+    FORECAST = "forecast"  # the portfolio's slipping milestones, or one service's forecasts by name
     HOME = "home"
     # Answers whose rows have buttons: kept true after a change wherever they were posted.
     CARD = "card"
@@ -96,6 +97,8 @@ class ViewKind(StrEnum):
     DIGEST_PERSONAL = "digest-personal"  # the DM's viewer is remembered with the posted message
     # A ticket's SLA warning (one message per place it was posted), rebuilt as it crosses thresholds.
     SLA_WARNING = "sla-warning"
+    # A channel's summary of the warnings past its hourly budget, updated as more roll in.
+    SLA_ROLLUP = "sla-rollup"
 
 
 class ViewRef(BaseModel):
@@ -107,8 +110,10 @@ class ViewRef(BaseModel):
     s: RowNumber | None = None  # the service, for cards
     b: TicketGrouping | None = None  # the breakdown, for `/delivery tickets`
     m: MilestoneWindow | None = None  # the window, for `/delivery milestones`
-    n: str | None = None  # the name asked for, for a lookup or a history
+    n: str | None = None  # the name asked for, for a lookup, a history or a service's forecast
     t: RowNumber | None = None  # the ticket, for an SLA warning
+    c: str | None = None  # the channel, for the hour's summary of SLA warnings
+    h: RowNumber | None = None  # that hour, as whole hours since the epoch
 
     @model_serializer(mode="wrap")
     def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -18,13 +19,14 @@ from messages.blocks.at_risk import at_risk_message
 from messages.blocks.budget import budget_message
 from messages.blocks.capacity import capacity_message
 from messages.blocks.common import Reply
+from messages.blocks.forecast import forecast_message
 from messages.blocks.history import history_message
 from messages.blocks.home import home_message
 from messages.blocks.milestones import milestones_message
 from messages.blocks.mine import mine_message
 from messages.blocks.portfolio import portfolio_status_message
 from messages.blocks.service_card import choices_message, no_match_message, service_card_message
-from messages.blocks.sla_warning import sla_warning_message
+from messages.blocks.sla_warning import sla_rollup_message, sla_warning_message
 from messages.blocks.tickets import tickets_message
 from messages.digests import at_risk as at_risk_digest_renderer
 from messages.digests import overdue_tickets as overdue_tickets_renderer
@@ -36,11 +38,12 @@ from store.queries.at_risk import at_risk_report
 from store.queries.budget import budget_report
 from store.queries.capacity import capacity_report
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
+from store.queries.forecast import forecast_report
 from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
 from store.queries.service_card import lookup_service, service_card
-from store.queries.sla import sla_warning
+from store.queries.sla import rolled_up, sla_warning
 from store.queries.tickets import ticket_report
 from store.queries.weekly import weekly_portfolio
 from store.readmodels import MyWork, PortfolioStatus, ServiceLookup
@@ -120,6 +123,12 @@ def _ticket(ref: ViewRef) -> int:
     return ref.t
 
 
+def _rollup(ref: ViewRef) -> dict[str, Any]:
+    if ref.c is None or ref.h is None:
+        raise LookupError("an SLA summary view that names no channel or hour")
+    return {"channel_id": ref.c, "hour": datetime.fromtimestamp(ref.h * 3600, UTC)}
+
+
 def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
     if lookup.card is not None:
         return service_card_message(lookup.card, tz)
@@ -156,6 +165,7 @@ TICKET_FIGURES = ("tickets_opened", "tickets_resolved", "avg_resolution_hours", 
 MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked", "available_hours",
                 "utilization", "billable_share", "scheduled_next_week")
 AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state")
+FORECAST_FIGURES = ("weekly_throughput", "forecast_open_work", "forecast_dates", "milestone_slip")
 
 VIEWS: dict[ViewKind, View[Any]] = {
     ViewKind.STATUS: View(
@@ -210,6 +220,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         query=lambda workspace, ref, _viewer: workspace.read(service_history, name=ref.n or ""),
         render=_always(_history_message),
         again=lambda ref, _history: f"history {ref.n}"),
+    ViewKind.FORECAST: View(
+        query=lambda workspace, ref, _viewer: workspace.read(forecast_report, name=ref.n),
+        render=_always(forecast_message),
+        again=lambda ref, _report: f"forecast {ref.n}" if ref.n else "forecast",
+        figures=FORECAST_FIGURES),
     ViewKind.HOME: View(
         query=_home,
         render=_always(lambda both, tz: home_message(both[0], both[1], tz)),
@@ -219,6 +234,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         render=_always(sla_warning_message),
         again=lambda _ref, _warning: "tickets by owner",
         figures=("sla_warning_level", "sla_elapsed_share", "sla_resolved_margin")),
+    ViewKind.SLA_ROLLUP: View(
+        query=lambda workspace, ref, _viewer: workspace.read(rolled_up, **_rollup(ref)),
+        render=_always(sla_rollup_message),
+        again=lambda _ref, _rollup: "at-risk",
+        figures=("sla_warning_level", "sla_channel_budget")),
     ViewKind.DIGEST_AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_digest),
         render=_digest(at_risk_digest_renderer.render),

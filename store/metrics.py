@@ -137,6 +137,10 @@ _ALL = (
            "lead); 75%: the owner and the lead; breached: the channels subscribed to sla-warnings. A ticket resolved "
            "before a threshold is never warned of it; one that crossed two between the scheduler's ticks is warned "
            "once, at the higher", "now"),
+    Metric("sla_channel_budget", "SLA warnings past a channel's budget",
+           "a channel gets at most DELIVERY_CHANNEL_WARNINGS_PER_HOUR (6) SLA warning posts in a clock hour, counted "
+           "from the posts the bot remembers; the warnings beyond are listed in one summary message for that hour, "
+           "posted once and updated in place as more roll in, and in /delivery at-risk", "the clock hour (UTC)"),
     Metric("sla_resolved_margin", "Resolved before its SLA",
            "the ticket's due time minus its resolution time, in hours and minutes (after its SLA when negative)",
            "at resolution"),
@@ -149,6 +153,32 @@ _ALL = (
     Metric("my_work", "Mine",
            "my active services (owner or team member), deliverables I own by status, my overdue tickets, my open "
            "tasks due by Sunday, my appointments today", "now, this week, today"),
+    # Forecasts (store/rules/forecast.py)
+    Metric("weekly_throughput", "Completions a week",
+           "the service's deliverables Complete or Accepted whose completion time falls in the week, for each of "
+           "the last 8 whole weeks before this week that began on or after the day the service was created (its "
+           "history weeks); 'a week' is their mean. Fewer than 4 history weeks: 'not enough history', no dates; "
+           "none completed in any of them: 'no completions in the last 8 weeks', no dates",
+           "last 8 whole weeks (and this week so far)"),
+    Metric("forecast_open_work", "Open",
+           "for a milestone, its deliverables not Complete/Accepted; for a service as a whole, all its deliverables "
+           "not Complete/Accepted. None open: nothing to forecast", "now"),
+    Metric("forecast_dates", "Likely / 85%",
+           "Monte Carlo, 1,000 trials: each draws a week's completions at random from the service's history weeks "
+           "(with replacement), this week first, week after week, until the drawn total reaches the open work; "
+           "this week's draw counts only what it draws beyond the completions made so far this week. A trial's "
+           "finish date is the Sunday ending the week it reached the open work (this week: week 1). Likely = the "
+           "earliest such date by which half the trials finished, 85% = by which 85% did (nearest rank); a trial "
+           "stops after 104 weeks, and a date past them reads 'more than two years'. The trials are seeded with "
+           "the week (its Monday) and the service's throughput (history weeks' completions, completions this "
+           "week), so the same facts give the same dates all week and more open work of a service is never "
+           "forecast sooner. A milestone is forecast with its service's whole throughput", "this week onwards"),
+    Metric("milestone_slip", "Forecast to slip",
+           "open milestones (not done) whose 85% date falls after the Sunday ending the week they are due (forecasts "
+           "are in whole weeks, so a milestone due midweek and 85% likely done that week is not counted); worst "
+           "first by days late = 85% date minus due date (past 104 weeks first of all). /delivery forecast "
+           "counts the open milestones of active services, those with open work, those without enough history or "
+           "throughput, and those forecast to slip", "now"),
     # Digests (messages/digests: DIGEST_FIGURES)
     Metric("milestones_in_trouble", "Milestones due this week in trouble",
            "milestones of active services due this week, not done, and either due before today or with under "

@@ -251,8 +251,11 @@ def test_two_scheduler_processes_post_a_due_digest_once(fake_slack, tmp_path):
                            [one, two], logs)
                 texts = [log.read_text() for log in logs]
             posts = fake_slack.calls_to("chat.postMessage")
-            assert [p.params["channel"] for p in posts] == [DIGEST_CHANNEL], "posted once, by one scheduler"
-            assert posts[0].params["text"]
+            digests = [p for p in posts if p.params["channel"] == DIGEST_CHANNEL]
+            assert len(digests) == 1 and digests[0].params["text"], "posted once, by one scheduler"
+            # The same ticks warn of the demo's tickets past their SLA thresholds (by DM): each once too.
+            warnings = [(p.params["channel"], p.params["text"]) for p in posts if p.params["channel"] != DIGEST_CHANNEL]
+            assert len(warnings) == len(set(warnings)), warnings
             # Both send (sharing the claims); the refresh that must run once has one leader.
             assert sum("now the one refreshing kept health and tallies" in t for t in texts) == 1, texts
             (row,) = ledger(engine)

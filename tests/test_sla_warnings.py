@@ -192,7 +192,7 @@ def test_a_warning_in_its_readers_quiet_hours_is_held_for_the_morning_digest(sla
         digest.block_dicts())
     assert TITLE in json.dumps(digest.block_dicts()) and "held for quiet hours" in json.dumps(digest.block_dicts())
     at_risk = morning.read(at_risk_report)
-    assert [(h.ticket_id, h.slack_user_id, h.reason.value) for h in at_risk.held] == [(ticket, "U0BILL",
+    assert [(h.ticket_id, h.place, h.reason.value) for h in at_risk.held] == [(ticket, "U0BILL",
                                                                                       "quiet_hours")]
     assert "SLA warnings not sent by DM" in json.dumps(at_risk_message(at_risk, UTC_ZONE).block_dicts())
 
@@ -212,3 +212,28 @@ def test_a_person_who_muted_the_service_is_not_sent_its_warnings_for_a_week(slac
 def test_someone_not_in_the_portfolio_cannot_mute(workspace, ticket):
     with pytest.raises(ChangeRefused):
         workspace.change(mute_service_warnings, actor_slack_user_id="U0NOBODY", ticket_id=ticket)
+
+
+def test_past_a_channels_hourly_budget_warnings_roll_into_one_summary_updated_in_place(slack, demo_engine, ticket):
+    """Budget 1 an hour: the first breach is posted, the next ones are listed in the hour's summary."""
+    tight = single_workspace(load_settings(delivery_quiet_hours="", delivery_channel_warnings_per_hour=1),
+                             demo_engine, FixedClock(OPENED))
+    with tight.sessions.begin() as session:
+        first = session.get(Ticket, ticket)
+        for n, minutes in enumerate((0, 10, 40)):  # due 8 h in, and 10 and 40 minutes later
+            session.add(Ticket(team_id=TEAM, key=f"sla-more-{n}", customer_id=first.customer_id,
+                               service_id=first.service_id, title=f"Follow-up {n}", type="incident",
+                               priority="high", owner_id=first.owner_id, opened_at=OPENED,
+                               due_at=OPENED + timedelta(hours=8, minutes=minutes)))
+    tick(slack, tight, 7.9)  # the warnings before the breach, by DM
+    _, posts, updates = tick(slack, tight, 8.1)  # two tickets breached at 8 h: one post, one summary
+    channel_posts = [call for call in posts if call.params["channel"] == "C0OPS"]
+    assert [call.params["text"].split(":")[0] for call in channel_posts] == [
+        "SLA breached 6 min ago", "And 1 more SLA warning this hour"]
+    summary_ts = channel_posts[1].response["ts"]
+    _, posts, updates = tick(slack, tight, 8.4)  # the third breaches at 8 h 10: the summary is updated
+    assert [call.params["channel"] for call in posts if call.params["channel"] == "C0OPS"] == []
+    (updated,) = [call for call in updates if call.params["channel"] == "C0OPS"]
+    assert updated.params["ts"] == summary_ts and updated.params["text"] == "And 2 more SLA warnings this hour"
+    at_risk = at(tight, 8.5).read(at_risk_report)
+    assert {h.reason.value for h in at_risk.held} == {"rolled_up"} and at_risk.held_total == 2

@@ -24,6 +24,7 @@ READ_VIEWS: dict[Subcommand, ViewKind] = {
     Subcommand.MILESTONES: ViewKind.MILESTONES,
     Subcommand.MINE: ViewKind.MINE,
     Subcommand.HISTORY: ViewKind.HISTORY,
+    Subcommand.FORECAST: ViewKind.FORECAST,
 }
 
 
@@ -34,7 +35,7 @@ def view_of(command: DeliveryCommand) -> ViewRef:
         k=kind,
         b=command.breakdown if kind == ViewKind.TICKETS else None,
         m=command.window if kind == ViewKind.MILESTONES else None,
-        n=command.name if kind in (ViewKind.LOOKUP, ViewKind.HISTORY) else None,
+        n=command.name if kind in (ViewKind.LOOKUP, ViewKind.HISTORY, ViewKind.FORECAST) else None,
     )
 
 

@@ -27,6 +27,7 @@ class Subcommand(StrEnum):
     MILESTONES = "milestones"
     MINE = "mine"
     HISTORY = "history"
+    FORECAST = "forecast"
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     SUBSCRIPTIONS = "subscriptions"
@@ -40,7 +41,7 @@ TicketBreakdown = TicketGrouping
 
 HELP_WORDS = {"", "help", "-h", "--help", "?"}
 ALIASES = {"atrisk": Subcommand.AT_RISK, "risk": Subcommand.AT_RISK, "ticket": Subcommand.TICKETS,
-           "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE}
+           "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE, "forecasts": Subcommand.FORECAST}
 
 
 CHANNEL_DIGESTS = ("at-risk", "overdue-tickets", "weekly-portfolio")
@@ -88,6 +89,8 @@ class DeliveryCommand(BaseModel):
             return f"status {self.name}"
         if self.subcommand == Subcommand.HISTORY:
             return f"history {self.name}"
+        if self.subcommand == Subcommand.FORECAST:
+            return f"forecast {self.name}" if self.name else "forecast"
         if self.subcommand == Subcommand.DIGEST:
             return f"digest {'on' if self.turn_on else 'off'}"
         if self.subcommand == Subcommand.TICKETS:
@@ -200,6 +203,8 @@ def parse_command(text: str) -> DeliveryCommand:
         return _service(argument) if argument else DeliveryCommand(subcommand=Subcommand.STATUS)
     if subcommand in (Subcommand.SERVICE, Subcommand.HISTORY):
         return _service(argument, subcommand)
+    if subcommand == Subcommand.FORECAST:
+        return DeliveryCommand(subcommand=subcommand, name=argument or None)
     if subcommand == Subcommand.SUBSCRIBE:
         return _subscribe(argument)
     if subcommand == Subcommand.UNSUBSCRIBE:

@@ -3,13 +3,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from messages.blocks.common import Reply, context, escape, escape_clipped, mrkdwn_section, time_token, user_mention
+from messages.blocks.common import (
+    Reply,
+    channel_mention,
+    context,
+    escape,
+    escape_clipped,
+    mrkdwn_section,
+    plural,
+    time_token,
+    user_mention,
+)
 from messages.ids import ActionId, TicketAction, TicketActionValue, ViewKind, ViewRef
-from store.readmodels.sla import HeldWarningView, SlaWarningView
+from store.readmodels.sla import HeldWarningView, SlaRollupView, SlaWarningView
 from store.rules.sla import duration_words
 
 TITLE_CHARS = 150
@@ -59,10 +70,28 @@ def _policy(view: SlaWarningView) -> str:
 
 def held_line(held: HeldWarningView, *, with_person: bool) -> str:
     """A warning not posted by DM, as digests and at-risk list it."""
-    who = f"{escape(held.person_name or held.slack_user_id)}: " if with_person else ""
+    place = escape(held.person_name) if held.person_name else channel_mention(held.place)
+    who = f"{place}: " if with_person else ""
     return (f"• {who}*{escape_clipped(held.title, TITLE_CHARS)}* ({escape(held.customer_name)}) · "
             f"{held.level}% of its SLA gone at {time_token(held.held_at, '{time}')} · due {time_token(held.due_at)}"
             f" · {held.reason.words}")
+
+
+def sla_rollup_message(rollup: SlaRollupView, _tz: ZoneInfo) -> Reply:
+    """The hour's summary of a channel's warnings past its budget."""
+    ref = ViewRef(k=ViewKind.SLA_ROLLUP, c=rollup.channel_id, h=int(rollup.hour.timestamp()) // 3600)
+    lines = [held_line(item, with_person=False) + (" · _resolved_" if item.resolved_at else "")
+             for item in rollup.items]
+    hidden = rollup.total - len(rollup.items)
+    head = (f":rotating_light: *And {plural(rollup.total, 'more SLA warning')} this hour* "
+            f"({time_token(rollup.hour, '{time}')} to {time_token(rollup.hour + timedelta(hours=1), '{time}')})")
+    text = "\n".join([head, *lines] + ([f"and {hidden} more; `/delivery at-risk` lists them"] if hidden else []))
+    blocks: list[Block] = [mrkdwn_section(text), context(
+        f"This channel gets at most {rollup.posts_per_hour} SLA warning posts an hour; the rest are listed here, "
+        f"updated as they come · As of {time_token(rollup.as_of)}")]
+    shows = frozenset(("ticket", item.ticket_id) for item in rollup.items)
+    return Reply(text=f"And {plural(rollup.total, 'more SLA warning')} this hour", blocks=blocks, shareable=False,
+                 view=ref, shows=shows)
 
 
 def sla_warning_message(view: SlaWarningView, _tz: ZoneInfo) -> Reply:

@@ -16,6 +16,8 @@ COMMANDS = (
     ("/delivery milestones [this week|next week|overdue]", "milestones in that window"),
     ("/delivery mine", "your services, deliverables, tickets, tasks and appointments"),
     ("/delivery history <service>", "recent changes: who, what, from, to, why, when"),
+    ("/delivery forecast [service]",
+     "milestones forecast to slip, from recent weekly throughput; a service's milestones and all its open work"),
     ("/delivery subscribe <digest> [HH:MM] [weekdays|daily|mon,wed,fri] [time zone] [all-clear]",
      "this channel gets a digest (at-risk, overdue-tickets, weekly-portfolio); leads and ops"),
     ("/delivery subscribe sla-warnings",

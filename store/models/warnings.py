@@ -54,18 +54,19 @@ class TicketSnooze(Base):
 
 
 class HeldWarning(Base):
-    """A warning not posted to someone: it came in their quiet hours, or they muted the service's warnings.
-    Their next personal digest and `/delivery at-risk` list it instead."""
+    """A warning not posted: a DM in its reader's quiet hours or about a service they muted (their next
+    personal digest lists it), or a channel post past the channel's hourly budget (rolled into that
+    hour's summary message). `/delivery at-risk` lists them all."""
 
     __tablename__ = "held_warnings"
     __table_args__ = (Index("ix_held_warnings_team_held", "team_id", "held_at"),
-                      Index("ix_held_warnings_team_person", "team_id", "slack_user_id", "held_at"))
+                      Index("ix_held_warnings_team_place", "team_id", "place", "held_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     level: Mapped[int] = mapped_column(Integer)
-    slack_user_id: Mapped[str] = mapped_column(String(32))
+    place: Mapped[str] = mapped_column(String(32))  # a Slack user id (a DM) or a channel id
     reason: Mapped[str] = mapped_column(String(16))  # store.rules.sla.HoldReason
     held_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

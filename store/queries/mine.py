@@ -172,7 +172,7 @@ def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> Person
     tickets = oldest_overdue_tickets(session, ctx.team_id, ctx.now, MAX_LINES, owner_id=person.id)
     tasks, tasks_total = _my_tasks_due_by_today(session, ctx, person)
     appointments = _my_appointments_today(session, ctx, person)
-    held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, slack_user_id=slack_user_id,
+    held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, place=slack_user_id,
                                      limit=MAX_LINES)
     return PersonalDigestData(
         as_of=ctx.now, today=ctx.today, slack_user_id=slack_user_id,

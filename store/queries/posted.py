@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -67,3 +68,27 @@ def messages_of_kind_showing(session: Session, ctx: QueryContext, *, view_kind: 
             found.setdefault(object_id, []).append(PostedMessageRef(
                 channel_id=m.channel_id, ts=m.ts, view=m.view, viewer_slack_user_id=m.viewer_slack_user_id))
     return found
+
+
+def posts_of_kind_since(session: Session, ctx: QueryContext, *, view_kind: str, channels: Iterable[str],
+                        since: datetime) -> dict[str, int]:
+    """How many messages of one view kind (an SLA warning) the bot posted to each of these channels since
+    `since`: a channel's warning budget for the hour."""
+    wanted = sorted(set(channels))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(PostedMessage.channel_id, func.count()).where(
+            PostedMessage.team_id == ctx.team_id, PostedMessage.channel_id.in_(wanted),
+            PostedMessage.posted_at >= since, PostedMessage.view.like(f'{{"k":"{view_kind}"%'))
+        .group_by(PostedMessage.channel_id))
+    return {channel: count for channel, count in rows}
+
+
+def message_of_view(session: Session, ctx: QueryContext, *, channel_id: str, view: str) -> PostedMessageRef | None:
+    """The remembered message showing exactly `view` in a channel (the hour's summary of its warnings)."""
+    m = session.scalars(select(PostedMessage).where(
+        PostedMessage.team_id == ctx.team_id, PostedMessage.channel_id == channel_id, PostedMessage.view == view
+    ).order_by(PostedMessage.id.desc())).first()
+    return None if m is None else PostedMessageRef(channel_id=m.channel_id, ts=m.ts, view=m.view,
+                                                    viewer_slack_user_id=m.viewer_slack_user_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -39,7 +41,16 @@ MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
 
 
-def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None) -> ServiceLookup:
+class NameMatch(NamedTuple):
+    """What a typed name found: one service, or the choices when several match, or the closest names."""
+
+    service_id: int | None
+    choices: list[ServiceRef]
+    suggestions: list[str]
+
+
+def match_service_name(session: Session, ctx: QueryContext, name: str) -> NameMatch:
+    """The service a name means, as `/delivery status <name>` (and every command taking a name) reads it."""
     # Matching needs only the names: read them as plain rows (Core, no ORM loading, no status to
     # convert), and build (validated) ServiceRefs only for what the answer shows. At 10,000 services,
     # a ServiceRef for each was most of a lookup's time.
@@ -48,10 +59,17 @@ def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: st
     found = match(name, [Candidate(sid, (service, customer, f"{customer} {service}"), f"{customer} · {service}")
                          for sid, service, customer in rows])
     if found.kind == MatchKind.ONE:
-        return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.ids[0], viewer=viewer))
+        return NameMatch(found.ids[0], [], [])
     refs = refs_matching(session, ctx, Service.id.in_(found.ids)) if found.ids else {}
     # (A choice deleted since the names were read is left out.)
-    return ServiceLookup(query=name, choices=[refs[i] for i in found.ids if i in refs], suggestions=found.suggestions)
+    return NameMatch(None, [refs[i] for i in found.ids if i in refs], found.suggestions)
+
+
+def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None) -> ServiceLookup:
+    found = match_service_name(session, ctx, name)
+    if found.service_id is not None:
+        return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.service_id, viewer=viewer))
+    return ServiceLookup(query=name, choices=found.choices, suggestions=found.suggestions)
 
 
 def _team(session: Session, service_id: int) -> list[PersonRef]:

@@ -4,6 +4,7 @@ warnings ledger are store.sla)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -11,7 +12,12 @@ from sqlalchemy.orm import Session, aliased
 from store.context import QueryContext
 from store.models import Customer, Person, Service, Ticket, TicketSnooze
 from store.readmodels import PersonRef
-from store.readmodels.sla import SlaWarningView
+from store.readmodels.sla import SlaRollupView, SlaWarningView
+from store.rules.sla import HoldReason
+from store.sla import held_warnings
+
+# The rolled-up warnings one summary message lists; the rest are counted.
+MAX_ROLLED_UP_SHOWN = 30
 
 
 def _person(name: str | None, slack_user_id: str | None) -> PersonRef | None:
@@ -61,3 +67,12 @@ def sla_warning(session: Session, ctx: QueryContext, *, ticket_id: int) -> SlaWa
     if found is None:
         raise LookupError(f"no ticket {ticket_id} in this workspace")
     return found
+
+
+def rolled_up(session: Session, ctx: QueryContext, *, channel_id: str, hour: datetime) -> SlaRollupView:
+    """The warnings rolled into a channel's summary for the clock hour starting at `hour` (past its budget),
+    resolved ones included (the summary says so), newest first."""
+    items, total = held_warnings(session, ctx, since=hour, until=hour + timedelta(hours=1), place=channel_id,
+                                 reason=HoldReason.ROLLED_UP, open_only=False, limit=MAX_ROLLED_UP_SHOWN)
+    return SlaRollupView(channel_id=channel_id, hour=hour, items=items, total=total, as_of=ctx.now,
+                         posts_per_hour=ctx.sla.channel_posts_per_hour)

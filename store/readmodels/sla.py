@@ -51,12 +51,13 @@ class HeldWarningView(ReadModel):
 
     ticket_id: int
     level: int
-    slack_user_id: str
-    person_name: str | None
+    place: str  # the person's Slack user id (a DM kept back) or the channel id (rolled into its summary)
+    person_name: str | None  # when `place` is a person of the portfolio
     reason: HoldReason
     held_at: datetime
     title: str
     due_at: datetime
+    resolved_at: datetime | None
     customer_name: str
 
 
@@ -64,3 +65,14 @@ class MuteApplied(ReadModel):
     service_id: int
     service_name: str
     until: datetime
+
+
+class SlaRollupView(ReadModel):
+    """A channel's summary of the SLA warnings past its hourly budget, for one clock hour."""
+
+    channel_id: str
+    hour: datetime  # the start of the clock hour
+    items: list[HeldWarningView]
+    total: int
+    as_of: datetime
+    posts_per_hour: int

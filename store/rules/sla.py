@@ -127,10 +127,12 @@ class HoldReason(StrEnum):
 
     QUIET_HOURS = "quiet_hours"
     MUTED = "muted"
+    ROLLED_UP = "rolled_up"  # past the channel's warning posts an hour: in that hour's summary message
 
     @property
     def words(self) -> str:
-        return {"quiet_hours": "held for quiet hours", "muted": "muted"}[self.value]
+        return {"quiet_hours": "held for quiet hours", "muted": "muted",
+                "rolled_up": "in the hour's summary"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class SlaPolicy:
     catch_up: timedelta = timedelta(hours=2)
     # DMs in each reader's quiet hours (their own time zone) are held for their morning digest.
     quiet: QuietHours | None = QuietHours(time(20), time(8))
+    # Warning posts a channel gets in a clock hour; the rest roll into one summary message for the hour.
+    channel_posts_per_hour: int = 6
 
     @property
     def all_levels(self) -> tuple[int, ...]:

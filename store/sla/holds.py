@@ -70,11 +70,11 @@ def hold_facts(session: Session, ctx: QueryContext, *, slack_user_ids: Iterable[
 
 
 def record_held(session: Session, ctx: QueryContext, *, held: Sequence[tuple[int, int, str, HoldReason]]) -> None:
-    """Keep each (ticket, level, Slack user, reason) held now, in one statement."""
+    """Keep each (ticket, level, place, reason) held now, in one statement."""
     if held:
         session.execute(insert(HeldWarning), [
-            {"team_id": ctx.team_id, "ticket_id": ticket_id, "level": level, "slack_user_id": slack_user_id,
-             "reason": reason.value, "held_at": ctx.now} for ticket_id, level, slack_user_id, reason in held])
+            {"team_id": ctx.team_id, "ticket_id": ticket_id, "level": level, "place": place,
+             "reason": reason.value, "held_at": ctx.now} for ticket_id, level, place, reason in held])
 
 
 def mute_service_warnings(session: Session, ctx: QueryContext, *, actor_slack_user_id: str,
@@ -97,27 +97,35 @@ def mute_service_warnings(session: Session, ctx: QueryContext, *, actor_slack_us
     return MuteApplied(service_id=service_id, service_name=service_name, until=until)
 
 
-def held_warnings(session: Session, ctx: QueryContext, *, since: datetime, slack_user_id: str | None = None,
+def held_warnings(session: Session, ctx: QueryContext, *, since: datetime, place: str | None = None,
+                  until: datetime | None = None, reason: HoldReason | None = None, open_only: bool = True,
                   limit: int = 10) -> tuple[list[HeldWarningView], int]:
-    """Warnings held since `since` of tickets still open (someone's, or everyone's), newest first, and
-    how many there are: two statements."""
-    conditions = [HeldWarning.team_id == ctx.team_id, HeldWarning.held_at >= since, Ticket.resolved_at.is_(None)]
-    if slack_user_id is not None:
-        conditions.append(HeldWarning.slack_user_id == slack_user_id)
+    """Warnings held since `since` (and before `until`), of one place (a person's DMs, a channel) or
+    everywhere, of one reason or any, of tickets still open unless `open_only` is False; newest first,
+    and how many there are: two statements."""
+    conditions = [HeldWarning.team_id == ctx.team_id, HeldWarning.held_at >= since]
+    if open_only:
+        conditions.append(Ticket.resolved_at.is_(None))
+    if until is not None:
+        conditions.append(HeldWarning.held_at < until)
+    if place is not None:
+        conditions.append(HeldWarning.place == place)
+    if reason is not None:
+        conditions.append(HeldWarning.reason == reason.value)
     total = session.execute(select(func.count()).select_from(HeldWarning)
                             .join(Ticket, Ticket.id == HeldWarning.ticket_id).where(*conditions)).scalar_one()
     if not total:
         return [], 0
     rows = session.execute(
-        select(HeldWarning.ticket_id, HeldWarning.level, HeldWarning.slack_user_id, HeldWarning.reason,
-               HeldWarning.held_at, Ticket.title, Ticket.due_at, Customer.name, Person.name)
+        select(HeldWarning.ticket_id, HeldWarning.level, HeldWarning.place, HeldWarning.reason,
+               HeldWarning.held_at, Ticket.title, Ticket.due_at, Ticket.resolved_at, Customer.name, Person.name)
         .join(Ticket, Ticket.id == HeldWarning.ticket_id)
         .join(Customer, Customer.id == Ticket.customer_id)
-        .outerjoin(Person, (Person.team_id == ctx.team_id) & (Person.slack_user_id == HeldWarning.slack_user_id))
+        .outerjoin(Person, (Person.team_id == ctx.team_id) & (Person.slack_user_id == HeldWarning.place))
         .where(*conditions).order_by(HeldWarning.held_at.desc(), HeldWarning.id.desc()).limit(limit))
-    return [HeldWarningView(ticket_id=ticket_id, level=level, slack_user_id=slack_id, person_name=name,
+    return [HeldWarningView(ticket_id=ticket_id, level=level, place=place, person_name=name,
                             reason=HoldReason(reason), held_at=held_at, title=title, due_at=due_at,
-                            customer_name=customer)
-            for ticket_id, level, slack_id, reason, held_at, title, due_at, customer, name in rows], total
+                            resolved_at=resolved_at, customer_name=customer)
+            for ticket_id, level, place, reason, held_at, title, due_at, resolved_at, customer, name in rows], total
 
 

@@ -12,7 +12,8 @@ and a team without a row there (a new database, or after a bulk load) has them c
 next tick. `ticket_warnings` is the ledger: one row per (ticket, threshold), claimed before posting.
 `ticket_snoozes` holds a ticket's warnings until a time someone chose, with their reason;
 `warning_mutes` keeps someone's DMs about one service's tickets quiet for a week; `held_warnings`
-lists the warnings not posted to someone (quiet hours, a mute), for their morning digest and at-risk.
+lists the warnings not posted (quiet hours, a mute, a channel's hourly budget), for the morning digest,
+the channel's hourly summary and at-risk.
 """
 
 import sqlalchemy as sa
@@ -79,7 +80,7 @@ def upgrade() -> None:
     sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
-    sa.Column('slack_user_id', sa.String(length=32), nullable=False),
+    sa.Column('place', sa.String(length=32), nullable=False),
     sa.Column('reason', sa.String(length=16), nullable=False),
     sa.Column('held_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_held_warnings_ticket_id_tickets'),
@@ -87,8 +88,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_held_warnings')),
     )
     op.create_index('ix_held_warnings_team_held', 'held_warnings', ['team_id', 'held_at'], unique=False)
-    op.create_index('ix_held_warnings_team_person', 'held_warnings', ['team_id', 'slack_user_id', 'held_at'],
-                    unique=False)
+    op.create_index('ix_held_warnings_team_place', 'held_warnings', ['team_id', 'place', 'held_at'], unique=False)
     op.create_index(op.f('ix_held_warnings_ticket_id'), 'held_warnings', ['ticket_id'], unique=False)
     op.create_table('warning_mutes',
     sa.Column('team_id', sa.String(length=32), nullable=False),
@@ -105,7 +105,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('warning_mutes')
     op.drop_index(op.f('ix_held_warnings_ticket_id'), table_name='held_warnings')
-    op.drop_index('ix_held_warnings_team_person', table_name='held_warnings')
+    op.drop_index('ix_held_warnings_team_place', table_name='held_warnings')
     op.drop_index('ix_held_warnings_team_held', table_name='held_warnings')
     op.drop_table('held_warnings')
     op.drop_table('ticket_snoozes')
