@@ -127,8 +127,8 @@ def dispatcher(app, command: str, text_: str, user: str) -> Callable[[], None]:
 def COMMAND_TEXTS(service: str) -> list[tuple[str, str]]:
     """(label, text) of each `/delivery` command timed."""
     return [("status", "status"), ("status <service>", f"status {service}"), ("capacity", "capacity"),
-            ("budget", "budget"), ("at-risk", "at-risk"), ("tickets", "tickets"), ("milestones", "milestones"),
-            ("mine", "mine")]
+            ("budget", "budget"), ("forecast", "forecast"), ("at-risk", "at-risk"), ("tickets", "tickets"),
+            ("milestones", "milestones"), ("mine", "mine")]
 
 
 def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], None]]:

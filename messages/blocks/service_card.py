@@ -27,7 +27,7 @@ from messages.blocks.service_actions import service_actions_blocks
 from messages.blocks.ticket_rows import ticket_section
 from messages.ids import ActionId, BlockId, OpenServiceValue, ViewKind, ViewRef
 from store.enums import AppointmentKind, DeliverableStatus
-from store.readmodels import ServiceCard, ServiceLookup, TicketLine
+from store.readmodels import MilestoneProgressView, ServiceCard, ServiceLookup, TicketLine
 
 ROW_ORDER = {
     DeliverableStatus.BLOCKED: 0,
@@ -70,12 +70,23 @@ def _health_text(card: ServiceCard) -> str:
     return "\n".join(lines)
 
 
+def _forecast_words(m: MilestoneProgressView, tz: ZoneInfo) -> str:
+    """" · likely 14 Mar (85%: 21 Mar)", flagged when it slips past the week it is due, or why it has no date."""
+    if m.no_forecast:
+        return f" · no forecast: {m.no_forecast}"
+    if m.likely_on is None and m.safe_on is None:
+        return ""
+    likely = date_token(m.likely_on, tz) if m.likely_on else "more than two years"
+    safe = date_token(m.safe_on, tz) if m.safe_on else "more than two years"
+    return f" · {':warning: ' if m.slips else ''}likely {likely} (85%: {safe})"
+
+
 def _milestones_text(card: ServiceCard, tz: ZoneInfo) -> str:
     rows = []
     for m in card.milestones:
         mark = ":white_check_mark: " if m.done_on else ""
         progress = f" · {m.deliverables_done} of {m.deliverables_total} deliverables" if m.deliverables_total else ""
-        rows.append(f"{mark}{escape(m.name)} · {date_token(m.due_on, tz)}{progress}")
+        rows.append(f"{mark}{escape(m.name)} · {date_token(m.due_on, tz)}{progress}{_forecast_words(m, tz)}")
     return _lines_within(rows, "Milestones") if rows else "*Milestones*\nNone yet"
 
 

@@ -24,8 +24,7 @@ from store.context import QueryContext
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
 from store.models import Deliverable, Milestone, Service
 from store.queries.id_lists import id_in
-from store.queries.refs import refs_of
-from store.queries.service_card import match_service_name
+from store.queries.refs import match_service_name, refs_of
 from store.readmodels import ServiceRef
 from store.readmodels.forecast import Forecast, ForecastReport, MilestoneForecast, PortfolioForecast, ServiceForecast
 from store.rules.forecast import (
@@ -104,6 +103,18 @@ def _milestone(forecaster: Forecaster, made: Throughput, ref: ServiceRef, milest
     days_late = (forecast.safe_on - due_on).days if late and forecast.safe_on else None
     return MilestoneForecast(milestone_id=milestone_id, name=name, due_on=due_on, service=ref, forecast=forecast,
                              slips=late, days_late=days_late)
+
+
+def milestone_forecasts(session: Session, ctx: QueryContext, *, service_id: int, created_at: datetime,
+                        ref: ServiceRef, open_work: list[tuple[int, str, date, int]]) -> dict[int, MilestoneForecast]:
+    """Each of one service's open milestones' forecast, by milestone id, from (id, name, due, open
+    deliverables) the caller read (the service card): one statement, its throughput."""
+    if not open_work:
+        return {}
+    made = throughput(session, ctx, {service_id: created_at})[service_id]
+    forecaster = Forecaster(ctx.week.first_day)
+    return {milestone_id: _milestone(forecaster, made, ref, milestone_id, name, due_on, open_count)
+            for milestone_id, name, due_on, open_count in open_work}
 
 
 def _open_work_by_milestone() -> Subquery:

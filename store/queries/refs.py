@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -12,6 +12,7 @@ from store.context import QueryContext
 from store.models import Customer, Service
 from store.queries.id_lists import id_in
 from store.readmodels import ServiceRef
+from store.rules.matching import Candidate, MatchKind, match
 
 
 def by_name(ctx: QueryContext, *more: ColumnElement[Any] | QueryableAttribute[Any]) -> Select:
@@ -38,3 +39,27 @@ def service_refs(session: Session, ctx: QueryContext, only: int | None = None) -
 
 def refs_of(session: Session, ctx: QueryContext, service_ids: Collection[int]) -> dict[int, ServiceRef]:
     return refs_matching(session, ctx, id_in(Service.id, service_ids, "service_ids")) if service_ids else {}
+
+
+class NameMatch(NamedTuple):
+    """What a typed name found: one service, or the choices when several match, or the closest names."""
+
+    service_id: int | None
+    choices: list[ServiceRef]
+    suggestions: list[str]
+
+
+def match_service_name(session: Session, ctx: QueryContext, name: str) -> NameMatch:
+    """The service a name means, as `/delivery status <name>` (and every command taking a name) reads it."""
+    # Matching needs only the names: read them as plain rows (Core, no ORM loading, no status to
+    # convert), and build (validated) ServiceRefs only for what the answer shows. At 10,000 services,
+    # a ServiceRef for each was most of a lookup's time.
+    rows = session.connection().execute(by_name(ctx)).all()
+    # Each label is what `ServiceRef.label` gives.
+    found = match(name, [Candidate(sid, (service, customer, f"{customer} {service}"), f"{customer} · {service}")
+                         for sid, service, customer in rows])
+    if found.kind == MatchKind.ONE:
+        return NameMatch(found.ids[0], [], [])
+    refs = refs_matching(session, ctx, Service.id.in_(found.ids)) if found.ids else {}
+    # (A choice deleted since the names were read is left out.)
+    return NameMatch(None, [refs[i] for i in found.ids if i in refs], found.suggestions)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -22,8 +20,9 @@ from store.models import (
     service_members,
 )
 from store.queries.budget import service_budget
+from store.queries.forecast import milestone_forecasts
 from store.queries.lines import deliverable_line, person_ref
-from store.queries.refs import by_name, refs_matching, service_refs
+from store.queries.refs import match_service_name, service_refs
 from store.readmodels import (
     AppointmentLine,
     DeliverableLine,
@@ -35,34 +34,9 @@ from store.readmodels import (
     ServiceRef,
     TicketLine,
 )
-from store.rules.matching import Candidate, MatchKind, match
 
 MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
-
-
-class NameMatch(NamedTuple):
-    """What a typed name found: one service, or the choices when several match, or the closest names."""
-
-    service_id: int | None
-    choices: list[ServiceRef]
-    suggestions: list[str]
-
-
-def match_service_name(session: Session, ctx: QueryContext, name: str) -> NameMatch:
-    """The service a name means, as `/delivery status <name>` (and every command taking a name) reads it."""
-    # Matching needs only the names: read them as plain rows (Core, no ORM loading, no status to
-    # convert), and build (validated) ServiceRefs only for what the answer shows. At 10,000 services,
-    # a ServiceRef for each was most of a lookup's time.
-    rows = session.connection().execute(by_name(ctx)).all()
-    # Each label is what `ServiceRef.label` gives.
-    found = match(name, [Candidate(sid, (service, customer, f"{customer} {service}"), f"{customer} · {service}")
-                         for sid, service, customer in rows])
-    if found.kind == MatchKind.ONE:
-        return NameMatch(found.ids[0], [], [])
-    refs = refs_matching(session, ctx, Service.id.in_(found.ids)) if found.ids else {}
-    # (A choice deleted since the names were read is left out.)
-    return NameMatch(None, [refs[i] for i in found.ids if i in refs], found.suggestions)
 
 
 def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None) -> ServiceLookup:
@@ -82,19 +56,32 @@ def _team(session: Session, service_id: int) -> list[PersonRef]:
     return [PersonRef(name=n, slack_user_id=u) for n, u in rows]
 
 
-def _milestones(session: Session, service_id: int) -> list[MilestoneProgressView]:
+def _milestones(session: Session, ctx: QueryContext, service: Service, ref: ServiceRef) -> list[MilestoneProgressView]:
+    """The service's milestones with their progress, and on an active service the forecast of each open one
+    with open deliverables (one statement more: the service's throughput)."""
     done = func.sum(case((Deliverable.status.in_(DONE_STATUSES), 1), else_=0))
     rows = session.execute(
-        select(Milestone.name, Milestone.due_on, Milestone.done_on, func.count(Deliverable.id), done)
+        select(Milestone.id, Milestone.name, Milestone.due_on, Milestone.done_on, func.count(Deliverable.id), done)
         .outerjoin(Deliverable, Deliverable.milestone_id == Milestone.id)
-        .where(Milestone.service_id == service_id)
+        .where(Milestone.service_id == service.id)
         .group_by(Milestone.id, Milestone.name, Milestone.due_on, Milestone.done_on)
         .order_by(Milestone.due_on, Milestone.name)
-    )
-    return [
-        MilestoneProgressView(name=n, due_on=due, done_on=d, deliverables_done=int(k or 0), deliverables_total=int(t))
-        for n, due, d, t, k in rows
-    ]
+    ).all()
+    open_work = [(mid, n, due, int(t) - int(k or 0)) for mid, n, due, d, t, k in rows
+                 if d is None and int(t) > int(k or 0)]
+    forecasts = (milestone_forecasts(session, ctx, service_id=service.id, created_at=service.created_at, ref=ref,
+                                     open_work=open_work) if service.status == ServiceStatus.ACTIVE else {})
+    views = []
+    for mid, n, due, d, t, k in rows:
+        found = forecasts.get(mid)
+        dated = found is not None and found.forecast.dated
+        views.append(MilestoneProgressView(
+            name=n, due_on=due, done_on=d, deliverables_done=int(k or 0), deliverables_total=int(t),
+            likely_on=found.forecast.likely_on if found and dated else None,
+            safe_on=found.forecast.safe_on if found and dated else None,
+            slips=bool(found and found.slips),
+            no_forecast=found.forecast.outcome.label if found and not dated else None))
+    return views
 
 
 def _done_by(session: Session, ctx: QueryContext, service_id: int) -> dict[int, PersonRef]:
@@ -191,7 +178,7 @@ def service_card(session: Session, ctx: QueryContext, *, service_id: int, ref: S
     return ServiceCard(
         as_of=ctx.now, ref=ref, phase=service.phase, health=health, owner=owner_ref,
         team=_team(session, service_id), action_note=service.action_note,
-        milestones=_milestones(session, service_id), tally=tally, deliverables=deliverables,
+        milestones=_milestones(session, ctx, service, ref), tally=tally, deliverables=deliverables,
         open_tickets=tickets, open_ticket_count=ticket_count,
         next_appointments=_next_appointments(session, ctx, service_id),
         version=service.version,

@@ -117,6 +117,12 @@ class MilestoneProgressView(ReadModel):
     done_on: date | None
     deliverables_done: int
     deliverables_total: int
+    # The forecast of its open deliverables (store.queries.forecast), on an active service's card:
+    # the Sundays ending the likely (50%) and 85% weeks, whether it slips, or why there is no date.
+    likely_on: date | None = None
+    safe_on: date | None = None
+    slips: bool = False
+    no_forecast: str | None = None
 
 
 class DeliverableLine(ReadModel):
