@@ -48,9 +48,13 @@ def test_a_usage_mistake_past_the_budget_still_gets_its_help(slow_app, slack):
     acked = requests.post(f"{slow_app.base}/slack/events", data=body, timeout=10,
                           headers=signed_headers(SIGNING_SECRET, body, content_type=FORM_CONTENT_TYPE))
 
-    assert acked.json()["text"] == WORKING_ON_IT
-    (answer,) = slack.wait_for("response_url")
-    assert "status" in answer.params["text"]
+    # The help is ready at once: whether it beat the (zero) budget is a race, and either way the person
+    # gets it, in the acknowledgement or through the response_url after "Working on it".
+    text = acked.json()["text"]
+    if text == WORKING_ON_IT:
+        (answer,) = slack.wait_for("response_url")
+        text = answer.params["text"]
+    assert "status" in text and "staus" in text
 
 
 @pytest.fixture(scope="module")
