@@ -274,12 +274,13 @@ def _run_due_every_team(settings: Settings, engine, at) -> int:
     for team in teams:
         report = run_due(web_client(settings, team.token), team.workspace, at=at,
                          grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
-                         admin_channel=workspaces.settings_for(team.workspace.team_id).delivery_admin_channel,
-                         pacer=pacers.for_team(team.workspace.team_id), senders=settings.delivery_digest_senders)
+                         pacer=pacers.for_team(team.workspace.team_id), senders=settings.delivery_digest_senders,
+                         ops_summary=False)
         print(f"{team.workspace.team_id}: {report.summary()}")
         for label, error in report.failed:
             print(f"failed: {team.workspace.team_id}: {label}: {error}")
-        warned = _warn_at(web_client(settings, team.token), team.workspace, at, pacers.for_team(team.workspace.team_id))
+        warned = _warn_at(web_client(settings, team.token), team.workspace, at, pacers.for_team(team.workspace.team_id),
+                          workspaces.settings_for(team.workspace.team_id).delivery_admin_channel)
         print(f"{team.workspace.team_id}: {warned.summary()}")
     if not teams:
         print("no installed team has digests")
@@ -316,10 +317,11 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     home = workspace.team_id == settings.delivery_team_id
     report = run_due(client, workspace, at=args.at or datetime.now(timezone.utc),
                      grace=timedelta(minutes=settings.delivery_digest_grace_minutes),
-                     admin_channel=settings.delivery_admin_channel if home else None,
-                     pacer=pacers_for(settings).for_team(workspace.team_id), senders=settings.delivery_digest_senders)
+                     pacer=pacers_for(settings).for_team(workspace.team_id), senders=settings.delivery_digest_senders,
+                     ops_summary=False)
     print(report.summary())
-    warned = _warn_at(client, workspace, args.at, pacers_for(settings).for_team(workspace.team_id))
+    warned = _warn_at(client, workspace, args.at, pacers_for(settings).for_team(workspace.team_id),
+                      settings.delivery_admin_channel if home else None)
     print(warned.summary())
     for label, error in [*report.failed, *warned.failed]:
         print(f"failed: {label}: {error}")
@@ -328,14 +330,20 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_at(client, workspace, at, pacer):
-    """The SLA warnings due at `at` (now when None), as the scheduler's tick sends them after the digests."""
+def _warn_at(client, workspace, at, pacer, admin_channel):
+    """The slip and SLA warnings due at `at` (now when None), as the scheduler's tick sends them after the
+    digests, then ops' one summary of the digests' and the warnings' failures (in `admin_channel`, else by DM)."""
     from dataclasses import replace
 
+    from digests.slip_warnings import run_slip_warnings
     from digests.warnings import run_warnings
     from store.clock import FixedClock
 
-    return run_warnings(client, workspace if at is None else replace(workspace, clock=FixedClock(at)), pacer=pacer)
+    then = workspace if at is None else replace(workspace, clock=FixedClock(at))
+    slips = run_slip_warnings(client, then, pacer=pacer)
+    if slips.worth_logging:
+        print(slips.summary())
+    return run_warnings(client, then, pacer=pacer, admin_channel=admin_channel)
 
 
 def _progress(kind: str, rows: int) -> None:

@@ -1,5 +1,7 @@
 """The scheduler process: every minute it sends whatever digests are due, then the SLA warnings of the
-tickets that crossed a threshold since (digests/warnings.py); every two minutes it
+tickets that crossed a threshold since (digests/warnings.py) and the leads' warnings of milestones newly
+forecast to slip (digests/slip_warnings.py), then tells ops of the failures of all three in one message
+(digests/ops_report.py); every two minutes it
 assesses again each team's services whose kept health changed or expired, and every ten it counts
 the engagement tallies again (store/health), so that answers read those instead of assessing
 every service from four weeks of customer sessions.
@@ -26,13 +28,15 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
-from digests.pacing import Pacers
+from digests.pacing import Pacer, Pacers
 from digests.runner import RunReport, run_due
+from digests.slip_warnings import run_slip_warnings
 from digests.warnings import WarningReport, run_warnings
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
@@ -52,8 +56,21 @@ def pacers_for(settings: Settings) -> Pacers:
 
 def _worth_logging(report: RunReport | WarningReport) -> bool:
     if isinstance(report, WarningReport):
-        return bool(report.sent or report.failed or report.uncertain or report.expired or report.empty)
+        return bool(report.sent or report.failed or report.uncertain or report.expired or report.empty
+                    or report.redrawn or report.told)
     return bool(report.sent or report.failed or report.uncertain or report.expired or report.missed)
+
+
+def run_slips(client: WebClient, workspace: Workspace, pacer: Pacer) -> None:
+    """The slip warnings (digests/slip_warnings.py), before the SLA warnings so that ops' one summary
+    covers their failures too; their own failure is logged and never stops the SLA warnings."""
+    try:
+        report = run_slip_warnings(client, workspace, pacer=pacer)
+    except Exception:
+        log.exception("slip warnings of team %s failed", workspace.team_id)
+        return
+    if report.worth_logging:
+        log.info("slip warnings of %s: %s", workspace.team_id, report.summary())
 
 
 class DigestTicker:
@@ -68,13 +85,16 @@ class DigestTicker:
         self.admin_channel = settings.delivery_admin_channel
 
     def tick(self) -> None:
+        # Ops hear of the digests' and the warnings' failures in one summary, sent by run_warnings.
         report = run_due(self.client, self.workspace, at=self.workspace.clock.now(), grace=self.grace,
-                         admin_channel=self.admin_channel, pacer=self.pacers.for_team(self.workspace.team_id),
-                         senders=self.senders)
+                         pacer=self.pacers.for_team(self.workspace.team_id), senders=self.senders,
+                         ops_summary=False)
         if _worth_logging(report):
             log.info("digests: %s", report.summary())
+        run_slips(self.client, self.workspace, self.pacers.for_team(self.workspace.team_id))
         try:
-            warned = run_warnings(self.client, self.workspace, pacer=self.pacers.for_team(self.workspace.team_id))
+            warned = run_warnings(self.client, self.workspace, pacer=self.pacers.for_team(self.workspace.team_id),
+                                  admin_channel=self.admin_channel)
         except Exception:
             log.exception("SLA warnings failed")
             return
@@ -103,9 +123,10 @@ class TeamsDigestTicker:
                 admin_channel = self.workspaces.settings_for(team.workspace.team_id).delivery_admin_channel
                 client = web_client(self.settings, team.token)
                 pacer = self.pacers.for_team(team.workspace.team_id)
-                report = run_due(client, team.workspace, at=at, grace=self.grace, admin_channel=admin_channel,
-                                 pacer=pacer, senders=self.settings.delivery_digest_senders)
-                warned = run_warnings(client, team.workspace, pacer=pacer)
+                report = run_due(client, team.workspace, at=at, grace=self.grace, pacer=pacer,
+                                 senders=self.settings.delivery_digest_senders, ops_summary=False)
+                run_slips(client, team.workspace, pacer)
+                warned = run_warnings(client, team.workspace, pacer=pacer, admin_channel=admin_channel)
             except Exception:
                 log.exception("digests or SLA warnings for team %s failed", team.workspace.team_id)
                 continue

@@ -82,3 +82,18 @@ def post_digest(client: WebClient, pacer: Pacer, channel: str, reply: Reply) -> 
             return PostResult(DeliveryStatus.UNCERTAIN, f"no answer from Slack: {type(error).__name__}"[:200])
         return PostResult(DeliveryStatus.SENT, ts=posted["ts"], channel=posted["channel"])
     return PostResult(DeliveryStatus.FAILED, "ratelimited")
+
+
+def update_in_place(client: WebClient, channel: str, ts: str, reply: Reply) -> PostResult:
+    """Draw a posted message again (`chat.update`). An update is safe to lose: the next change draws it
+    again; a 5xx or a lost answer is uncertain all the same, so it is reported, not repeated."""
+    try:
+        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.block_dicts())
+    except SlackApiError as error:
+        status = error.response.status_code
+        reason = str(error.response.get("error") or f"http_{status}")
+        return PostResult(DeliveryStatus.UNCERTAIN if status >= 500 else DeliveryStatus.FAILED,
+                          f"update of {channel}: {reason}"[:200])
+    except Exception as error:
+        return PostResult(DeliveryStatus.UNCERTAIN, f"update of {channel}: {type(error).__name__}"[:200])
+    return PostResult(DeliveryStatus.SENT, ts=ts, channel=channel)

@@ -7,7 +7,8 @@ batches, channel digests first: each claim writes the ledger rows in one stateme
 scheduler wrote first is theirs to post, so several schedulers on PostgreSQL share the work. This
 thread builds each claimed digest from the store; a pool of sender threads posts them, each in its
 workspace's turn (`digests.pacing`), and this thread records each outcome. At the end, ops hear of
-the run's failed and uncertain deliveries in one message (`digests.ops_report`).
+the run's failed and uncertain deliveries in one message (`digests.ops_report`), or, in a scheduler's
+tick, in the one message sent after the SLA warnings.
 
 Every (subscription, period) ends as sent, empty, failed, missed or uncertain. Exactly once is not
 possible over Slack's Web API: `chat.postMessage` takes no idempotency key, so when the connection
@@ -188,11 +189,13 @@ def _record_missed(workspace: Workspace, missed: list[Due], grace: timedelta, re
 
 def run_due(client: WebClient, workspace: Workspace, *, at: datetime, grace: timedelta = DEFAULT_GRACE,
             admin_channel: str | None = None, pacer: Pacer | None = None, senders: int = DEFAULT_SENDERS,
-            batch: int = BATCH, on_claimed: Callable[[int], None] | None = None) -> RunReport:
+            batch: int = BATCH, on_claimed: Callable[[int], None] | None = None,
+            ops_summary: bool = True) -> RunReport:
     """Send what is due at `at`; one digest's failure never stops the others. `pacer` is the
     workspace's, shared by the process (`Pacers.for_team`); without one, only Slack's per-channel
     pace and 429s hold the run back. Due digests are claimed `batch` at a time (schedulers share a run
-    by batches); `on_claimed` is told how many each claim took (for tests)."""
+    by batches); `on_claimed` is told how many each claim took (for tests). `ops_summary` False: the
+    caller tells ops after the SLA warnings (`run_warnings`), so a tick sends them one summary."""
     client = without_retries(client)
     report = RunReport()
     # Claims are stamped with the workspace's clock, so their age is read on it too (not on `at`,
@@ -211,5 +214,6 @@ def run_due(client: WebClient, workspace: Workspace, *, at: datetime, grace: tim
                 run.build_and_send(item, delivery_id)
     finally:
         run.drain()
-    report.told = tell_ops(client, workspace, admin_channel)
+    if ops_summary:
+        report.told = tell_ops(client, workspace, admin_channel)
     return report

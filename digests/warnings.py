@@ -12,6 +12,11 @@ place as more come. A ticket has one message per place: a
 place it was posted to before gets that message updated in place (`chat.update`), so a DM that said
 50% says 75%, then breached. Posts are made once, in the workspace's turn (digests.pacing), with the
 digests' rules: an answer lost on the way is uncertain and never posted again.
+
+Then the tick draws again, once, the messages of the tickets resolved since any other way than a click
+in Slack (a CSV import, a script: the click draws its own), so they say resolved and lose their
+buttons. Last, ops hear of the warnings that failed or may not have arrived, with the tick's digests'
+failures, in one summary (digests.ops_report).
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from digests.ops_report import tell_ops
 from digests.pacing import Pacer
-from digests.posting import PostResult, post_digest, without_retries
+from digests.posting import PostResult, post_digest, update_in_place, without_retries
+from digests.redraw import redraw_showing
 from digests.runner import claimant
 from messages.blocks.common import Reply
 from messages.ids import ViewKind, ViewRef
@@ -46,6 +52,7 @@ from store.sla import (
     finish_warnings,
     hold_facts,
     record_held,
+    take_resolved,
 )
 from store.workspace import Workspace
 
@@ -67,12 +74,15 @@ class WarningReport:
     updates: int = 0  # messages updated in place
     held: int = 0  # DMs not sent (quiet hours, muted): listed in digests and at-risk instead
     expired: int = 0
+    redrawn: int = 0  # tickets resolved since (not by a click) whose messages now say so
+    told: int = 0  # failed and uncertain digests and warnings told to ops in this tick's summary
 
     def summary(self) -> str:
         return (f"{len(self.sent)} SLA warnings sent ({self.posts} posted, {self.updates} updated in place, "
                 f"{self.held} held for quiet hours or a mute), "
                 f"{len(self.empty)} with nobody to tell, {len(self.failed)} failed, "
-                f"{len(self.uncertain) + self.expired} uncertain")
+                f"{len(self.uncertain) + self.expired} uncertain, "
+                f"{self.redrawn} resolved tickets' warnings drawn again, {self.told} problems told to ops")
 
     def record(self, crossing: Crossing, outcome: WarningOutcome) -> None:
         label = f"ticket {crossing.ticket_id} at {crossing.level}%"
@@ -182,28 +192,43 @@ class _Sending:
             log.exception("posted an SLA warning to %s but could not remember it for updates", place)
 
     def _update(self, message: PostedMessageRef, reply: Reply) -> PostResult:
-        try:
-            self.client.chat_update(channel=message.channel_id, ts=message.ts, text=reply.text,
-                                    blocks=reply.block_dicts())
-        except SlackApiError as error:
-            status = error.response.status_code
-            reason = str(error.response.get("error") or f"http_{status}")
-            return PostResult(DeliveryStatus.UNCERTAIN if status >= 500 else DeliveryStatus.FAILED,
-                              f"update of {message.channel_id}: {reason}"[:200])
-        except Exception as error:
-            return PostResult(DeliveryStatus.UNCERTAIN, f"update of {message.channel_id}: {type(error).__name__}")
-        self.report.updates += 1
-        return PostResult(DeliveryStatus.SENT, ts=message.ts, channel=message.channel_id)
+        result = update_in_place(self.client, message.channel_id, message.ts, reply)
+        if result.status == DeliveryStatus.SENT:
+            self.report.updates += 1
+        return result
 
 
-def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None = None) -> WarningReport:
+def redraw_resolved(client: WebClient, workspace: Workspace, report: WarningReport) -> None:
+    """Draw again from the database, once, every remembered warning of the tickets resolved since any
+    other way than a click in Slack (store.sla.take_resolved: a few a tick, so a large import is drawn
+    over several ticks). `client` may retry: an update is safe to repeat. A message that still cannot
+    be updated keeps its old text and is logged: its buttons answer that the ticket is resolved."""
+    tickets = workspace.change(take_resolved)
+    if tickets:
+        report.redrawn, _updated = redraw_showing(client, workspace, ViewKind.SLA_WARNING, "ticket", tickets,
+                                                  lambda ticket_id: ViewRef(k=ViewKind.SLA_WARNING, t=ticket_id))
+
+
+def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None = None,
+                 admin_channel: str | None = None) -> WarningReport:
     """Claim and send every SLA warning due now (the workspace's clock); one warning's failure never
-    stops the others."""
+    stops the others. Then draw again the warnings of tickets resolved since, and tell ops (in
+    `admin_channel`, else each ops person by DM) of the warnings and digests that failed or may not have
+    arrived, in one summary, even when the rest of the tick failed."""
     report = WarningReport()
+    try:
+        _send_due(client, workspace, pacer or Pacer(per_second=None), report)
+        redraw_resolved(client, workspace, report)
+    finally:
+        report.told = tell_ops(without_retries(client), workspace, admin_channel)
+    return report
+
+
+def _send_due(client: WebClient, workspace: Workspace, pacer: Pacer, report: WarningReport) -> None:
     report.expired = workspace.change(expire_stale_warnings, claimed_before=workspace.clock.now() - STALE_AFTER)
     crossings = workspace.change(claim_crossings, claimed_by=claimant())
     if not crossings:
-        return report
+        return
     ids = [crossing.ticket_id for crossing in crossings]
     views = workspace.read(sla_warnings, ticket_ids=ids)
     channels = workspace.read(alert_channels, kind=AlertKind.SLA_WARNINGS)
@@ -215,8 +240,7 @@ def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None
     hour = workspace.clock.now().replace(minute=0, second=0, microsecond=0)
     channel_posts = workspace.read(posts_of_kind_since, view_kind=ViewKind.SLA_WARNING.value, channels=channels,
                                    since=hour)
-    sending = _Sending(without_retries(client), workspace, pacer or Pacer(per_second=None), report, holds,
-                       channel_posts)
+    sending = _Sending(without_retries(client), workspace, pacer, report, holds, channel_posts)
     outcomes = []
     for crossing in crossings:
         try:
@@ -231,4 +255,3 @@ def run_warnings(client: WebClient, workspace: Workspace, *, pacer: Pacer | None
     if sending.held:
         workspace.change(record_held, held=sending.held)
     sending.summarise(hour)
-    return report

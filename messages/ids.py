@@ -99,6 +99,8 @@ class ViewKind(StrEnum):
     SLA_WARNING = "sla-warning"
     # A channel's summary of the warnings past its hourly budget, updated as more roll in.
     SLA_ROLLUP = "sla-rollup"
+    # A milestone forecast to slip, told to its service's lead once and drawn again as the forecast moves.
+    SLIP_WARNING = "slip-warning"
 
 
 class ViewRef(BaseModel):
@@ -114,6 +116,7 @@ class ViewRef(BaseModel):
     t: RowNumber | None = None  # the ticket, for an SLA warning
     c: str | None = None  # the channel, for the hour's summary of SLA warnings
     h: RowNumber | None = None  # that hour, as whole hours since the epoch
+    ms: RowNumber | None = None  # the milestone, for a slip warning
 
     @model_serializer(mode="wrap")
     def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:

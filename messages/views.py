@@ -27,6 +27,7 @@ from messages.blocks.mine import mine_message
 from messages.blocks.portfolio import portfolio_status_message
 from messages.blocks.service_card import choices_message, no_match_message, service_card_message
 from messages.blocks.sla_warning import sla_rollup_message, sla_warning_message
+from messages.blocks.slip_warning import slip_warning_message
 from messages.blocks.tickets import tickets_message
 from messages.digests import at_risk as at_risk_digest_renderer
 from messages.digests import overdue_tickets as overdue_tickets_renderer
@@ -38,7 +39,7 @@ from store.queries.at_risk import at_risk_report
 from store.queries.budget import budget_report
 from store.queries.capacity import capacity_report
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
-from store.queries.forecast import forecast_report
+from store.queries.forecast import forecast_report, slip_warning
 from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
@@ -121,6 +122,12 @@ def _ticket(ref: ViewRef) -> int:
     if ref.t is None:
         raise LookupError("an SLA warning view that names no ticket")
     return ref.t
+
+
+def _milestone(ref: ViewRef) -> int:
+    if ref.ms is None:
+        raise LookupError("a slip warning view that names no milestone")
+    return ref.ms
 
 
 def _rollup(ref: ViewRef) -> dict[str, Any]:
@@ -239,6 +246,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         render=_always(sla_rollup_message),
         again=lambda _ref, _rollup: "at-risk",
         figures=("sla_warning_level", "sla_channel_budget")),
+    ViewKind.SLIP_WARNING: View(
+        query=lambda workspace, ref, _viewer: workspace.read(slip_warning, milestone_id=_milestone(ref)),
+        render=_always(slip_warning_message),
+        again=lambda ref, warning: f"forecast {warning.service.service_name}",
+        figures=("forecast_dates", "milestone_slip")),
     ViewKind.DIGEST_AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_digest),
         render=_digest(at_risk_digest_renderer.render),

@@ -4,23 +4,24 @@ The unique key (team, subscription, period) is what makes a digest go out at mos
 restarts or extra schedulers do: a claim that finds the row already written gets nothing. Every
 claim ends in one `DeliveryStatus` other than pending; a claim left pending by a process that
 stopped becomes uncertain (`expire_stale_claims`), and ops are told of each failed and uncertain
-delivery once (`take_unreported_problems`).
+delivery once (`take_unreported_problems`; `take_untold` serves the warnings' ledgers too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import Integer, String, bindparam, select, tuple_, update
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, bindparam, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from store.context import QueryContext
 from store.db import mapped_table
 from store.enums import DeliveryStatus
-from store.models import DigestDelivery, UTCDateTime
+from store.models import DigestDelivery, SlipWarning, TicketWarning, UTCDateTime
 
 PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
 
@@ -114,21 +115,50 @@ def expire_stale_claims(session: Session, ctx: QueryContext, *, claimed_before: 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# The ledgers whose failed and uncertain rows ops are told of once: the digests', the SLA warnings' and
+# the slip warnings'.
+Ledger = type[DigestDelivery] | type[TicketWarning] | type[SlipWarning]
+Columns = TypeVarTuple("Columns")
+
+
+def status_in(column: InstrumentedAttribute[str], statuses: Iterable[DeliveryStatus]) -> ColumnElement[bool]:
+    """`column IN ('failed', ...)` with the values written into the SQL, not bound: a partial index on
+    those statuses is used only when the planner sees them (SQLite's, and PostgreSQL's generic plans)."""
+    return column.in_([literal(status.value, literal_execute=True) for status in statuses])
+
+
+def take_untold(session: Session, ctx: QueryContext, ledger: Ledger, query: Select[int, *Columns], *,
+                limit: int) -> list[Row[int, *Columns]]:
+    """The rows of `query` (which selects `ledger.id` first) that failed or are uncertain and ops have not
+    been told of, oldest first, marked told in this transaction. On PostgreSQL the rows another scheduler
+    is taking are skipped, so each is told once."""
+    query = (query.where(ledger.team_id == ctx.team_id, status_in(ledger.status, PROBLEMS),
+                         ledger.reported_at.is_(None))
+             .order_by(ledger.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=ledger, skip_locked=True)
+    rows = list(session.execute(query).all())
+    if rows:
+        session.execute(update(ledger).where(ledger.id.in_([row[0] for row in rows]))
+                        .values(reported_at=ctx.now).execution_options(synchronize_session=False))
+    return rows
+
+
+def release_told(session: Session, ctx: QueryContext, ledger: Ledger, ids: Sequence[int]) -> None:
+    """Ops could not be told after all (the summary was not posted): tell them at the next run."""
+    if ids:
+        session.execute(update(ledger).where(ledger.team_id == ctx.team_id, ledger.id.in_(list(ids)))
+                        .values(reported_at=None).execution_options(synchronize_session=False))
+
+
 def take_unreported_problems(session: Session, ctx: QueryContext, *, limit: int = 500) -> list[Problem]:
     """The failed and uncertain deliveries ops have not been told of, oldest first, marked told in this
-    transaction. On PostgreSQL the rows another scheduler is taking are skipped, so each is told once."""
-    query = (select(DigestDelivery.id, DigestDelivery.subscription_key, DigestDelivery.digest,
-                    DigestDelivery.channel_id, DigestDelivery.period, DigestDelivery.status, DigestDelivery.error)
-             .where(DigestDelivery.team_id == ctx.team_id, DigestDelivery.status.in_([s.value for s in PROBLEMS]),
-                    DigestDelivery.reported_at.is_(None))
-             .order_by(DigestDelivery.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).all()
+    transaction (`take_untold`)."""
+    rows = take_untold(session, ctx, DigestDelivery, select(
+        DigestDelivery.id, DigestDelivery.subscription_key, DigestDelivery.digest, DigestDelivery.channel_id,
+        DigestDelivery.period, DigestDelivery.status, DigestDelivery.error), limit=limit)
     if not rows:
         return []
-    session.execute(update(DigestDelivery).where(DigestDelivery.id.in_([row[0] for row in rows]))
-                    .values(reported_at=ctx.now).execution_options(synchronize_session=False))
     repeated = _repeated_failures(session, ctx, [(row[0], row[1], row[4]) for row in rows
                                                  if row[5] == DeliveryStatus.FAILED.value])
     return [Problem(delivery_id, digest, channel, period, DeliveryStatus(status), error,
@@ -162,9 +192,7 @@ def _repeated_failures(session: Session, ctx: QueryContext,
 
 def release_problems(session: Session, ctx: QueryContext, *, delivery_ids: Sequence[int]) -> None:
     """Ops could not be told after all (the summary was not posted): tell them at the next run."""
-    session.execute(update(DigestDelivery).where(DigestDelivery.team_id == ctx.team_id,
-                                                 DigestDelivery.id.in_(list(delivery_ids)))
-                    .values(reported_at=None).execution_options(synchronize_session=False))
+    release_told(session, ctx, DigestDelivery, delivery_ids)
 
 
 @dataclass(frozen=True)

@@ -257,10 +257,13 @@ a test fails when the two differ.
   due within 7 days with under half its linked deliverables complete ("timeline pressure"),
   customer sessions in the last 14 days under half of those in the 14 days before
   ("engagement declining"; not applied when the earlier window had none), more than 2
-  overdue tickets, or a forecast more than 10% over its budget (`forecast_overrun`; hours and
-  percentages only in the reason, never money) make it **Needs Attention**. Each finding is
-  listed in plain words. Health a week ago applies the rules the database dates: budgets and
-  estimates keep no history, so the weekly digest compares health without the budget finding.
+  overdue tickets, a forecast more than 10% over its budget (`forecast_overrun`; hours and
+  percentages only in the reason, never money), or an open milestone due today or later forecast
+  to slip (`milestone_slip`: its 85% date's week ends after the week it is due; the reason names
+  the latest one, its due date and its 50% and 85% dates) make it **Needs Attention**. Each
+  finding is listed in plain words. Health a week ago applies the rules the database dates:
+  budgets and estimates keep no history, and a forecast made a week ago would need the open work
+  of then, so the weekly digest compares health without the budget and slip findings.
 
 | figure | definition | denominator | window |
 |---|---|---|---|

@@ -1,6 +1,6 @@
 """The demo portfolio: its figures come out of the rules and SQL, whenever it is loaded."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY, load_demo_at
 
-from store.clock import current_week
+from store.clock import current_week, week_of
 from store.context import QueryContext
 from store.demo import DemoRefused
-from store.enums import AppointmentKind, Health, Phase
+from store.enums import DONE_STATUSES, AppointmentKind, DeliverableStatus, Health, Phase
 from store.models import Appointment, Customer, Deliverable, Person, Service, Ticket
 from store.queries.portfolio import portfolio_status
+from store.rules.forecast import HISTORY_WEEKS
 
 NEW_YORK = ZoneInfo("America/New_York")
 MOMENTS = [
@@ -54,6 +55,19 @@ def test_demo_figures_hold_whenever_it_is_loaded(engine, now, tz):
     assert attention["Gamma LLC"].findings[0].rule == "timeline_pressure"
     assert attention["Gamma LLC"].action_note == "Resource reallocation in progress"
     assert_week_activity(engine, now, tz)
+    assert_completions_in_history_weeks(engine, now, tz)
+
+
+def assert_completions_in_history_weeks(engine, now, tz):
+    """Every done deliverable was completed in the forecast's history weeks and by a week ago: none this
+    week, and the weekly digest, comparing with a week ago, finds them all done then."""
+    first = week_of(current_week(now, tz).first_day - timedelta(weeks=HISTORY_WEEKS), tz).start
+    with Session(engine) as session:
+        completed = session.scalars(select(Deliverable.completed_at).where(Deliverable.status.in_(DONE_STATUSES))).all()
+        accepted = session.execute(select(Deliverable.completed_at, Deliverable.accepted_at)
+                                   .where(Deliverable.status == DeliverableStatus.ACCEPTED)).all()
+    assert len(completed) == 76 and all(c is not None and first <= c <= now - timedelta(days=7) for c in completed)
+    assert accepted and all(done < accepted_at < now for done, accepted_at in accepted)
 
 
 def assert_week_activity(engine, now, tz):

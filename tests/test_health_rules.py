@@ -9,6 +9,7 @@ from store.health.rules import (
     HealthThresholds,
     MilestoneProgress,
     Override,
+    SlipForecast,
     assess,
     days_between,
 )
@@ -115,3 +116,23 @@ def test_thresholds_come_from_settings():
 
 def test_dates_are_calendar_days():
     assert isinstance(TODAY, date)
+
+
+def test_a_milestone_forecast_to_slip_needs_attention_and_names_the_worst_with_its_dates():
+    signals = HealthSignals(slipping=[
+        SlipForecast("Go-Live Readiness", date(2026, 11, 29), date(2026, 12, 6), date(2026, 12, 13)),
+        SlipForecast("Training", date(2026, 12, 20), None, None),
+    ])
+    result = judge(signals)
+    assert result.shown == Health.NEEDS_ATTENTION
+    assert [f.rule for f in result.findings] == ["forecast_to_slip"]
+    assert result.findings[0].reason == ("Forecast to slip: 'Go-Live Readiness' due Sun 29 Nov, likely done "
+                                         "Sun 06 Dec (85%: Sun 13 Dec) (and 1 more milestone forecast to slip)")
+    assert result.findings[0].since is None  # not dated: a week-ago comparison leaves it out
+    assert result.dated == Health.ON_TRACK
+
+
+def test_a_slip_past_the_forecast_horizon_says_so():
+    result = judge(HealthSignals(slipping=[SlipForecast("Training", date(2026, 12, 20), None, None)]))
+    assert result.findings[0].reason == ("Forecast to slip: 'Training' due Sun 20 Dec, likely done "
+                                         "in more than two years (85%: in more than two years)")

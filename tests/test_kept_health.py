@@ -508,6 +508,54 @@ def test_changing_what_a_budget_forecast_reads_marks_the_service(demo, model, co
     assert service_id in marks(demo), column
 
 
+# What a milestone's slip forecast reads besides the milestones themselves (migration 0019): the
+# service's completions, whichever milestone they belong to, and when it was created.
+FORECAST_READ = [
+    (Deliverable, "status", lambda row: DeliverableStatus.COMPLETE),
+    (Deliverable, "completed_at", lambda row: WEDNESDAY - timedelta(days=20)),
+    (Deliverable, "service_id", None),  # moved to another service
+    (Service, "created_at", lambda row: row.created_at - timedelta(days=60)),
+]
+
+
+@pytest.mark.parametrize("model, column, new_value", FORECAST_READ,
+                         ids=[f"{m.__tablename__}.{c}" for m, c, _ in FORECAST_READ])
+def test_changing_what_a_slip_forecast_reads_marks_the_service(demo, model, column, new_value):
+    """A deliverable linked to no milestone counts for its service's throughput, so its change marks
+    a service with an open milestone (the triggers of 0010 count it only when blocked or linked)."""
+    with Session(demo) as session, session.begin():
+        milestone = session.scalars(select(Milestone).where(Milestone.team_id == TEAM, Milestone.done_on.is_(None))
+                                    .order_by(Milestone.id).limit(1)).one()
+        deliverable = session.scalars(select(Deliverable).where(
+            Deliverable.service_id == milestone.service_id, Deliverable.status != DeliverableStatus.BLOCKED)
+            .order_by(Deliverable.id).limit(1)).one()
+        deliverable.milestone_id = None
+        session.flush()
+        session.execute(delete(HealthChange))
+        row = session.get(Service, milestone.service_id) if model is Service else deliverable
+        value = new_value(row) if new_value else session.scalar(
+            select(Service.id).where(Service.team_id == TEAM, Service.id != row.service_id).limit(1))
+        session.execute(update(model).where(model.id == row.id).values({column: value}))
+        service_id = milestone.service_id
+    assert service_id in marks(demo), column
+
+
+def test_adding_or_removing_a_completed_deliverable_marks_a_service_with_an_open_milestone(demo):
+    with Session(demo) as session, session.begin():
+        milestone = session.scalars(select(Milestone).where(Milestone.team_id == TEAM, Milestone.done_on.is_(None))
+                                    .order_by(Milestone.id).limit(1)).one()
+        session.execute(delete(HealthChange))
+        session.execute(insert(Deliverable), [dict(
+            team_id=TEAM, key="done-elsewhere", service_id=milestone.service_id, name="Done elsewhere",
+            status=DeliverableStatus.COMPLETE, completed_at=WEDNESDAY - timedelta(days=3))])
+        service_id = milestone.service_id
+    assert service_id in marks(demo)
+    with Session(demo) as session, session.begin():
+        session.execute(delete(HealthChange))
+        session.execute(delete(Deliverable).where(Deliverable.key == "done-elsewhere"))
+    assert service_id in marks(demo)
+
+
 def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
     """(table, column) of every portfolio table column the assessing statements read: for the whole
     portfolio (engagement from the tallies) and for a few services (from the appointments)."""
@@ -532,7 +580,7 @@ def columns_read_when_assessing(engine) -> set[tuple[str, str]]:
 def test_every_column_health_is_assessed_from_is_one_whose_change_marks_the_service(demo):
     """The assessing statements, traversed: a column added to a rule's signals without a trigger (and a
     line in READ_BY_THE_RULES) would let kept health answer from before the change."""
-    marking = {(model.__tablename__, column) for model, column, _ in [*READ_BY_THE_RULES, *BUDGET_READ]}
+    marking = {(model.__tablename__, column) for model, column, _ in [*READ_BY_THE_RULES, *BUDGET_READ, *FORECAST_READ]}
     keys = {(model.__tablename__, name) for model in [*COUNTING, TimeEntry, Person, RoleRate]
             for name in ("id", "team_id")}
     read = columns_read_when_assessing(demo)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from store.context import QueryContext
 from store.enums import DeliveryStatus
@@ -25,6 +25,10 @@ from store.sla import (
     finish_warnings,
     forget_schedule,
     next_marks,
+    release_untold_warnings,
+    settle_resolved,
+    take_resolved,
+    take_untold_warnings,
     warnings_of,
 )
 
@@ -181,3 +185,82 @@ def test_two_schedulers_ticking_at_once_claim_each_warning_once(sessions, ticket
         thread.join()
     assert errors == []
     assert sorted(claim for claimed in results for claim in claimed) == [(tickets["eight"], 75)]
+
+
+# -- what follows a posted warning (store/sla/follow_up.py) --------------------------------------------
+
+
+def finish_all(sessions, at: datetime, status: DeliveryStatus, error: str | None = None) -> None:
+    with sessions.begin() as session:
+        ids = session.scalars(select(TicketWarning.id).where(TicketWarning.status == DeliveryStatus.PENDING.value))
+        finish_warnings(session, ctx(at), outcomes=[WarningOutcome(i, status, error) for i in ids])
+
+
+def test_a_ticket_resolved_after_its_warning_is_taken_once_and_a_pending_one_waits(sessions, tickets):
+    eight = tickets["eight"]
+    tick(sessions, hours(4))
+    with sessions.begin() as session:  # resolved as an import does: a plain write
+        session.execute(update(Ticket).where(Ticket.id == eight).values(resolved_at=hours(5)))
+    with sessions.begin() as session:
+        assert take_resolved(session, ctx(hours(5))) == [], "still being posted: taken once it is"
+    finish_all(sessions, hours(5), DeliveryStatus.SENT)
+    with sessions.begin() as session:
+        assert take_resolved(session, ctx(hours(5.5))) == [eight]
+    with sessions.begin() as session:
+        assert take_resolved(session, ctx(hours(6))) == []
+
+
+def test_settling_a_ticket_resolved_by_a_click_leaves_the_tick_nothing(sessions, tickets):
+    eight = tickets["eight"]
+    tick(sessions, hours(4))
+    finish_all(sessions, hours(4), DeliveryStatus.SENT)
+    with sessions.begin() as session:
+        session.execute(update(Ticket).where(Ticket.id == eight).values(resolved_at=hours(5)))
+        settle_resolved(session, ctx(hours(5)), ticket_id=eight)
+    with sessions.begin() as session:
+        assert take_resolved(session, ctx(hours(5.5))) == []
+
+
+def test_failed_and_uncertain_warnings_are_taken_untold_once_and_can_be_given_back(sessions, tickets):
+    tick(sessions, hours(4))
+    finish_all(sessions, hours(4), DeliveryStatus.FAILED, "channel_not_found")
+    tick(sessions, hours(12))
+    finish_all(sessions, hours(12), DeliveryStatus.SENT)
+    with sessions.begin() as session:
+        (problem,) = take_untold_warnings(session, ctx(hours(12)))
+    assert (problem.ticket_id, problem.level, problem.status, problem.error, problem.title) == (
+        tickets["eight"], 50, DeliveryStatus.FAILED, "channel_not_found", "eight")
+    with sessions.begin() as session:
+        assert take_untold_warnings(session, ctx(hours(12))) == []
+        release_untold_warnings(session, ctx(hours(12)), warning_ids=[problem.warning_id])
+    with sessions.begin() as session:
+        assert [p.warning_id for p in take_untold_warnings(session, ctx(hours(13)))] == [problem.warning_id]
+
+
+def test_a_tick_reads_the_follow_ups_through_their_partial_indexes(sessions, tickets):
+    """Neither scan reads every warning, let alone every ticket: the planner can prove each partial
+    index's condition from the query (the statuses are written into the SQL, not bound)."""
+    engine = sessions.kw["bind"]
+    statements: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with sessions.begin() as session:
+            take_resolved(session, ctx(hours(4)))
+            take_untold_warnings(session, ctx(hours(4)))
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    postgres = engine.dialect.name == "postgresql"
+    plans = []
+    with engine.connect() as connection:
+        if postgres:  # a table this small is read whole otherwise
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in statements:
+            explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            plans.append(" ".join(str(row) for row in connection.exec_driver_sql(explain + statement, parameters)))
+    assert len(plans) == 2
+    assert "ix_ticket_warnings_unsettled" in plans[0] and "ix_ticket_warnings_untold" in plans[1]

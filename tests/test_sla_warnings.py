@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,23 +39,30 @@ def workspace(demo_engine):
     return single_workspace(load_settings(delivery_quiet_hours=""), demo_engine, FixedClock(OPENED))
 
 
+def open_ticket(workspace, *, key: str = "sla-test", title: str = TITLE, owner: str = "U0BILL",
+                opened: datetime = OPENED, hours: float = 8, alone: bool = True) -> int:
+    """An open ticket of `owner`'s (a Slack user id) on one of Ryan's services, due `hours` after it was
+    opened; `alone`: the demo's open tickets are resolved first, so only the new one is warned of."""
+    with workspace.sessions.begin() as session:
+        person = session.scalars(select(Person).where(Person.slack_user_id == owner)).one()
+        ryan = session.scalars(select(Person).where(Person.slack_user_id == "U0RYAN")).one()
+        service = session.scalars(select(Service).where(Service.owner_id == ryan.id).order_by(Service.id)).first()
+        customer = session.get(Customer, service.customer_id)
+        for other in session.scalars(select(Ticket).where(Ticket.resolved_at.is_(None))) if alone else ():
+            other.resolved_at = opened - timedelta(minutes=1)
+        row = Ticket(team_id=TEAM, key=key, customer_id=customer.id, service_id=service.id, title=title,
+                     type="incident", priority="high", owner_id=person.id, opened_at=opened,
+                     due_at=opened + timedelta(hours=hours))
+        session.add(row)
+        session.flush()
+        return row.id
+
+
 @pytest.fixture
 def ticket(workspace):
     """An open ticket of Bill's on one of Ryan's services, due eight hours after it was opened; the
     demo's own open tickets are resolved, so only this one is warned of."""
-    with workspace.sessions.begin() as session:
-        bill = session.scalars(select(Person).where(Person.slack_user_id == "U0BILL")).one()
-        ryan = session.scalars(select(Person).where(Person.slack_user_id == "U0RYAN")).one()
-        service = session.scalars(select(Service).where(Service.owner_id == ryan.id).order_by(Service.id)).first()
-        customer = session.get(Customer, service.customer_id)
-        for other in session.scalars(select(Ticket).where(Ticket.resolved_at.is_(None))):
-            other.resolved_at = OPENED - timedelta(minutes=1)
-        row = Ticket(team_id=TEAM, key="sla-test", customer_id=customer.id, service_id=service.id, title=TITLE,
-                     type="incident", priority="high", owner_id=bill.id, opened_at=OPENED,
-                     due_at=OPENED + timedelta(hours=8))
-        session.add(row)
-        session.flush()
-        return row.id
+    return open_ticket(workspace)
 
 
 def at(workspace, hours: float):

@@ -152,6 +152,8 @@ def test_a_warning_resolved_from_its_dm_says_so_and_loses_its_buttons(app, slack
     assert not [b for b in (json.loads(blocks) if isinstance(blocks, str) else blocks) if b["type"] == "actions"]
     with Session(app.engine) as session:
         assert session.get(Ticket, ticket_id).resolved_at is not None
+    posts, updates = tick(app, slack, now + timedelta(minutes=5))
+    assert posts == [] and updates == [], "the click drew it: the scheduler's tick leaves it alone"
 
 
 def test_bill_mutes_the_services_warnings_from_a_warning_and_is_told_until_when(app, slack, clean_slack, fresh):

@@ -1,5 +1,6 @@
 """The morning at-risk digest: services at risk or needing attention (reasons, owner, action),
-blocked deliverables with their menus, overloaded people, milestones due this week in trouble."""
+blocked deliverables with their menus, overloaded people, milestones due this week in trouble, and the
+SLA warnings the bot held back since yesterday (quiet hours, a mute, a channel's hourly budget)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from messages.blocks.common import Reply, context, date_token, mrkdwn_section, t
 from messages.blocks.deliverables import deliverable_section
 from messages.blocks.digest import MAX_DIGEST_BLOCKS, divider, header, listing_section, share_rows, within_budget
 from messages.blocks.health import service_health_line
+from messages.blocks.sla_warning import held_line
 from messages.digests.copy import say
 from messages.ids import ViewKind, ViewRef
 from store.readmodels.digests import AtRiskDigestData
@@ -49,7 +51,7 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
     services_total = data.at_risk_total + data.needs_attention_total
     now = data.as_of
     footer = context(say("common.j2", "footer", time=time_token(now), command=COMMAND))
-    if not (services or data.blocked_total or data.overloaded or data.milestones_total):
+    if not (services or data.blocked_total or data.overloaded or data.milestones_total or data.held_total):
         if not all_clear:
             return None
         return Reply(text=say(T, "all_clear_fallback"), blocks=[header(say(T, "title")),
@@ -69,6 +71,10 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
         tail.append(listing_section(say(T, "milestones_heading", total=data.milestones_total),
                                     _milestone_lines(data, tz), total=data.milestones_total,
                                     more=_more("/delivery milestones this week")))
+    if data.held_total:
+        tail.append(listing_section(say(T, "held_heading", total=data.held_total),
+                                    [held_line(h, with_person=True) for h in data.held[:MAX_LIST_LINES]],
+                                    total=data.held_total, more=_more(COMMAND)))
     if tail:
         tail.insert(0, divider())
     tail.append(footer)

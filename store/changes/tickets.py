@@ -19,6 +19,7 @@ from store.context import QueryContext
 from store.enums import Surface
 from store.models import Person, Service, StatusChange, Ticket, TicketSnooze
 from store.rules.permissions import Permission, TargetFacts, authorize
+from store.sla import settle_resolved
 
 OBJECT_TYPE = "ticket"
 OPEN, RESOLVED = "open", "resolved"
@@ -182,5 +183,9 @@ def resolve_ticket(
         raise InvalidChange("resolving needs a resolution note")
     new_version = _apply(session, ctx, ticket, version, {"resolved_at": ctx.now, "resolution_note": note})
     _audit(session, ctx, ticket, person, actor_slack_user_id, surface, "status", OPEN, RESOLVED, reason=note)
+    if surface == Surface.SLACK:
+        # The click's listener draws every message showing the ticket again (its SLA warnings too): the
+        # scheduler's tick, which draws those of tickets resolved any other way, leaves this one alone.
+        settle_resolved(session, ctx, ticket_id=ticket.id)
     return TicketChangeApplied(object_type=OBJECT_TYPE, object_id=ticket.id, service_id=ticket.service_id,
                                from_value=OPEN, to_value=RESOLVED, version=new_version)

@@ -2,7 +2,9 @@
 
 Everything "this week" lands between Monday 00:00 and `now` (for what has happened)
 or later this week (for what is planned), in the organisation's time zone, so the
-figures hold whenever the demo is loaded, early Monday included.
+figures hold whenever the demo is loaded, early Monday included. Done deliverables were
+completed at a steady pace over the whole weeks before this one that the milestone forecast
+reads, and no later than a week ago.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from store.clock import current_week, local_today
+from store.clock import Week, current_week, local_today, week_of
 from store.demo import spec, timesheets
 from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
 from store.models import (
@@ -29,10 +31,16 @@ from store.models import (
     Ticket,
     TimeEntry,
 )
+from store.rules.forecast import HISTORY_WEEKS
 
 KEY_PREFIX = "demo-"
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+WEEK = 7 * DAY
+CREATED_DAYS_AGO = 90
+# Deliverables are completed on a working day (Monday to Friday), in the afternoon, local time.
+WORKDAYS = 5
+COMPLETION_HOUR = 16
 # Below this much elapsed week, this week's quick tickets are placed as carried over.
 QUICK_TICKETS_NEED = timedelta(hours=12)
 
@@ -77,6 +85,9 @@ class Timeline:
     def this_week(self, offset_days: int) -> date:
         """Today plus an offset, kept inside this week."""
         return min(self.today + timedelta(days=offset_days), self.week.last_day)
+
+    def weeks_ago(self, weeks: int) -> Week:
+        return week_of(self.week.first_day - weeks * WEEK, self.tz)
 
 
 def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
@@ -152,7 +163,7 @@ def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
             owner=out.people[s.owner],
             members=[out.people[m] for m in s.members],
             action_note=s.action_note,
-            created_at=t.now - 90 * DAY,
+            created_at=_created_at(t, s),
             budget_hours=decimal_or_none(s.budget_hours),
             budget_amount=decimal_or_none(s.budget_amount),
         )
@@ -160,6 +171,39 @@ def _services(out: DemoRows, team_id: str, t: Timeline) -> None:
         out.services[s.key] = service
         out.add(customer)
         out.add(service)
+
+
+def _created_at(t: Timeline, s: spec.ServiceSpec) -> datetime:
+    if s.started_weeks_ago is None:
+        return t.now - CREATED_DAYS_AGO * DAY
+    # On the Monday morning: the forecast counts the weeks that began on or after the day it was created.
+    return t.at(t.weeks_ago(s.started_weeks_ago).first_day, 9)
+
+
+def _history_weeks(s: spec.ServiceSpec) -> int:
+    """The whole weeks before this one whose completions make the service's forecast."""
+    return min(HISTORY_WEEKS, s.started_weeks_ago or HISTORY_WEEKS)
+
+
+def _completion_weeks_ago(number: int, done: int, weeks: int) -> int:
+    """In which of its `weeks` history weeks (1: last week) the service's done deliverable `number` of
+    `done` was completed: evenly spread, at a steady pace, the lower numbers (due later) the more recent,
+    number 1 last week."""
+    return 1 + (number - 1) * weeks // done
+
+
+def _completed_at(t: Timeline, number: int, done: int, weeks: int) -> datetime:
+    """An afternoon of a working day in the week `_completion_weeks_ago` says, no later than a week ago."""
+    week = t.weeks_ago(_completion_weeks_ago(number, done, weeks))
+    planned = t.at(week.first_day + (number - 1) % WORKDAYS * DAY, COMPLETION_HOUR)
+    week_ago = t.now - WEEK
+    if planned <= week_ago:
+        return planned
+    # Early in the week, last week's afternoon is still to come "a week ago": it was done earlier that
+    # week, so the weekly digest, which compares with a week ago, finds every done deliverable done
+    # then too (and on schedule). Only in the first hour of the Monday after clocks go forward is there
+    # no such time: a week ago was still the week before.
+    return week.start + max(week_ago - week.start, timedelta(0)) / 2
 
 
 def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: spec.ServiceSpec) -> None:
@@ -195,6 +239,7 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
         + [DeliverableStatus.NOT_STARTED] * plan.not_started
     )
     late_left = plan.late
+    done = plan.done + plan.accepted
     for number, status in enumerate(statuses, start=1):
         milestone = None
         if status.is_done:
@@ -210,6 +255,7 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
             due = next_milestone.due_on
         else:
             due = t.today + (14 + number) * DAY
+        completed = _completed_at(t, number, done, _history_weeks(s)) if status.is_done else None
         deliverable = Deliverable(
             team_id=team_id,
             key=demo_key("deliverable", s.key, number),
@@ -217,8 +263,8 @@ def _milestones_and_deliverables(out: DemoRows, team_id: str, t: Timeline, s: sp
             owner=owner,
             status=status,
             due_on=due,
-            completed_at=t.now - (8 + number) * DAY if status.is_done else None,
-            accepted_at=t.now - (7 + number) * DAY if status == DeliverableStatus.ACCEPTED else None,
+            completed_at=completed,
+            accepted_at=completed + DAY if completed and status == DeliverableStatus.ACCEPTED else None,
             estimate_hours=None if status.is_done else decimal_or_none(s.estimate_hours),
         )
         deliverable.service = service

@@ -66,6 +66,9 @@ class ServiceSpec:
     budget_hours: str | None = None
     budget_amount: str | None = None
     estimate_hours: str | None = None
+    # Created at the start of the week this many whole weeks before this one, so that many weeks of
+    # completions make its forecast's history; None: created 90 days ago, before all of it.
+    started_weeks_ago: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ SERVICES = (
         milestone_this_week=("Go-Live Readiness", 2),
         sessions_this_week=2,
         # Healthy on budget: 104 of 160 hours spent on a Monday with 12 of 15 deliverables done, and
-        # 18 hours of estimates open.
+        # 18 hours of estimates open. Its 12 completions, one or two in each of the eight weeks before
+        # this one, forecast the milestone's last open deliverable done this week.
         budget_hours="160", budget_amount="31200", estimate_hours="6",
     ),
     ServiceSpec("summit", "Summit Bank", "Payments Integration", Phase.BUILD, "ryan", _STEADY, sessions_this_week=2),
@@ -138,6 +142,8 @@ SERVICES = (
     ServiceSpec("atlas", "Atlas Manufacturing", "MES Build", Phase.BUILD, "chris", _STEADY, sessions_this_week=2),
     ServiceSpec(
         "gamma", "Gamma LLC", "Platform Discovery", Phase.DISCOVERY, "chris",
+        # Two completions in eight weeks (0.25 a week) against three open on the milestone due this week:
+        # the one milestone forecast to slip.
         DeliverablePlan(done=2, in_progress=3, not_started=1, late=1, milestone_done=1, milestone_open=3),
         members=("bill",),
         action_note="Resource reallocation in progress",
@@ -152,6 +158,9 @@ SERVICES = (
         milestone_this_week=("Training Complete", 3),
         sessions_recent=1,
         sessions_prior=6,
+        # A short program: one module completed each of its four weeks, so its last open one is forecast
+        # done this week, on time (four completions spread over eight weeks would make it slip).
+        started_weeks_ago=4,
     ),
     ServiceSpec("cascade", "Cascade Retail", "Store Staff Training", Phase.TRAINING, "priya", _STEADY,
                 sessions_this_week=2),

@@ -53,6 +53,17 @@ class BudgetForecast:
 
 
 @dataclass(frozen=True)
+class SlipForecast:
+    """An open milestone forecast to slip (`store.queries.forecast`): the Sundays ending its likely
+    (50%) and 85% weeks, None past the forecast's horizon."""
+
+    name: str
+    due_on: date
+    likely_on: date | None
+    safe_on: date | None
+
+
+@dataclass(frozen=True)
 class HealthSignals:
     """What the rules look at for one service; gathered by `store.health.signals`."""
 
@@ -63,11 +74,14 @@ class HealthSignals:
     sessions_prior: int = 0
     overdue_tickets: int = 0
     budget: BudgetForecast | None = None
+    slipping: list[SlipForecast] = field(default_factory=list)  # worst first
 
 
 # Rules whose signals the database does not date (budgets and estimates keep no history): health a
 # week ago (`store.health.as_of`) cannot apply them, so comparisons with then leave them out.
-UNDATED_RULES = frozenset({"forecast_over_budget"})
+# The slip forecast reads what the database dates, but what a forecast said a week ago would take
+# the open work of then: not kept either.
+UNDATED_RULES = frozenset({"forecast_over_budget", "forecast_to_slip"})
 
 
 @dataclass(frozen=True)
@@ -218,6 +232,22 @@ def budget_findings(signals: HealthSignals, limits: HealthThresholds) -> list[Fi
                     f"Forecast {forecast.overrun:.0%} over budget ({amounts}{forecast.source})")]
 
 
+def day_words(day: date | None) -> str:
+    return f"{day:%a %d %b}" if day is not None else "in more than two years"
+
+
+def slip_findings(signals: HealthSignals) -> list[Finding]:
+    """The milestone forecast most late at 85% (the signals come worst first), and how many more."""
+    if not signals.slipping:
+        return []
+    worst = signals.slipping[0]
+    reason = (f"Forecast to slip: '{worst.name}' due {day_words(worst.due_on)}, likely done "
+              f"{day_words(worst.likely_on)} (85%: {day_words(worst.safe_on)})")
+    if len(signals.slipping) > 1:
+        reason += f" (and {_plural(len(signals.slipping) - 1, 'more milestone')} forecast to slip)"
+    return [Finding(Health.NEEDS_ATTENTION, "forecast_to_slip", reason)]
+
+
 def assess(
     signals: HealthSignals,
     *,
@@ -233,6 +263,7 @@ def assess(
         *engagement_findings(signals, limits),
         *overdue_ticket_findings(signals, limits),
         *budget_findings(signals, limits),
+        *slip_findings(signals),
     ]
     findings.sort(key=lambda f: -f.health.severity)
     computed = findings[0].health if findings else Health.ON_TRACK

@@ -14,12 +14,21 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
-from store.health.rules import BlockedDeliverable, BudgetForecast, HealthSignals, HealthThresholds, MilestoneProgress
+from store.health.rules import (
+    BlockedDeliverable,
+    BudgetForecast,
+    HealthSignals,
+    HealthThresholds,
+    MilestoneProgress,
+    SlipForecast,
+)
 from store.health.tallies import declining_from_tallies, session_counts_at
 from store.models import Deliverable, Milestone, Service, Ticket
 from store.queries.id_lists import id_in
 from store.queries.spend import standings
+from store.queries.throughput import slipping
 from store.rules.budget import BudgetBasis
+from store.rules.forecast import week_end
 
 if TYPE_CHECKING:
     from store.context import QueryContext
@@ -134,16 +143,31 @@ def _over_budget(session: Session, ctx: QueryContext, only) -> dict[int, BudgetF
     return over
 
 
+def _slipping(session: Session, ctx: QueryContext, only) -> dict[int, list[SlipForecast]]:
+    """Milestones due today or later forecast to slip, by service, worst first (an overdue one is a
+    finding of its own)."""
+    found = slipping(session, ctx, only, from_today=True)
+    first_day = ctx.week.first_day
+    by_service: dict[int, list[SlipForecast]] = defaultdict(list)
+    for row, weeks in found.milestones:
+        by_service[row.service_id].append(SlipForecast(
+            row.name, row.due_on, week_end(first_day, weeks.likely) if weeks.likely else None,
+            week_end(first_day, weeks.safe) if weeks.safe else None))
+    return by_service
+
+
 def gather_signals(session: Session, ctx: QueryContext,
                    only: Collection[int] | None = None) -> dict[int, HealthSignals]:
-    """Signals of the workspace's active services (or of `only` those), in ten statements at most."""
+    """Signals of the workspace's active services (or of `only` those), in twelve statements at most."""
     team_id, now, today, limits = ctx.team_id, ctx.now, ctx.today, ctx.limits
     blocked = _blocked(session, team_id, now, limits, only)
     overdue, upcoming = _open_milestones(session, team_id, today, limits, only)
     sessions = declining_sessions(session, team_id, now, limits, only)
     tickets = _overdue_tickets(session, team_id, now, limits, only)
     budgets = _over_budget(session, ctx, only)
-    service_ids = set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets) | set(budgets)
+    slips = _slipping(session, ctx, only)
+    service_ids = (set(blocked) | set(overdue) | set(upcoming) | set(sessions) | set(tickets) | set(budgets)
+                   | set(slips))
     return {
         service_id: HealthSignals(
             blocked=blocked.get(service_id, []),
@@ -153,6 +177,7 @@ def gather_signals(session: Session, ctx: QueryContext,
             sessions_prior=sessions.get(service_id, (0, 0))[1],
             overdue_tickets=tickets.get(service_id, 0),
             budget=budgets.get(service_id),
+            slipping=slips.get(service_id, []),
         )
         for service_id in service_ids
     }

@@ -56,6 +56,7 @@ from store.models.warnings import (  # noqa: F401 (the models' one import path)
     HeldWarning,
     SlaMark,
     SlaSchedule,
+    SlipWarning,
     TicketSnooze,
     TicketWarning,
     WarningMute,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime
@@ -83,13 +83,25 @@ class WarningMute(Base):
     muted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# A warning whose outcome may have left a message in Slack (sent to every place, or to some before one
+# failed or went unanswered), while its ticket's messages have not been drawn again as resolved: what a
+# tick reads to find the tickets resolved since (by an import or any write), never every ticket.
+UNSETTLED_SQL = "status IN ('sent', 'failed', 'uncertain') AND resolution_shown_at IS NULL"
+# A failed or uncertain warning ops have not been told of: usually none.
+UNTOLD_SQL = "status IN ('failed', 'uncertain') AND reported_at IS NULL"
+
+
 class TicketWarning(Base):
     """The warnings ledger: one row per (ticket, threshold), claimed before it is posted, so restarts and
     several schedulers never warn twice. `status` is a store.enums.DeliveryStatus."""
 
     __tablename__ = "ticket_warnings"
     __table_args__ = (UniqueConstraint("team_id", "ticket_id", "level"),
-                      Index("ix_ticket_warnings_team_status", "team_id", "status"))
+                      Index("ix_ticket_warnings_team_status", "team_id", "status"),
+                      Index("ix_ticket_warnings_unsettled", "team_id", "ticket_id",
+                            sqlite_where=text(UNSETTLED_SQL), postgresql_where=text(UNSETTLED_SQL)),
+                      Index("ix_ticket_warnings_untold", "team_id", "id",
+                            sqlite_where=text(UNTOLD_SQL), postgresql_where=text(UNTOLD_SQL)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -101,3 +113,27 @@ class TicketWarning(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when ops were told of a failure
+    # When the ticket's posted warnings were drawn again showing it resolved (by the click that resolved
+    # it, else by the scheduler's next tick): done once.
+    resolution_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlipWarning(Base):
+    """The milestone-slip warnings ledger: one row per milestone, claimed before the service's lead is
+    told it is forecast to slip, so the warning is posted once; `shown` is what the posted message says
+    of the forecast now, so a move of the forecast updates that one message, and only once."""
+
+    __tablename__ = "slip_warnings"
+    __table_args__ = (UniqueConstraint("milestone_id"), Index("ix_slip_warnings_team_status", "team_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # store.enums.DeliveryStatus
+    error: Mapped[str | None] = mapped_column(String(200))
+    shown: Mapped[str] = mapped_column(String(64))  # store.rules.forecast: the forecast's state in a few words
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when ops were told of a failure

@@ -16,11 +16,12 @@ from store.context import QueryContext
 from store.enums import Health
 from store.health import portfolio_health
 from store.models import Ticket
-from store.queries.at_risk import blocked_deliverables
+from store.queries.at_risk import MAX_HELD, blocked_deliverables
 from store.queries.capacity import overloaded_people
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
 from store.readmodels.digests import AtRiskDigestData, OverdueTicketsDigestData, TicketDay
+from store.sla import HELD_LOOKBACK, held_warnings
 
 MAX_BLOCKED = 20
 MAX_MILESTONES = 20
@@ -28,16 +29,18 @@ MAX_OVERDUE = 25
 
 
 def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
-    """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble.
+    """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble,
+    and the SLA warnings the bot held back in the last day (as `/delivery at-risk` lists them).
 
-    Sixteen statements: services' health (6) and the names of those shown (2), blocked deliverables (2),
-    overloaded people (4), milestones (2).
+    Seventeen statements, eighteen when some warnings were held: services' health (6) and the names of
+    those shown (2), blocked deliverables (2), overloaded people (4), milestones (2), held warnings (1 or 2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
     services = portfolio_health(session, ctx).by_health()
     blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
     overloaded = overloaded_people(session, ctx)
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
+    held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, limit=MAX_HELD)
     return AtRiskDigestData(
         as_of=ctx.now,
         at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
@@ -45,7 +48,7 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
         needs_attention_total=services[Health.NEEDS_ATTENTION].total,
         blocked=blocked, blocked_total=blocked_total,
         overloaded=overloaded.people, overloaded_total=overloaded.total,
-        milestones=milestones.items, milestones_total=milestones.total,
+        milestones=milestones.items, milestones_total=milestones.total, held=held, held_total=held_total,
     )
 
 

@@ -35,6 +35,10 @@ class AtRiskDigestData(ReadModel):
     overloaded_total: int
     milestones: list[MilestoneItem]  # milestones_in_trouble
     milestones_total: int
+    # SLA warnings not posted in the last day (quiet hours, muted, past a channel's hourly budget), newest
+    # first, of tickets still open: the first few.
+    held: list[HeldWarningView] = []
+    held_total: int = 0
 
 
 class TicketDay(ReadModel):

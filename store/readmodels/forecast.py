@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from store.readmodels import ReadModel, ServiceRef
-from store.rules.forecast import HISTORY_WEEKS, MAX_WEEKS, MIN_HISTORY_WEEKS, SAFE, TRIALS, Outcome
+from store.readmodels import PersonRef, ReadModel, ServiceRef
+from store.rules.forecast import HISTORY_WEEKS, MAX_WEEKS, MIN_HISTORY_WEEKS, SAFE, TRIALS, Outcome, SlipState
 
 
 class Forecast(ReadModel):
@@ -78,3 +78,18 @@ class ForecastReport(ReadModel):
     min_history_weeks: int = MIN_HISTORY_WEEKS
     max_weeks: int = MAX_WEEKS
     safe_share: float = SAFE
+
+
+class SlipWarningView(ReadModel):
+    """A milestone's slip warning to its service's lead, as it stands now: forecast to slip, back on
+    schedule, overdue, done, or its service closed."""
+
+    milestone_id: int
+    name: str
+    due_on: date
+    done_on: date | None
+    service: ServiceRef
+    lead: PersonRef | None
+    state: SlipState
+    forecast: MilestoneForecast | None  # while the milestone is open and its service active
+    as_of: datetime

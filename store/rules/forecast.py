@@ -246,3 +246,20 @@ def surely_on_time(history: Sequence[int], remaining: int, done_this_week: int, 
         return False
     _earliest, latest = week_bounds(history, remaining, done_this_week)
     return latest is not None and latest <= due_in_week
+
+
+class SlipState(StrEnum):
+    """Where a milestone once forecast to slip stands, as its lead's warning says it."""
+
+    SLIPS = "slips"
+    ON_TIME = "on-time"  # forecast by its due week again (or no longer forecast: too little history)
+    OVERDUE = "overdue"  # past its due date and not done: the at-risk finding says it from here
+    DONE = "done"
+    CLOSED = "closed"  # its service is no longer active
+
+
+def slip_shown(state: SlipState, likely_on: date | None = None, safe_on: date | None = None) -> str:
+    """What a slip warning shows of a forecast, in a few words: a warning is drawn again when this moves."""
+    if state != SlipState.SLIPS:
+        return state.value
+    return f"{state.value} {likely_on or 'beyond'} {safe_on or 'beyond'}"
