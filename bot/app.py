@@ -93,7 +93,8 @@ def _local_authorize(token: str):
 def single_workspace(settings: Settings, engine: Engine, clock: Clock) -> Workspace:
     return Workspace(
         sessions=make_sessionmaker(engine), team_id=settings.delivery_team_id, clock=clock, tz=settings.timezone,
-        limits=settings.health_thresholds, sla=settings.sla_policy, gate=store_gate(settings),
+        limits=settings.health_thresholds, sla=settings.sla_policy, escalation=settings.escalation_policy,
+        gate=store_gate(settings),
     )
 
 

@@ -331,10 +331,12 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _warn_at(client, workspace, at, pacer, admin_channel):
-    """The slip and SLA warnings due at `at` (now when None), as the scheduler's tick sends them after the
-    digests, then ops' one summary of the digests' and the warnings' failures (in `admin_channel`, else by DM)."""
+    """The slip warnings, escalation steps (and snoozes ended) and SLA warnings due at `at` (now when None), as
+    the scheduler's tick sends them after the digests, then ops' one summary of the digests' and the warnings'
+    failures (in `admin_channel`, else by DM)."""
     from dataclasses import replace
 
+    from digests.escalations import run_escalations
     from digests.slip_warnings import run_slip_warnings
     from digests.warnings import run_warnings
     from store.clock import FixedClock
@@ -343,6 +345,11 @@ def _warn_at(client, workspace, at, pacer, admin_channel):
     slips = run_slip_warnings(client, then, pacer=pacer)
     if slips.worth_logging:
         print(slips.summary())
+    escalated = run_escalations(client, then, pacer=pacer)
+    if escalated.worth_logging:
+        print(escalated.summary())
+        for label, error in [*escalated.failed, *escalated.uncertain]:
+            print(f"not sure it was posted: {label}: {error}")
     return run_warnings(client, then, pacer=pacer, admin_channel=admin_channel)
 
 

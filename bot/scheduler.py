@@ -1,6 +1,7 @@
 """The scheduler process: every minute it sends whatever digests are due, then the SLA warnings of the
 tickets that crossed a threshold since (digests/warnings.py) and the leads' warnings of milestones newly
-forecast to slip (digests/slip_warnings.py), then tells ops of the failures of all three in one message
+forecast to slip (digests/slip_warnings.py), the escalation steps of blocked deliverables and the snoozes
+that ended (digests/escalations.py), then tells ops of the failures of all of them in one message
 (digests/ops_report.py); every two minutes it
 assesses again each team's services whose kept health changed or expired, and every ten it counts
 the engagement tallies again (store/health), so that answers read those instead of assessing
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -34,10 +36,12 @@ from sqlalchemy import Engine
 from bot.app import single_workspace, web_client
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, posting_teams
-from digests.pacing import Pacer, Pacers
+from digests.escalations import run_escalations
+from digests.reallocations import expire_proposals
 from digests.runner import RunReport, run_due
 from digests.slip_warnings import run_slip_warnings
 from digests.warnings import WarningReport, run_warnings
+from messages.pacing import Pacer, Pacers
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.digests import teams_with_services
@@ -61,16 +65,33 @@ def _worth_logging(report: RunReport | WarningReport) -> bool:
     return bool(report.sent or report.failed or report.uncertain or report.expired or report.missed)
 
 
-def run_slips(client: WebClient, workspace: Workspace, pacer: Pacer) -> None:
-    """The slip warnings (digests/slip_warnings.py), before the SLA warnings so that ops' one summary
-    covers their failures too; their own failure is logged and never stops the SLA warnings."""
+class _Report(Protocol):
+    @property
+    def worth_logging(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
+def _guarded(what: str, workspace: Workspace, run: Callable[[], _Report]) -> None:
+    """Run one part of a tick: its failure is logged and never stops the rest."""
     try:
-        report = run_slip_warnings(client, workspace, pacer=pacer)
+        report = run()
     except Exception:
-        log.exception("slip warnings of team %s failed", workspace.team_id)
+        log.exception("%s of team %s failed", what, workspace.team_id)
         return
     if report.worth_logging:
-        log.info("slip warnings of %s: %s", workspace.team_id, report.summary())
+        log.info("%s of %s: %s", what, workspace.team_id, report.summary())
+
+
+def run_follow_ups(client: WebClient, workspace: Workspace, pacer: Pacer) -> None:
+    """What a tick does after the digests and before the SLA warnings (so that ops' one summary, sent with
+    those, covers their failures too), each part on its own: the slip warnings (digests/slip_warnings.py),
+    the reallocation proposals nobody decided in time (digests/reallocations.py), and the escalation
+    ladder's steps due, the escalations of deliverables unblocked since and the snoozes that ended
+    (digests/escalations.py)."""
+    _guarded("slip warnings", workspace, lambda: run_slip_warnings(client, workspace, pacer=pacer))
+    _guarded("reallocation expiries", workspace, lambda: expire_proposals(client, workspace))
+    _guarded("escalations", workspace, lambda: run_escalations(client, workspace, pacer=pacer))
 
 
 class DigestTicker:
@@ -91,7 +112,7 @@ class DigestTicker:
                          ops_summary=False)
         if _worth_logging(report):
             log.info("digests: %s", report.summary())
-        run_slips(self.client, self.workspace, self.pacers.for_team(self.workspace.team_id))
+        run_follow_ups(self.client, self.workspace, self.pacers.for_team(self.workspace.team_id))
         try:
             warned = run_warnings(self.client, self.workspace, pacer=self.pacers.for_team(self.workspace.team_id),
                                   admin_channel=self.admin_channel)
@@ -125,7 +146,7 @@ class TeamsDigestTicker:
                 pacer = self.pacers.for_team(team.workspace.team_id)
                 report = run_due(client, team.workspace, at=at, grace=self.grace, pacer=pacer,
                                  senders=self.settings.delivery_digest_senders, ops_summary=False)
-                run_slips(client, team.workspace, pacer)
+                run_follow_ups(client, team.workspace, pacer)
                 warned = run_warnings(client, team.workspace, pacer=pacer, admin_channel=admin_channel)
             except Exception:
                 log.exception("digests or SLA warnings for team %s failed", team.workspace.team_id)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.health.rules import HealthThresholds
+from store.rules.escalation import EscalationPolicy, parse_escalation_days
 from store.rules.sla import SlaPolicy, parse_levels, parse_quiet_hours, parse_working_hours
 
 DEFAULT_TEAM_ID = "T0ACME"
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     # A digest run missed while the bot was down is sent late within this many minutes.
     delivery_digest_grace_minutes: int = Field(default=120, ge=0)
     # Posts a second to one workspace across the process's digest senders (0: no workspace-wide limit;
-    # the per-channel pace of one a second and Slack's 429s still hold). See digests/pacing.py.
+    # the per-channel pace of one a second and Slack's 429s still hold). See messages/pacing.py.
     delivery_posts_per_second: float = Field(default=8.0, ge=0)
     # Threads posting digests at once in each scheduler (they mostly wait on Slack).
     delivery_digest_senders: int = Field(default=16, ge=1, le=64)
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     delivery_quiet_hours: str = "20:00-08:00"
     # SLA warning posts a channel gets in an hour; beyond, one summary message lists the rest.
     delivery_channel_warnings_per_hour: int = Field(default=6, ge=1, le=100)
+    # The escalation ladder (store/rules/escalation.py): the days blocked at which a deliverable's owner is
+    # told by DM, then the service's lead, then the channels subscribed to `escalations`.
+    delivery_escalation_days: str = "2,4,6"
 
     @field_validator("delivery_timezone")
     @classmethod
@@ -102,6 +106,12 @@ class Settings(BaseSettings):
     @classmethod
     def _readable_quiet_hours(cls, value: str) -> str:
         parse_quiet_hours(value)
+        return value
+
+    @field_validator("delivery_escalation_days")
+    @classmethod
+    def _readable_escalation_days(cls, value: str) -> str:
+        parse_escalation_days(value)
         return value
 
     @field_validator("slack_api_url")
@@ -189,6 +199,10 @@ class Settings(BaseSettings):
                          catch_up=timedelta(minutes=self.delivery_digest_grace_minutes),
                          quiet=parse_quiet_hours(self.delivery_quiet_hours),
                          channel_posts_per_hour=self.delivery_channel_warnings_per_hour)
+
+    @property
+    def escalation_policy(self) -> EscalationPolicy:
+        return EscalationPolicy(days=parse_escalation_days(self.delivery_escalation_days))
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

@@ -24,7 +24,7 @@ EMOJI = {
     "package": "📦", "busts_in_silhouette": "👥", "chart_with_upwards_trend": "📈",
     "bar_chart": "📊", "hourglass_flowing_sand": "⏳", "no_entry": "⛔", "mag": "🔍",
     "information_source": "ℹ️", "point_right": "👉", "memo": "📝", "white_circle": "⚪",
-    "large_orange_circle": "🟠",
+    "large_orange_circle": "🟠", "arrow_up": "⬆️", "zzz": "💤", "rotating_light": "🚨", "alarm_clock": "⏰",
 }  # fmt: skip
 
 CONTEXT_INDENT = "  "

@@ -78,7 +78,8 @@ class Workspaces:
             if workspace is None:
                 workspace = Workspace(
                     sessions=self.sessions, team_id=team_id, clock=self._clock, tz=self._settings.timezone,
-                    limits=self._settings.health_thresholds, sla=self._settings.sla_policy, gate=self._gate,
+                    limits=self._settings.health_thresholds, sla=self._settings.sla_policy,
+                    escalation=self._settings.escalation_policy, gate=self._gate,
                 )
                 self._made[team_id] = workspace
             return workspace

@@ -1,4 +1,5 @@
-"""Telling ops, once per run, of the digests and the SLA and slip warnings that failed or may not have arrived.
+"""Telling ops, once per run, of the digests, the SLA and slip warnings and the escalation steps that failed or
+may not have arrived.
 
 A scheduler's tick sends one summary for both: `run_due` leaves it to `run_warnings`, which runs after
 it (`ops_summary=False`); `run_due` alone (tests, `digest run-due` without warnings) sends its own.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from slack_sdk import WebClient
@@ -18,7 +20,9 @@ from messages.blocks.common import channel_mention, escape, escape_clipped, user
 from store.context import QueryContext
 from store.digests import ops_people
 from store.enums import DeliveryStatus, DigestKind
+from store.escalations import EscalationProblem, release_untold_escalations, take_untold_escalations
 from store.ledger import Problem, release_problems, take_unreported_problems
+from store.rules.escalation import rung_of
 from store.rules.sla import BREACH
 from store.sla import WarningProblem, release_untold_warnings, take_untold_warnings
 from store.slip_warnings import SlipProblem, release_untold_slip_warnings, take_untold_slip_warnings
@@ -28,7 +32,7 @@ log = logging.getLogger("delivery.digests")
 # Lines in one summary for each ledger; the rest are counted (the ledgers have them all).
 MAX_LINES = 20
 TITLE_CHARS = 120
-Told = TypeVar("Told", Problem, WarningProblem, SlipProblem)
+Told = TypeVar("Told", Problem, WarningProblem, SlipProblem, EscalationProblem)
 
 
 def _where(problem: Problem) -> str:
@@ -68,6 +72,17 @@ def _slip_line(problem: SlipProblem) -> str:
             "says it is forecast to slip; `/delivery forecast` shows it.")
 
 
+def _escalation_line(problem: EscalationProblem) -> str:
+    step = (f"Step {problem.step} ({rung_of(problem.step).words}) of the escalation of "
+            f"*{escape_clipped(problem.deliverable, TITLE_CHARS)}* ({escape(problem.customer)} · "
+            f"{escape(problem.service)})")
+    if problem.status == DeliveryStatus.UNCERTAIN:
+        return (f"• {step} may not have arrived: {escape(problem.error or 'no answer from Slack')}. It is not "
+                "posted again; the deliverable's rows and `/delivery history` show the step.")
+    return (f"• {step} could not be posted: `{escape(problem.error or 'unknown error')}`. A channel subscribed to "
+            "`escalations` must have the bot invited; `/delivery at-risk` lists the deliverable.")
+
+
 def _section(what: str, problems: Sequence[Told], line: Callable[[Told], str], more: str) -> list[str]:
     """A heading counting what failed and what may not have arrived, then a line each (the first few)."""
     if not problems:
@@ -83,37 +98,55 @@ def _section(what: str, problems: Sequence[Told], line: Callable[[Told], str], m
     return lines
 
 
-def summary_text(problems: Sequence[Problem], warnings: Sequence[WarningProblem] = (),
-                 slips: Sequence[SlipProblem] = ()) -> str:
-    return "\n".join([*_section("Digests", problems, _line, ": `delivery-bot digest deliveries` lists them"),
-                      *_section("SLA warnings", warnings, _warning_line, ""),
-                      *_section("Slip warnings", slips, _slip_line, "")])
+@dataclass(frozen=True)
+class Untold:
+    """Every ledger's problems ops have not been told of."""
+
+    problems: Sequence[Problem] = ()
+    warnings: Sequence[WarningProblem] = ()
+    slips: Sequence[SlipProblem] = ()
+    escalations: Sequence[EscalationProblem] = ()
+
+    @property
+    def new_problems(self) -> list[Problem]:
+        """A digest failure repeating its subscription's last one with the same error was told then."""
+        return [p for p in self.problems if not p.repeated]
+
+    @property
+    def count(self) -> int:
+        return len(self.new_problems) + len(self.warnings) + len(self.slips) + len(self.escalations)
 
 
-def _take_untold(session: Session, ctx: QueryContext
-                 ) -> tuple[list[Problem], list[WarningProblem], list[SlipProblem]]:
+def summary_text(untold: Untold) -> str:
+    return "\n".join([*_section("Digests", untold.new_problems, _line,
+                                ": `delivery-bot digest deliveries` lists them"),
+                      *_section("SLA warnings", untold.warnings, _warning_line, ""),
+                      *_section("Slip warnings", untold.slips, _slip_line, ""),
+                      *_section("Escalations", untold.escalations, _escalation_line, "")])
+
+
+def _take_untold(session: Session, ctx: QueryContext) -> Untold:
     """Every ledger's untold problems, marked told in one transaction."""
-    return (take_unreported_problems(session, ctx), take_untold_warnings(session, ctx),
-            take_untold_slip_warnings(session, ctx))
+    return Untold(take_unreported_problems(session, ctx), take_untold_warnings(session, ctx),
+                  take_untold_slip_warnings(session, ctx), take_untold_escalations(session, ctx))
 
 
-def _release(session: Session, ctx: QueryContext, *, problems: list[Problem], warnings: list[WarningProblem],
-             slips: list[SlipProblem]) -> None:
-    release_problems(session, ctx, delivery_ids=[p.delivery_id for p in problems])
-    release_untold_warnings(session, ctx, warning_ids=[w.warning_id for w in warnings])
-    release_untold_slip_warnings(session, ctx, warning_ids=[s.warning_id for s in slips])
+def _release(session: Session, ctx: QueryContext, *, untold: Untold) -> None:
+    release_problems(session, ctx, delivery_ids=[p.delivery_id for p in untold.problems])
+    release_untold_warnings(session, ctx, warning_ids=[w.warning_id for w in untold.warnings])
+    release_untold_slip_warnings(session, ctx, warning_ids=[s.warning_id for s in untold.slips])
+    release_untold_escalations(session, ctx, step_ids=[e.step_id for e in untold.escalations])
 
 
 def tell_ops(client: WebClient, workspace: Workspace, admin_channel: str | None) -> int:
-    """One message to ops (the admin channel, else a DM to each ops person) about every failed or
-    uncertain digest delivery, SLA warning and slip warning not told yet; a digest failure repeating the subscription's
-    last one with the same error was told then, and is not told again. How many were told. When no
-    message could be posted, they stay untold, for the next run."""
-    problems, warnings, slips = workspace.change(_take_untold)
-    new = [p for p in problems if not p.repeated]
-    if not new and not warnings and not slips:
+    """One message to ops (the admin channel, else a DM to each ops person) about every failed or uncertain
+    digest delivery, SLA warning, slip warning and escalation step not told yet; a digest failure repeating the
+    subscription's last one with the same error was told then, and is not told again. How many were told. When
+    no message could be posted, they stay untold, for the next run."""
+    untold = workspace.change(_take_untold)
+    if not untold.count:
         return 0
-    text = summary_text(new, warnings, slips)
+    text = summary_text(untold)
     targets = [admin_channel] if admin_channel else workspace.read(ops_people)
     told = False
     for target in targets:
@@ -126,8 +159,8 @@ def tell_ops(client: WebClient, workspace: Workspace, admin_channel: str | None)
             log.warning("could not tell ops in %s: %r", target, failure)
     if not targets:
         log.warning("no admin channel and no ops person to tell: %s", text)
-        return len(new) + len(warnings) + len(slips)
+        return untold.count
     if not told:
-        workspace.change(_release, problems=problems, warnings=warnings, slips=slips)
+        workspace.change(_release, untold=untold)
         return 0
-    return len(new) + len(warnings) + len(slips)
+    return untold.count

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
 
-from digests.posting import update_in_place
 from messages.ids import ViewKind, ViewRef
+from messages.posting import update_in_place
 from messages.views import show_now
 from store.enums import DeliveryStatus
 from store.queries.posted import messages_of_kind_showing

@@ -6,7 +6,7 @@ and turns claims left pending by a stopped process into uncertain. Then it claim
 batches, channel digests first: each claim writes the ledger rows in one statement, and a row another
 scheduler wrote first is theirs to post, so several schedulers on PostgreSQL share the work. This
 thread builds each claimed digest from the store; a pool of sender threads posts them, each in its
-workspace's turn (`digests.pacing`), and this thread records each outcome. At the end, ops hear of
+workspace's turn (`messages.pacing`), and this thread records each outcome. At the end, ops hear of
 the run's failed and uncertain deliveries in one message (`digests.ops_report`), or, in a scheduler's
 tick, in the one message sent after the SLA warnings.
 
@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from digests.ops_report import tell_ops
-from digests.pacing import Pacer
 from digests.plan import Due, due_digests
-from digests.posting import PostResult, post_digest, without_retries
 from messages.blocks.common import Reply
+from messages.pacing import Pacer
+from messages.posting import PostResult, post_digest, without_retries
 from messages.views import build_digest
 from store.enums import DeliveryStatus
 from store.ledger import Claim, Outcome, claim_deliveries, expire_stale_claims, finish_deliveries

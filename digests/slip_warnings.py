@@ -3,7 +3,7 @@ SLA warnings (and `digest run-due`).
 
 The store claims the new slips and moves on the warnings whose forecast moved (store.slip_warnings),
 in one transaction committed before anything is posted. Each claim is a DM to the lead, posted once in
-the workspace's turn (digests.pacing) with the digests' rules (an answer lost on the way is uncertain
+the workspace's turn (messages.pacing) with the digests' rules (an answer lost on the way is uncertain
 and never posted again) and remembered, so that each later move of the forecast draws that same
 message again in place (`chat.update`): other dates, back on schedule, overdue, done.
 """
@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from slack_sdk import WebClient
 
-from digests.pacing import Pacer
-from digests.posting import PostResult, post_digest, without_retries
 from digests.redraw import redraw_showing
 from digests.runner import claimant
 from messages.ids import ViewKind, ViewRef
+from messages.pacing import Pacer
+from messages.posting import PostResult, post_digest, without_retries
 from messages.views import show_now
 from store.enums import DeliveryStatus
 from store.queries.posted import remember_message

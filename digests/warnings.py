@@ -10,7 +10,7 @@ personal digest and `/delivery at-risk`. A channel gets at most DELIVERY_CHANNEL
 posts in a clock hour: the rest roll into one summary message for that hour, posted once and updated in
 place as more come. A ticket has one message per place: a
 place it was posted to before gets that message updated in place (`chat.update`), so a DM that said
-50% says 75%, then breached. Posts are made once, in the workspace's turn (digests.pacing), with the
+50% says 75%, then breached. Posts are made once, in the workspace's turn (messages.pacing), with the
 digests' rules: an answer lost on the way is uncertain and never posted again.
 
 Then the tick draws again, once, the messages of the tickets resolved since any other way than a click
@@ -29,12 +29,12 @@ from typing import NamedTuple
 from slack_sdk import WebClient
 
 from digests.ops_report import tell_ops
-from digests.pacing import Pacer
-from digests.posting import PostResult, post_digest, update_in_place, without_retries
 from digests.redraw import redraw_showing
 from digests.runner import claimant
 from messages.blocks.common import Reply
 from messages.ids import ViewKind, ViewRef
+from messages.pacing import Pacer
+from messages.posting import PostResult, post_digest, update_in_place, without_retries
 from messages.views import show_now
 from store.digests import alert_channels
 from store.enums import AlertKind, DeliveryStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SerializerFunctionWrapHandler, model_serializer
 
 from store.enums import MilestoneWindow
 from store.readmodels.tickets import TicketGrouping
@@ -28,6 +28,12 @@ class ActionId(StrEnum):
     # Suffixed with ":<ticket id>": one overflow menu ("Assign to me", "Resolve") per ticket row; an SLA
     # warning's buttons add ":<action>", one button per action.
     TICKET_ACTION = "ticket_action"
+    # An escalation message's buttons ("Escalate now", "Snooze"), suffixed ":<deliverable id>:<action>".
+    DELIVERABLE_FOLLOW = "deliverable_follow"
+    # "Find help" on an at-risk or needs-attention service's card and next to it in at-risk (one a block).
+    FIND_HELP = "find_help"
+    # A reallocation proposal's buttons, suffixed ":approve" or ":decline".
+    DECIDE_REALLOCATION = "reallocation"
 
 
 class CallbackId(StrEnum):
@@ -36,6 +42,9 @@ class CallbackId(StrEnum):
     FLAG_SERVICE = "flag_service"
     RESOLVE_TICKET = "resolve_ticket"
     SNOOZE_TICKET = "snooze_ticket"
+    SNOOZE_DELIVERABLE = "snooze_deliverable"
+    ESCALATE_DELIVERABLE = "escalate_deliverable"
+    FIND_HELP = "find_help"
 
 
 class InputId(StrEnum):
@@ -49,6 +58,14 @@ class InputId(StrEnum):
     RESOLUTION_NOTE = "resolution_note"
     SNOOZE_FOR = "snooze_for"
     SNOOZE_REASON = "snooze_reason"
+    DELIVERABLE_SNOOZE_FOR = "deliverable_snooze_for"
+    DELIVERABLE_SNOOZE_DATE = "deliverable_snooze_date"
+    DELIVERABLE_SNOOZE_REASON = "deliverable_snooze_reason"
+    ESCALATION_NOTE = "escalation_note"
+    HELP_PERSON = "help_person"
+    HELP_HOURS = "help_hours"
+    HELP_UNTIL = "help_until"
+    HELP_NOTE = "help_note"
 
 
 class BlockId(StrEnum):
@@ -99,8 +116,15 @@ class ViewKind(StrEnum):
     SLA_WARNING = "sla-warning"
     # A channel's summary of the warnings past its hourly budget, updated as more roll in.
     SLA_ROLLUP = "sla-rollup"
+    # A blocked deliverable's escalation (one message per place a step was posted), drawn again as the ladder
+    # climbs, and when it is snoozed or no longer blocked.
+    ESCALATION = "escalation"
+    # The DM to a snoozed deliverable's owner when the snooze ends, drawn again after a change.
+    SNOOZE_RETURN = "snooze-return"
     # A milestone forecast to slip, told to its service's lead once and drawn again as the forecast moves.
     SLIP_WARNING = "slip-warning"
+    # A reallocation proposal, sent to each person asked to decide it and drawn again once decided.
+    REALLOCATION = "reallocation"
 
 
 class ViewRef(BaseModel):
@@ -116,7 +140,10 @@ class ViewRef(BaseModel):
     t: RowNumber | None = None  # the ticket, for an SLA warning
     c: str | None = None  # the channel, for the hour's summary of SLA warnings
     h: RowNumber | None = None  # that hour, as whole hours since the epoch
+    d: RowNumber | None = None  # the deliverable, for a snooze's return DM
+    es: RowNumber | None = None  # the escalation step an escalation message was posted for (its episode)
     ms: RowNumber | None = None  # the milestone, for a slip warning
+    p: RowNumber | None = None  # the reallocation proposal
 
     @model_serializer(mode="wrap")
     def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
@@ -134,6 +161,35 @@ class DeliverableMoveValue(BaseModel):
     d: RowNumber  # deliverable id
     v: RowNumber  # the version the row was rendered from
     w: ViewRef  # where the row was shown
+
+
+class FollowAction(StrEnum):
+    """What can be done about a blocked deliverable besides moving it: from its row's menu and from its
+    escalation messages' buttons."""
+
+    SNOOZE = "snooze"
+    ESCALATE = "escalate"
+
+    @property
+    def label(self) -> str:
+        return {"snooze": "Snooze", "escalate": "Escalate now"}[self.value]
+
+
+class DeliverableFollowValue(BaseModel):
+    """A blocked deliverable's "Snooze" or "Escalate now" (a row's menu option, or a button)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    a: FollowAction
+    d: RowNumber  # deliverable id
+    v: RowNumber  # the version it was rendered from
+    w: ViewRef  # where it was shown
+
+
+class RowOption(RootModel[DeliverableMoveValue | DeliverableFollowValue]):
+    """One option of a deliverable row's menu: a move, or a follow-up of a blocked one."""
+
+    model_config = ConfigDict(frozen=True)
 
 
 class ClickOrigin(BaseModel):
@@ -219,3 +275,46 @@ class ResolveModalMeta(BaseModel):
 
 class SnoozeModalMeta(ResolveModalMeta):
     """The Snooze modal's private_metadata: the same as Resolve's."""
+
+
+class FollowModalMeta(BaseModel):
+    """The deliverable Snooze and Escalate now modals' private_metadata: the click they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: DeliverableFollowValue
+    origin: ClickOrigin
+
+
+class FindHelpValue(BaseModel):
+    """A "Find help" button: the service, and where it was shown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    s: RowNumber  # service id
+    w: ViewRef  # where the button was shown
+
+
+class FindHelpMeta(BaseModel):
+    """The Find help modal's private_metadata: the service and the click it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    s: RowNumber
+    w: ViewRef
+    origin: ClickOrigin
+
+
+class ReallocationChoice(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+class ReallocationValue(BaseModel):
+    """A reallocation proposal's Approve or Decline button, carrying the proposal's version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    d: ReallocationChoice
+    p: RowNumber  # proposal id
+    v: RowNumber  # the version the message was rendered from

@@ -19,7 +19,9 @@ from messages.blocks.at_risk import at_risk_message
 from messages.blocks.budget import budget_message
 from messages.blocks.capacity import capacity_message
 from messages.blocks.common import Reply
+from messages.blocks.escalation import follow_up_reply
 from messages.blocks.forecast import forecast_message
+from messages.blocks.help import reallocation_message
 from messages.blocks.history import history_message
 from messages.blocks.home import home_message
 from messages.blocks.milestones import milestones_message
@@ -39,10 +41,12 @@ from store.queries.at_risk import at_risk_report
 from store.queries.budget import budget_report
 from store.queries.capacity import capacity_report
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
+from store.queries.escalations import escalation_view, snooze_return_view
 from store.queries.forecast import forecast_report, slip_warning
 from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
+from store.queries.reallocation import reallocation_view
 from store.queries.service_card import lookup_service, service_card
 from store.queries.sla import rolled_up, sla_warning
 from store.queries.tickets import ticket_report
@@ -130,6 +134,24 @@ def _milestone(ref: ViewRef) -> int:
     return ref.ms
 
 
+def _proposal(ref: ViewRef) -> int:
+    if ref.p is None:
+        raise LookupError("a reallocation view that names no proposal")
+    return ref.p
+
+
+def _step(ref: ViewRef) -> int:
+    if ref.es is None:
+        raise LookupError("an escalation view that names no step")
+    return ref.es
+
+
+def _deliverable(ref: ViewRef) -> int:
+    if ref.d is None:
+        raise LookupError("a snooze's return view that names no deliverable")
+    return ref.d
+
+
 def _rollup(ref: ViewRef) -> dict[str, Any]:
     if ref.c is None or ref.h is None:
         raise LookupError("an SLA summary view that names no channel or hour")
@@ -164,14 +186,16 @@ def _home(workspace: Workspace, ref: ViewRef, viewer: str | None) -> tuple[Portf
 
 
 SERVICE_FIGURES = ("shown_health", "deliverables_by_status", "days_blocked", "budget_burn", "complete_share",
-                   "remaining_hours", "estimate_at_completion", "forecast_overrun", "service_margin")
+                   "remaining_hours", "estimate_at_completion", "forecast_overrun", "service_margin",
+                   "deliverable_snooze", "escalation_step")
 BUDGET_FIGURES = ("budget_burn", "complete_share", "remaining_hours", "estimate_at_completion", "forecast_overrun",
                   "service_margin", "portfolio_margin", "customer_margin", "project_success_rate")
 TICKET_FIGURES = ("tickets_opened", "tickets_resolved", "avg_resolution_hours", "tickets_change",
                   "overdue_ticket_age", "sla_compliance", "ticket_breakdown")
 MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_blocked", "available_hours",
                 "utilization", "billable_share", "scheduled_next_week")
-AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state")
+AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state",
+                   "deliverable_snooze", "escalation_step")
 FORECAST_FIGURES = ("weekly_throughput", "forecast_open_work", "forecast_dates", "milestone_slip")
 
 VIEWS: dict[ViewKind, View[Any]] = {
@@ -251,12 +275,28 @@ VIEWS: dict[ViewKind, View[Any]] = {
         render=_always(slip_warning_message),
         again=lambda ref, warning: f"forecast {warning.service.service_name}",
         figures=("forecast_dates", "milestone_slip")),
+    ViewKind.REALLOCATION: View(
+        query=lambda workspace, ref, _viewer: workspace.read(reallocation_view, proposal_id=_proposal(ref)),
+        render=_always(reallocation_message),
+        again=lambda _ref, proposal: f"status {proposal.service.customer_name} {proposal.service.service_name}",
+        figures=("help_free_hours", "help_skills", "help_customer", "help_billable_room", "help_rank",
+                 "reallocation_expiry")),
+    ViewKind.ESCALATION: View(
+        query=lambda workspace, ref, _viewer: workspace.read(escalation_view, step_id=_step(ref)),
+        render=_always(follow_up_reply),
+        again=lambda _ref, view: f"status {view.service.customer_name} {view.service.service_name}",
+        figures=("days_blocked", "escalation_step", "deliverable_snooze")),
+    ViewKind.SNOOZE_RETURN: View(
+        query=lambda workspace, ref, _viewer: workspace.read(snooze_return_view, deliverable_id=_deliverable(ref)),
+        render=_always(follow_up_reply),
+        again=lambda _ref, view: f"status {view.service.customer_name} {view.service.service_name}",
+        figures=("days_blocked", "escalation_step", "deliverable_snooze")),
     ViewKind.DIGEST_AT_RISK: View(
         query=lambda workspace, _ref, _viewer: workspace.read(at_risk_digest),
         render=_digest(at_risk_digest_renderer.render),
         again=lambda _ref, _data: "at-risk",
         figures=("shown_health", "health_since", "days_blocked", "service_load", "load_state",
-                 "milestones_in_trouble")),
+                 "milestones_in_trouble", "deliverable_snooze")),
     ViewKind.DIGEST_OVERDUE_TICKETS: View(
         query=lambda workspace, _ref, _viewer: workspace.read(overdue_tickets_digest),
         render=_digest(overdue_tickets_renderer.render),

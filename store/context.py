@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from store.clock import Week, current_week, local_today
 from store.health.rules import HealthThresholds
+from store.rules.escalation import EscalationPolicy
 from store.rules.sla import SlaPolicy
 
 
@@ -19,6 +20,8 @@ class QueryContext:
     limits: HealthThresholds = field(default_factory=HealthThresholds)
     # When tickets are warned of before and at their SLA's breach (store.rules.sla).
     sla: SlaPolicy = field(default_factory=SlaPolicy)
+    # When a blocked deliverable escalates (store.rules.escalation).
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     @property
     def today(self) -> date:

@@ -86,6 +86,15 @@ class TaskStatus(StrEnum):
     DONE = "done"
 
 
+class ProposalStatus(StrEnum):
+    """Where a reallocation proposal stands: waiting for a decision, or settled one of three ways."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
 class Role(StrEnum):
     MEMBER = "member"
     LEAD = "lead"
@@ -120,3 +129,5 @@ class AlertKind(StrEnum):
     a schedule, so the digest runner never plans them."""
 
     SLA_WARNINGS = "sla-warnings"
+    # A blocked deliverable's last escalation step (store.rules.escalation): posted to these channels.
+    ESCALATIONS = "escalations"

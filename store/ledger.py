@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from store.context import QueryContext
 from store.db import mapped_table
 from store.enums import DeliveryStatus
-from store.models import DigestDelivery, SlipWarning, TicketWarning, UTCDateTime
+from store.models import DigestDelivery, EscalationStep, SlipWarning, TicketWarning, UTCDateTime
 
 PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
 
@@ -117,7 +117,7 @@ def expire_stale_claims(session: Session, ctx: QueryContext, *, claimed_before: 
 
 # The ledgers whose failed and uncertain rows ops are told of once: the digests', the SLA warnings' and
 # the slip warnings'.
-Ledger = type[DigestDelivery] | type[TicketWarning] | type[SlipWarning]
+Ledger = type[DigestDelivery] | type[TicketWarning] | type[SlipWarning] | type[EscalationStep]
 Columns = TypeVarTuple("Columns")
 
 

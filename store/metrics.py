@@ -146,6 +146,19 @@ _ALL = (
            "at resolution"),
     Metric("ticket_breakdown", "Breakdown",
            "per customer, type or owner: open now, opened this week, resolved this week", "this week"),
+    # Following blocked deliverables through (store/rules/escalation.py)
+    Metric("escalation_step", "Escalated to",
+           "a blocked deliverable of an active service escalates once per blocked episode (from its blocked since) "
+           "at each of DELIVERY_ESCALATION_DAYS (2, 4 and 6 days blocked by default): step 1 a DM to its owner (the "
+           "service's lead when it has no owner in Slack), step 2 a DM to the service's lead, step 3 the channels "
+           "subscribed to escalations; each step no sooner after the one before than the gap between their days, "
+           "and none while it is snoozed. 'Escalate now' takes the next step at once. Rows show the episode's "
+           "latest step that told someone, with its day", "the blocked episode"),
+    Metric("deliverable_snooze", "Snoozed until",
+           "a blocked deliverable's snooze: until 09:00 in the organisation's time zone on the day chosen (tomorrow, "
+           "in 3 days, next Monday, or a date within 60 days), by whom, why. While it holds, the deliverable is "
+           "left out of the at-risk digest's list (counted as snoozed) and its escalation waits; it still counts as "
+           "blocked in health, tallies and every other figure. At its end its owner is told by DM", "now"),
     # Milestones and personal
     Metric("milestone_window", "Milestones",
            "milestones of active services due in the window (this week, next week), or not done and due before "
@@ -179,6 +192,32 @@ _ALL = (
            "first by days late = 85% date minus due date (past 104 weeks first of all). /delivery forecast "
            "counts the open milestones of active services, those with open work, those without enough history or "
            "throughput, and those forecast to slip", "now"),
+    # Find help and reallocations (store/rules/help.py, store/rules/reallocation.py)
+    Metric("help_free_hours", "Free over the next two weeks",
+           "for next week and the week after, each week's free hours as scheduled_next_week counts them "
+           "(available hours less allocations and appointments in that week, never below zero), added up",
+           "the two whole weeks after this one"),
+    Metric("help_skills", "Skills",
+           "the skills the service needs (its skills) that the person has, names compared trimmed, with single "
+           "spaces and in lower case; 10 points each in help_rank", "now"),
+    Metric("help_customer", "Worked with the customer",
+           "hours the person logged on any of the customer's services to date, or their place (owner or team "
+           "member) on another of the customer's services, whatever its status; 10 points in help_rank", "to date"),
+    Metric("help_billable_room", "Billable room",
+           "80% of the person's available hours in the last whole week less the billable hours they logged in it "
+           "(billable_share's hours), never below zero: hours a week still billable under the 80% ceiling; an "
+           "hour a point in help_rank, up to 10", "last whole week"),
+    Metric("help_rank", "Who could help",
+           "people of the delivery team (members and leads, not the service's lead) who are not overloaded, "
+           "would not be once on its team (load_state with one service more, unless on it already) and have "
+           "help_free_hours; ranked by points: help_free_hours up to 40 (an hour a point) + 10 per help_skills "
+           "skill + 10 for help_customer + help_billable_room up to 10; ties by more free hours, then name; the "
+           "first 5 shown", "now, the next two weeks, last whole week"),
+    Metric("reallocation_expiry", "Proposal expires",
+           "a reallocation proposal not decided 3 days after it was made, or by the end of its last day if that "
+           "comes first, expires: nothing changes (a scheduler's tick, or the first click after, marks it); "
+           "approved, the person joins the service's team with an allocation of the hours a week asked, from "
+           "the day of approval to the last day asked (scheduled_next_week counts it)", "from the proposal"),
     # Digests (messages/digests: DIGEST_FIGURES)
     Metric("milestones_in_trouble", "Milestones due this week in trouble",
            "milestones of active services due this week, not done, and either due before today or with under "

@@ -21,6 +21,7 @@ from store.health import refresh_kept
 from store.health.rules import HealthThresholds
 from store.queries.portfolio import portfolio_status
 from store.readmodels import PortfolioStatus
+from store.rules.escalation import EscalationPolicy
 from store.rules.sla import SlaPolicy
 
 T = TypeVar("T")
@@ -35,6 +36,7 @@ class Workspace:
     tz: ZoneInfo
     limits: HealthThresholds = field(default_factory=HealthThresholds)
     sla: SlaPolicy = field(default_factory=SlaPolicy)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     # Held around every read and change when given (a semaphore shared by a process's workspaces):
     # the work is mostly CPU under one interpreter lock, so a few at a time finish sooner than
     # many at once, and threads only waiting here leave the CPU to requests being acknowledged.
@@ -42,7 +44,7 @@ class Workspace:
 
     def context(self) -> QueryContext:
         return QueryContext(team_id=self.team_id, now=self.clock.now(), tz=self.tz, limits=self.limits,
-                            sla=self.sla)
+                            sla=self.sla, escalation=self.escalation)
 
     def read(self, query: Callable[Concatenate[Session, QueryContext, P], T], /,
              *positional: P.args, **arguments: P.kwargs) -> T:

@@ -73,7 +73,7 @@ def test_a_digest_that_is_not_one_lists_sla_warnings_among_the_choices():
     with pytest.raises(UsageError) as refused:
         parse_command("subscribe nightly-report")
     assert str(refused.value) == ("'nightly-report' is not a digest a channel can get; choose one of at-risk, "
-                                  "overdue-tickets, weekly-portfolio, sla-warnings, for example "
+                                  "overdue-tickets, weekly-portfolio, sla-warnings, escalations, for example "
                                   "`/delivery subscribe at-risk`.")
 
 
@@ -213,3 +213,26 @@ def test_a_malformed_channel_id_is_shown_escaped_in_every_alert_reply(demo_engin
         reply = reply_for(workspace, text, OPS, channel_id=HOSTILE_CHANNEL)
         everything = reply.text + str(reply.block_dicts())
         assert "<!channel>" not in everything and "<@UEVIL1>" not in everything, (text, reply.text)
+
+
+# -- escalations (issue 21): the last step of a blocked deliverable's escalation ---------------------------
+
+
+def test_a_channel_subscribes_to_escalations_and_is_told_which_step_it_gets(demo_engine):
+    workspace = workspace_of(demo_engine, delivery_escalation_days="1,3,5")
+    made = reply_for(workspace, "subscribe escalations", OPS, channel_id="C0ESC")
+    assert made.text.startswith(":white_check_mark: <#C0ESC> gets *escalations*: a post when a deliverable has been "
+                                "blocked 5 days")
+    assert "At 1 and 3 days its owner and then the service's lead are told by DM" in made.text
+    assert workspace.read(alert_channels, kind=AlertKind.ESCALATIONS) == ["C0ESC"]
+    assert rows_of(demo_engine, "C0ESC")[0][:3] == ("escalations", "00:00", "daily")
+    assert [p for p in planned_digests(workspace) if p.channel_id == "C0ESC"] == [], "an alert is never planned"
+    listed = reply_for(workspace, "subscriptions", OPS, channel_id="C0ESC")
+    assert "<#C0ESC>: *escalations* as blocked deliverables reach the last step of their escalation" in listed.text
+    with pytest.raises(UsageError, match="^Escalations are posted as blocked deliverables reach their last step"):
+        parse_command("subscribe escalations 08:30")
+    refused = reply_for(workspace, "subscribe escalations", MEMBER, channel_id="C0ESC2")
+    assert refused.text.startswith("Only leads and ops can subscribe a channel to escalations.")
+    gone = reply_for(workspace, "unsubscribe escalations", OPS, channel_id="C0ESC")
+    assert gone.text.startswith("<#C0ESC> no longer gets escalations")
+    assert workspace.read(alert_channels, kind=AlertKind.ESCALATIONS) == []

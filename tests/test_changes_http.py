@@ -49,7 +49,7 @@ def changes_to(app: DemoApp, name: str) -> int:
 def test_done_when_ryan_unblocks_delta_a_stranger_is_refused_and_a_stale_click_changes_nothing(app, slack):
     card = command(app, "status Delta Corp", "U0RYAN")
     menu, block_id = row_menu(card, "SSO integration")
-    assert [o["text"]["text"] for o in menu["options"]] == ["Unblock", "Complete"]
+    assert [o["text"]["text"] for o in menu["options"]] == ["Unblock", "Complete", "Snooze", "Escalate now"]
     before = changes_to(app, "SSO integration")
 
     post(app, overflow_click(menu, block_id, option(menu, "Complete"), user="U0NOBODY",

@@ -1,5 +1,5 @@
 """The morning fan-out: concurrent posts at Slack's pace, channel digests first, at most once, and
-never lost in silence (digests/runner.py, digests/pacing.py, digests/posting.py, store/ledger.py)."""
+never lost in silence (digests/runner.py, messages/pacing.py, messages/posting.py, store/ledger.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from support import TEAM, run_together
 from bot.app import single_workspace, web_client
 from bot.settings import load_settings
 from digests import runner
-from digests.pacing import Pacer
+from messages.pacing import Pacer
 from store.clock import FixedClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic

@@ -19,7 +19,16 @@ from bot.settings import load_settings
 from handlers.rerender import refresh_posted, render_view
 from messages.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
 from messages.digests.copy import say
-from messages.ids import ActionId, DeliverableMoveValue, TicketActionValue, ViewKind, ViewRef
+from messages.ids import (
+    ActionId,
+    DeliverableFollowValue,
+    DeliverableMoveValue,
+    FollowAction,
+    RowOption,
+    TicketActionValue,
+    ViewKind,
+    ViewRef,
+)
 from messages.views import DIGEST_FIGURES, build_digest
 from store.changes.deliverables import move_deliverable
 from store.clock import FixedClock, local_midnight
@@ -75,8 +84,10 @@ def test_at_risk_digest_names_delta_blocked_5_days_with_row_menus(workspace):
     assert "Discovery Wrap-up" in text and "1 of 4 deliverables complete" in text, "a milestone in trouble"
     assert "Delta Corp" in reply.text
     (menu,) = menus(reply, ActionId.DELIVERABLE_MOVE)
-    values = [DeliverableMoveValue.model_validate_json(o["value"]) for o in menu["options"]]
-    assert {v.m for v in values} == {Move.UNBLOCK, Move.COMPLETE}
+    values = [RowOption.model_validate_json(o["value"]).root for o in menu["options"]]
+    assert {v.m for v in values if isinstance(v, DeliverableMoveValue)} == {Move.UNBLOCK, Move.COMPLETE}
+    assert {v.a for v in values if isinstance(v, DeliverableFollowValue)} == {FollowAction.SNOOZE,
+                                                                            FollowAction.ESCALATE}
     assert all(v.w == ViewRef(k=ViewKind.DIGEST_AT_RISK) for v in values)
     assert reply.view == ViewRef(k=ViewKind.DIGEST_AT_RISK) and not reply.shareable
     delta = workspace.read(portfolio_status).needing_attention[0]

@@ -24,28 +24,20 @@ The in-process tests run on SQLite and PostgreSQL (the `engine` fixture); the en
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import DATABASE_KINDS, temporary_database
-from served_app import app_environment, served
-from served_demo import DemoApp, command, post, share_in_channel
-from slack_signing import interactive_body, load_payload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from support import TEAM, UTC, WEDNESDAY
 
-from bot.app import single_workspace, web_client
+from bot.app import single_workspace
 from bot.settings import load_settings
 from bot.terminal import render_message
-from digests.runner import run_due
 from handlers.commands.delivery import reply_for
 from handlers.deliverable_moves import apply_move
 from handlers.events.app_home import home_blocks
@@ -69,13 +61,16 @@ from messages.ids import (
     ViewRef,
 )
 from messages.views import build_digest
+from store.changes.deliverables import escalate_deliverable, snooze_deliverable
+from store.changes.reallocation import decide_reallocation, propose_reallocation
 from store.changes.services import FlagNote
 from store.changes.tickets import check_ticket_change
 from store.clock import FixedClock
 from store.context import QueryContext
-from store.db import make_engine, make_sessionmaker
+from store.db import make_sessionmaker
 from store.demo import load_demo
 from store.demo.build import KEY_PREFIX
+from store.digests import subscribe
 from store.enums import DigestKind, Surface
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
@@ -83,6 +78,7 @@ from store.models import (
     Appointment,
     Customer,
     Deliverable,
+    EscalationStep,
     Milestone,
     Person,
     Project,
@@ -95,7 +91,6 @@ from store.queries.deliverable import deliverable_name
 from store.queries.posted import remember_message
 from store.queries.service_card import service_card, service_refs
 from store.rules.transitions import Move
-from store.schema import upgrade
 
 # Every kind of markup Slack would act on, and a bare ampersand.
 TOKENS = ("<!channel>", "<!here>", "<@UEVIL1>", "<#CEVIL1>", "<!subteam^SEVIL>", "<https://evil.example|Portal>")
@@ -315,10 +310,16 @@ def test_every_digest_and_every_rebuilt_view_is_escaped(workspace):
         milestones = session.scalars(select(Milestone.id).where(Milestone.team_id == workspace.team_id)).all()
     warnings = [ViewRef(k=ViewKind.SLA_WARNING, t=ticket_id) for ticket_id in tickets]
     slips = [ViewRef(k=ViewKind.SLIP_WARNING, ms=milestone_id) for milestone_id in milestones]
+    proposals = [ViewRef(k=ViewKind.REALLOCATION, p=proposal_id) for proposal_id in hostile_proposals(workspace)]
     plain = [ViewRef(k=kind) for kind in ViewKind if kind not in (ViewKind.CARD, ViewKind.SLA_WARNING,
-                                                                   ViewKind.SLA_ROLLUP, ViewKind.SLIP_WARNING)]
+                                                                   ViewKind.SLA_ROLLUP, ViewKind.SLIP_WARNING,
+                                                                   ViewKind.REALLOCATION, ViewKind.ESCALATION,
+                                                                   ViewKind.SNOOZE_RETURN)]
     summary = ViewRef(k=ViewKind.SLA_ROLLUP, c="C0OPS", h=int(workspace.clock.now().timestamp()) // 3600)
-    views = plain + cards + warnings + slips + [summary]
+    escalations = [ViewRef(k=ViewKind.ESCALATION, es=step_id) for step_id in hostile_escalations(workspace)]
+    returns = [ViewRef(k=ViewKind.SNOOZE_RETURN, d=escalated) for escalated in hostile_snoozes(workspace)]
+    views = plain + cards + warnings + slips + proposals + escalations + returns + [summary]
+    assert escalations and returns, "the hostile portfolio has an escalated deliverable, snoozed"
     assert slips, "the hostile portfolio has milestones"
     for view in views:
         reply, _command = render_view(workspace, view, "U0RYAN")
@@ -411,6 +412,26 @@ def test_notes_and_rebuilt_messages_of_changes_are_escaped(workspace):
     assert all(ESCAPED in params["text"] for params in rebuilt)
 
 
+# -- Find help and reallocation proposals (issue 21) --------------------------------------------------
+
+def demo_ids(workspace) -> dict[str, int]:
+    with workspace.sessions() as session:
+        return {key.removeprefix(KEY_PREFIX): row_id for model in (Person, Service)
+                for row_id, key in session.execute(select(model.id, model.key).where(model.team_id == TEAM))}
+
+
+def hostile_proposals(workspace) -> list[int]:
+    """Proposals on the hostile Gamma, with a hostile note: one pending, one approved, one declined (by
+    Dana: ops may do both, and her Slack id is a well-formed one)."""
+    ids = demo_ids(workspace)
+    made = [workspace.change(propose_reallocation, actor_slack_user_id="U0DANA", service_id=ids["service-gamma"],
+                             person_id=ids[f"person-{who}"], hours_per_week=8, ends_on=WEDNESDAY.date() + timedelta(7),
+                             note=f"Please {HOSTILE}").proposal_id for who in ("bill", "marcus", "elena")]
+    workspace.change(decide_reallocation, actor_slack_user_id="U0DANA", proposal_id=made[1], version=1, approve=True)
+    workspace.change(decide_reallocation, actor_slack_user_id="U0DANA", proposal_id=made[2], version=1, approve=False)
+    return made
+
+
 def test_the_flag_note_and_mentions_of_malformed_ids(workspace):
     note = flag_note(FlagNote(service_id=1, customer_name=f"Delta {HOSTILE}", service_name=HOSTILE,
                               flagged_by_slack_user_id="U0BILL", reason=HOSTILE))
@@ -441,110 +462,28 @@ def test_escape_clipped_never_cuts_an_entity():
         assert len(clipped) <= limit and not re.search(r"&[a-z]*…", clipped), (limit, clipped)
 
 
-def test_ops_are_told_of_a_failed_digest_with_the_channel_escaped(hostile_engine, fake_slack):
-    thursday = datetime(2026, 11, 19, 8, 31, tzinfo=timezone.utc)
-    before = single_workspace(load_settings(), hostile_engine, FixedClock(thursday - timedelta(hours=1)))
-    reply_for(before, "subscribe at-risk", "U0DANA", channel_id=HOSTILE_CHANNEL)
-    fake_slack.fail_next("chat.postMessage", "channel_not_found", channel=HOSTILE_CHANNEL, times=5)
-    client = web_client(load_settings(slack_api_url=fake_slack.api_url), "xoxb-test")
-    workspace = single_workspace(load_settings(), hostile_engine, FixedClock(thursday))
-    report = run_due(client, workspace, at=thursday)
-    assert any(label.startswith("at-risk -> C0OPS") for label in report.sent), report
-    posts = fake_slack.calls_to("chat.postMessage")
-    for call in posts:
-        assert_clean({"text": call.params.get("text"), "blocks": call.params.get("blocks")},
-                     f"chat.postMessage to {call.params.get('channel')}")
-    # The same run posts the SLA warnings due then (the hostile tickets' too): all of them escaped, below.
-    (digest,) = [c for c in posts if c.params["channel"] == "C0OPS"
-                 and not c.params["text"].startswith(("SLA breached", "And "))]
-    assert ESCAPED in digest.params["text"] or "&lt;!channel&gt;" in digest.params["text"]
-    told = [c for c in posts if "could not be posted" in (c.params.get("text") or "")]
-    assert told and all(f"`{escape(HOSTILE_CHANNEL)}`" in c.params["text"] for c in told
-                        if "at-risk" in c.params["text"])
+# -- a blocked deliverable followed through: escalations and snoozes (issue 21) ---------------------------
 
 
-# -- end to end: `delivery-bot serve` and `digest run-due` against the fake Slack -------------------
+def hostile_sso(workspace) -> Deliverable:
+    with workspace.sessions() as session:
+        return session.scalars(select(Deliverable).where(Deliverable.name.startswith("SSO integration"))).one()
 
 
-@pytest.fixture(scope="module", params=DATABASE_KINDS)
-def hostile_app(request, slack, tmp_path_factory):
-    """`delivery-bot serve` over the hostile demo (loaded now), on each database."""
-    with temporary_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        load_hostile_demo(engine, datetime.now(timezone.utc))
-        try:
-            with served(url, slack.api_url, DELIVERY_CUSTOMER_ORG_CHANNEL="C0CUSTORG") as base:
-                yield DemoApp(base, engine), url
-        finally:
-            engine.dispose()
+def hostile_escalations(workspace) -> list[int]:
+    """Delta's SSO deliverable escalated by hand to its last step (the channels), with a hostile note: its
+    steps' ids (the demo's two, and this one)."""
+    workspace.change(subscribe, digest="escalations", channel_id="C0OPS", timezone="UTC")
+    sso = hostile_sso(workspace)
+    workspace.change(escalate_deliverable, actor_slack_user_id="U0RYAN", deliverable_id=sso.id, version=sso.version,
+                     note=f"Exec sponsor please {HOSTILE}")
+    with workspace.sessions() as session:
+        return list(session.scalars(select(EscalationStep.id).where(EscalationStep.deliverable_id == sso.id)))
 
 
-@pytest.fixture
-def e2e(hostile_app, slack):
-    slack.reset()
-    return hostile_app[0]
-
-
-def test_a_shared_card_reaches_the_channel_escaped(e2e, slack):
-    reply = command(e2e, "status Delta", "U0RYAN")
-    assert ESCAPED in assert_clean(reply, "the ephemeral card") and ESCAPED in reply["text"]
-    shared = share_in_channel(e2e, slack, reply, "U0RYAN")
-    assert shared.params["channel"] == "C0OPS"
-    everything = assert_clean({"text": shared.params["text"], "blocks": shared.params["blocks"]}, "the shared card")
-    assert shared.params["text"].startswith("Delta Corp " + ESCAPED[:40]), shared.params["text"]
-    assert "Shared by <@U0RYAN>" in everything
-
-
-def test_typed_text_comes_back_escaped_over_http(e2e):
-    typed = "zap <!channel> & <https://evil.example|Portal> <!subteam^SEVIL>"
-    reply = command(e2e, typed, "U0RYAN")
-    assert_clean(reply, "usage")
-    assert reply["text"] == f"I don't know '/delivery {escape(typed)}'. Try /delivery status."
-    for text in ("status corp", "status nothing <!here> & <@UEVIL1>", "at-risk", "mine", "history Delta"):
-        assert_clean(command(e2e, text, "U0RYAN"), text)
-
-
-def test_the_update_health_modal_opened_over_http_is_escaped(e2e, slack):
-    card = command(e2e, "status Delta", "U0RYAN")
-    (button, block_id), = [(e, b["block_id"]) for b in card["blocks"] if b["type"] == "actions"
-                           for e in b["elements"] if e["action_id"] == ActionId.UPDATE_HEALTH.value]
-    payload = copy.deepcopy(load_payload("block_actions_button.json"))
-    payload.pop("message")
-    payload["container"]["is_ephemeral"] = True
-    payload["user"] = {"id": "U0RYAN", "username": "u0ryan", "name": "u0ryan", "team_id": "T0ACME"}
-    payload["response_url"] = slack.response_url("health")
-    payload["actions"] = [{"type": "button", "action_id": button["action_id"], "block_id": block_id,
-                           "text": button["text"], "value": button["value"], "action_ts": "1732262460.123456"}]
-    assert post(e2e, interactive_body(payload)).status_code == 200
-    (opened,) = slack.wait_for("views.open")
-    view = opened.params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
-    assert ESCAPED in assert_clean(view, "the Update health modal")
-
-
-def last_weekday_0831(now: datetime) -> datetime:
-    """The latest weekday 08:31 UTC at or before `now`: the demo's at-risk digest (weekdays 08:30) is due."""
-    day = now.date()
-    while True:
-        moment = datetime(day.year, day.month, day.day, 8, 31, tzinfo=timezone.utc)
-        if moment <= now and day.weekday() < 5:
-            return moment
-        day -= timedelta(days=1)
-
-
-def test_a_digest_posted_by_run_due_is_escaped(hostile_app, slack):
-    slack.reset()
-    _app, url = hostile_app
-    at = last_weekday_0831(datetime.now(timezone.utc))
-    finished = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "run-due", "--at", at.isoformat()],
-                              env=app_environment(url, slack.api_url), capture_output=True, text=True, timeout=120)
-    assert finished.returncode == 0, finished.stderr
-    posts = slack.calls_to("chat.postMessage")
-    # The same run posts the SLA warnings due then (the hostile tickets' too): all of them escaped, below.
-    (digest,) = [c for c in posts if c.params["channel"] == "C0OPS"
-                 and not c.params["text"].startswith(("SLA breached", "And "))]
-    assert "&lt;!channel&gt;" in digest.params["text"], digest.params["text"]
-    for call in posts:
-        assert_clean({"text": call.params.get("text"), "blocks": call.params.get("blocks")},
-                     f"chat.postMessage to {call.params.get('channel')}")
+def hostile_snoozes(workspace) -> list[int]:
+    """Delta's SSO deliverable snoozed with a hostile reason: the deliverables snoozed."""
+    sso = hostile_sso(workspace)
+    workspace.change(snooze_deliverable, actor_slack_user_id="U0RYAN", deliverable_id=sso.id, version=sso.version,
+                     until=WEDNESDAY + timedelta(days=1), reason=f"Waiting for {HOSTILE}")
+    return [sso.id]

@@ -337,14 +337,17 @@ def test_rates_budgets_and_estimates_export_with_two_decimals_and_blanks_stay_bl
 
     people, rates, services = lines("people"), lines("role_rates"), lines("services")
     projects, deliverables = lines("projects"), lines("deliverables")
-    assert people[0].endswith(",personal_digest,cost_rate,bill_rate"), "new columns come last"
-    assert "bill,Bill Ortiz,bill@example.com,,,member,40.0,3,yes,55.00,150.00" in people  # written 55 and 150
-    assert "chen,Chen Wei,chen@example.com,,,ops,32.0,4,no,," in people
+    assert people[0].endswith(",personal_digest,cost_rate,bill_rate,skills"), "new columns come last"
+    # written 55 and 150
+    assert "bill,Bill Ortiz,bill@example.com,,,member,40.0,3,yes,55.00,150.00,sso;system integration" in people
+    assert "chen,Chen Wei,chen@example.com,,,ops,32.0,4,no,,,training design" in people
     assert rates == ["key,role,cost_rate,bill_rate", "rate-lead,lead,70.00,175.00", "rate-member,member,50.00,140.00",
                      "rate-ops,ops,45.00,120.00"]
-    assert services[0].endswith(",created_at,budget_hours,budget_amount")
-    assert services[1].endswith(",2026-09-01T09:00:00Z,400.00,60000.00"), "no thousands separator on export"
-    assert services[2].endswith(",2026-10-01T00:00:00Z,120.00,") and services[3].endswith("T00:00:00Z,,9500.00")
+    assert services[0].endswith(",created_at,budget_hours,budget_amount,skills")
+    assert services[1].endswith(",2026-09-01T09:00:00Z,400.00,60000.00,data modeling;discovery workshops"), \
+        "no thousands separator on export"
+    assert services[2].endswith(",2026-10-01T00:00:00Z,120.00,,sso;system integration")
+    assert services[3].endswith("T00:00:00Z,,9500.00,")
     assert projects == ["key,service,name,phase,starts_on,ends_on,completed_on,budget_hours,budget_amount",
                         "acme-data,acme-onboarding,Data migration,build,2026-09-15,2026-12-15,,240.00,36000.00",
                         "acme-discovery,acme-onboarding,Discovery workshops,discovery,2026-09-01,2026-09-12,"
@@ -373,9 +376,9 @@ def test_the_largest_value_each_column_holds_and_zero_money_round_trip(engine, t
     run_export(engine, tmp_path / "out")
     text = {kind: (tmp_path / "out" / f"{kind}.csv").read_text(encoding="utf-8").splitlines()
             for kind in ("people", "services", "deliverables")}
-    assert text["people"][1].endswith(",0.00,99999999.99")
-    assert text["services"][1].endswith(",99999999.99,999999999999.99")
-    assert text["services"][2].endswith(",1250.50,12345678.90")
+    assert text["people"][1].endswith(",0.00,99999999.99,"), "and no skills"
+    assert text["services"][1].endswith(",99999999.99,999999999999.99,")
+    assert text["services"][2].endswith(",1250.50,12345678.90,")
     assert [line.rsplit(",", 1)[1] for line in text["deliverables"][1:]] == ["99999.99", "0.01"]
     assert all(c.new == c.updated == 0 for c in run_import(engine, tmp_path / "out").counts.values())
 
@@ -484,3 +487,4 @@ def test_amounts_and_hours_in_all_are_read_to_the_hundredth(parse, text, expecte
 def test_not_amounts_or_hours_in_all(parse, text):
     with pytest.raises(ValueError):
         parse(text)
+

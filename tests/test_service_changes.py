@@ -229,8 +229,11 @@ def test_the_card_offers_the_buttons_for_active_services_only(demo_engine):
     ws = workspace_of(demo_engine)
     active = [b for b in reply_for(ws, "status Beta Corp", "U0PRIYA").block_dicts() if b["type"] == "actions"]
     labels = [e["text"]["text"] for e in active[0]["elements"]]
-    assert labels == ["Update health", "Flag for Customer Org"]
+    # Beta Corp needs attention: "Find help" too (issue 21); an on-track card has the other two only.
+    assert labels == ["Update health", "Flag for Customer Org", "Find help"]
     assert json.loads(active[0]["elements"][0]["value"])["v"] == 1
+    on_track = [b for b in reply_for(ws, "status Precision", "U0PRIYA").block_dicts() if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in on_track[0]["elements"]] == ["Update health", "Flag for Customer Org"]
     paused = [b for b in reply_for(ws, "status Quartz", "U0PRIYA").block_dicts() if b["type"] == "actions"]
     assert [e["text"]["text"] for b in paused for e in b["elements"]] == ["Share in channel"]
 

@@ -157,7 +157,9 @@ def _subscribe(argument: str) -> DeliveryCommand:
                          "[time zone]`, for example `/delivery subscribe at-risk 08:30 weekdays Europe/London`.")
     digest = _digest_name(words[0].lower(), Subcommand.SUBSCRIBE)
     if digest in CHANNEL_ALERTS and words[1:]:
-        raise UsageError(f"SLA warnings are posted as tickets cross their thresholds, not on a schedule, so a "
+        what = ("Escalations are posted as blocked deliverables reach their last step" if digest == "escalations"
+                else "SLA warnings are posted as tickets cross their thresholds")
+        raise UsageError(f"{what}, not on a schedule, so a "
                          f"time, days, time zone or all-clear does not apply (you typed '{' '.join(words[1:])}'). "
                          f"Type `/delivery subscribe {digest}` on its own.")
     options: _SubscribeFields = {}

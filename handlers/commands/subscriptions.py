@@ -5,10 +5,18 @@ from __future__ import annotations
 from handlers.commands.answers_base import CommandRequest
 from handlers.commands.parse import SubscriptionOptions
 from messages.blocks.common import Reply, channel_mention, escape
-from messages.blocks.subscriptions import note, subscribed_alert_message, subscribed_message, subscriptions_message
+from messages.blocks.subscriptions import (
+    ALERT_WORDS,
+    note,
+    subscribed_alert_message,
+    subscribed_escalations_message,
+    subscribed_message,
+    subscriptions_message,
+    unsubscribed_alert_text,
+)
 from store.changes import ChangeRefused
 from store.digests import DEFAULTS, alert_kind, set_personal_digest, subscribe, subscriptions, unsubscribe
-from store.enums import DigestKind
+from store.enums import AlertKind, DigestKind
 from store.rules.schedule import parse_days
 
 
@@ -40,11 +48,15 @@ def subscribe_answer(request: CommandRequest) -> Reply:
 
 def _subscribe_alert(request: CommandRequest, options: SubscriptionOptions) -> Reply:
     """An alert has no schedule: the store keeps placeholders in its schedule columns."""
+    alert = AlertKind(options.digest)
     try:
         sub = request.workspace.change(subscribe, digest=options.digest, channel_id=request.channel_id,
                                        timezone=request.workspace.tz.key, actor_slack_user_id=request.user_id)
     except ChangeRefused as refused:
-        return note(f"Only {escape(refused.who_can)} can subscribe a channel to SLA warnings. Nothing was changed.")
+        return note(f"Only {escape(refused.who_can)} can subscribe a channel to {ALERT_WORDS[alert]}. "
+                    "Nothing was changed.")
+    if alert == AlertKind.ESCALATIONS:
+        return subscribed_escalations_message(sub, request.workspace.escalation.days)
     return subscribed_alert_message(sub, request.workspace.sla.levels)
 
 
@@ -55,13 +67,12 @@ def unsubscribe_answer(request: CommandRequest) -> Reply:
                                            actor_slack_user_id=request.user_id)
     except ChangeRefused as refused:
         return note(f"Only {escape(refused.who_can)} can unsubscribe a channel. Nothing was changed.")
-    alert = alert_kind(digest) is not None
-    what = "SLA warnings" if alert else f"the {escape(digest)} digest"
+    alert = alert_kind(digest)
+    what = ALERT_WORDS[alert] if alert else f"the {escape(digest)} digest"
     if not removed:
         return note(f"{channel_mention(request.channel_id)} was not subscribed to {what}; nothing to stop.")
     if alert:
-        return note(f"{channel_mention(request.channel_id)} no longer gets SLA warnings: nothing is posted there "
-                    "when a ticket breaches its SLA.")
+        return note(unsubscribed_alert_text(request.channel_id, alert))
     return note(f"{channel_mention(request.channel_id)} no longer gets {what}.")
 
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from messages.blocks.capacity import load_line
-from messages.blocks.common import MAX_MESSAGE_BLOCKS, Reply, context, escape, mrkdwn_section, plural, time_token
+from messages.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    Reply,
+    clip,
+    context,
+    escape,
+    mrkdwn_section,
+    plural,
+    time_token,
+)
 from messages.blocks.deliverables import deliverable_row
 from messages.blocks.health import service_health_line, service_summary
+from messages.blocks.help import find_help_button
 from messages.blocks.sla_warning import held_line
 from messages.blocks.tickets import overdue_ticket_blocks
 from messages.ids import ViewKind, ViewRef
+from store.readmodels import ServiceHealthView
 from store.readmodels.at_risk import AtRiskReport
 
 # Fixed blocks: header, up to 5 titled sections, 2 dividers, footer; one left for Share.
@@ -27,6 +40,12 @@ def _list_section(title: str, rows: list[str], total: int, more_hint: str) -> st
     return text + (f"\nand {hidden} more; {more_hint}" if hidden > 0 else "")
 
 
+def _service_section(service: ServiceHealthView, now: datetime, view: ViewRef) -> SectionBlock:
+    """The service's health line, with "Find help" next to it."""
+    return SectionBlock(text=MarkdownTextObject(text=clip(service_health_line(service, now), MAX_SECTION_TEXT)),
+                        accessory=find_help_button(service.service_id, view))
+
+
 def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     now = report.as_of
     services = [*report.at_risk, *report.needs_attention]
@@ -38,7 +57,7 @@ def at_risk_message(report: AtRiskReport, tz: ZoneInfo) -> Reply:
     ticket_rows = min(len(report.overdue), MAX_TICKET_ROWS)
     # The overdue tickets take a title, their rows and an "and N more" instead of one section.
     shown = services[:MAX_SERVICE_SECTIONS - (ticket_rows + 1 if report.overdue_total else 0)]
-    blocks += [mrkdwn_section(service_health_line(view, now)) for view in shown]
+    blocks += [_service_section(service, now, view) for service in shown]
     if total > len(shown):
         blocks.append(mrkdwn_section(f"and {total - len(shown)} more services; "
                                      "`/delivery status &lt;name&gt;` shows one"))

@@ -69,6 +69,11 @@ def escape_clipped(text: str, limit: int) -> str:
 _SLACK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+def is_slack_id(text: str | None) -> bool:
+    """Whether `text` is a well-formed Slack id (a user's, a channel's), fit to mention or to post to."""
+    return bool(text) and _SLACK_ID.fullmatch(text or "") is not None
+
+
 def user_mention(slack_user_id: str | None, name: str | None = None) -> str:
     """`<@U…>` for a well-formed Slack user id; otherwise the person's name (or the id), escaped."""
     if slack_user_id and _SLACK_ID.fullmatch(slack_user_id):

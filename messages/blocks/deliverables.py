@@ -1,4 +1,5 @@
-"""How deliverables read, everywhere they appear: the summary line, one row each, its menu."""
+"""How deliverables read, everywhere they appear: the summary line, one row each (a blocked one with its snooze
+and latest escalation), its menu (a blocked one's with Snooze and Escalate now)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
 
 from messages.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
-from messages.ids import ActionId, DeliverableMoveValue, ViewRef
+from messages.blocks.escalation import escalation_words, snooze_words
+from messages.ids import ActionId, DeliverableFollowValue, DeliverableMoveValue, FollowAction, ViewRef
 from store.enums import DeliverableStatus
 from store.health.rules import days_between
 from store.readmodels import DeliverableLine, DeliverableTally
@@ -38,6 +40,10 @@ def deliverable_row(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, show_
         if line.blocked_reason:
             blocked += f": {escape(line.blocked_reason)}"
         parts.append(blocked)
+        if line.snooze is not None:
+            parts.append(snooze_words(line.snooze, tz))
+        if line.escalation is not None:
+            parts.append(escalation_words(line.escalation, tz))
     if line.due_on and not line.status.is_done:
         parts.append(f"{'*late*, was due' if line.late else 'due'} {date_token(line.due_on, tz)}")
     if line.status.is_done and line.done_by is not None:
@@ -45,11 +51,24 @@ def deliverable_row(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, show_
     return " · ".join(parts)
 
 
+def follow_actions(line: DeliverableLine) -> list[FollowAction]:
+    """A blocked row's follow-ups: snooze it, and escalate it now while a step is left."""
+    if line.status != DeliverableStatus.BLOCKED or line.blocked_since is None:
+        return []
+    escalate = [] if line.escalation is not None and line.escalation.last else [FollowAction.ESCALATE]
+    return [FollowAction.SNOOZE, *escalate]
+
+
 def moves_menu(line: DeliverableLine, view: ViewRef) -> OverflowMenuElement:
     options = [
         Option(text=move.label, value=DeliverableMoveValue(m=move, d=line.deliverable_id, v=line.version,
                                                            w=view).model_dump_json())
         for move in allowed_moves(line.status)
+    ]
+    options += [
+        Option(text="Snooze again" if action == FollowAction.SNOOZE and line.snooze else action.label,
+               value=DeliverableFollowValue(a=action, d=line.deliverable_id, v=line.version, w=view).model_dump_json())
+        for action in follow_actions(line)
     ]
     return OverflowMenuElement(action_id=f"{ActionId.DELIVERABLE_MOVE.value}:{line.deliverable_id}", options=options)
 

@@ -15,6 +15,7 @@ from messages.blocks.common import (
     time_token,
     user_mention,
 )
+from store.enums import Surface
 from store.readmodels.history import ChangeLine, ServiceHistory
 
 ROWS_PER_SECTION = 8
@@ -27,7 +28,9 @@ def _value(text: str | None) -> str:
 
 def change_line(change: ChangeLine) -> str:
     who = (user_mention(change.changed_by.slack_user_id, change.changed_by.name) if change.changed_by
-           else user_mention(change.changed_by_slack_user_id) if change.changed_by_slack_user_id else "someone")
+           else user_mention(change.changed_by_slack_user_id) if change.changed_by_slack_user_id
+           # No one asked: the bot did it on its own (an escalation step on the ladder's schedule, a snooze ending).
+           else "Delivery bot" if change.surface == Surface.SLACK else "someone")
     line = (f"{time_token(change.changed_at)} · {who} · *{escape(clip(change.object_name, 120))}* "
             f"{escape(change.field)}: {_value(change.from_value)} → {_value(change.to_value)} "
             f"(via {change.surface.value})")

@@ -12,7 +12,10 @@ from store.rules.schedule import schedule
 
 # When each alert is posted, in place of a digest's schedule (an alert subscription's schedule columns
 # are unused).
-ALERT_WHEN = {AlertKind.SLA_WARNINGS: "as tickets breach their SLA"}
+ALERT_WHEN = {AlertKind.SLA_WARNINGS: "as tickets breach their SLA",
+              AlertKind.ESCALATIONS: "as blocked deliverables reach the last step of their escalation"}
+# What an alert is called in replies.
+ALERT_WORDS = {AlertKind.SLA_WARNINGS: "SLA warnings", AlertKind.ESCALATIONS: "escalations"}
 
 
 def _when(sub: SubscriptionView) -> str:
@@ -54,6 +57,23 @@ def subscribed_alert_message(sub: SubscriptionView, levels: tuple[int, ...]) -> 
                if levels else "")
     return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets *SLA warnings*: a post when an open "
                 f"ticket breaches its SLA.{earlier} `/delivery unsubscribe {escape(sub.digest)}` stops them.")
+
+
+def subscribed_escalations_message(sub: SubscriptionView, days: tuple[int, ...]) -> Reply:
+    """The escalations alert's confirmation: which step is posted there, and the earlier ones that are not."""
+    shown = [str(day) for day in days]
+    return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets *escalations*: a post when a deliverable "
+                f"has been blocked {shown[-1]} days (the ladder's last step), updated in place until it is unblocked. "
+                f"At {shown[0]} and {shown[1]} days its owner and then the service's lead are told by DM, not the "
+                f"channel. `/delivery unsubscribe {escape(sub.digest)}` stops them.")
+
+
+def unsubscribed_alert_text(channel: str, alert: AlertKind) -> str:
+    if alert == AlertKind.ESCALATIONS:
+        return (f"{channel_mention(channel)} no longer gets escalations: the last step of a blocked deliverable's "
+                "escalation has nowhere to go until a channel subscribes.")
+    return (f"{channel_mention(channel)} no longer gets SLA warnings: nothing is posted there when a ticket "
+            "breaches its SLA.")
 
 
 def subscriptions_message(subs: list[SubscriptionView], now: datetime) -> Reply:

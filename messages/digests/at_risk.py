@@ -78,7 +78,7 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
     if tail:
         tail.insert(0, divider())
     tail.append(footer)
-    blocked_frame = 2 if data.blocked else 0  # a divider and the heading
+    blocked_frame = 2 if data.blocked or data.snoozed_total else 0  # a divider and the heading (or the snoozed)
     room = MAX_DIGEST_BLOCKS - len(head) - len(tail) - blocked_frame
     shown_services, shown_blocked = share_rows(
         room, [(len(services), services_total), (len(data.blocked), data.blocked_total)]
@@ -87,11 +87,14 @@ def render(data: AtRiskDigestData, tz: ZoneInfo, *, all_clear: bool = False) -> 
     if services_total > shown_services:
         blocks.append(mrkdwn_section(_more(COMMAND)(services_total - shown_services)))
     if data.blocked:
-        blocks += [divider(), mrkdwn_section(say(T, "blocked_heading", total=data.blocked_total))]
+        blocks += [divider(), mrkdwn_section(say(T, "blocked_heading", total=data.blocked_total,
+                                                 snoozed=data.snoozed_total))]
         blocks += [deliverable_section(b.deliverable, now=now, tz=tz, view=VIEW, service_label=b.service.label)
                    for b in data.blocked[:shown_blocked]]
         if data.blocked_total > shown_blocked:
             blocks.append(mrkdwn_section(_more(COMMAND)(data.blocked_total - shown_blocked)))
+    elif data.snoozed_total:
+        blocks += [divider(), mrkdwn_section(say(T, "snoozed_note", snoozed=data.snoozed_total))]
     blocks += tail
     shows = ({("service", s.service_id) for s in services} | {("service", b.service.service_id) for b in data.blocked}
              | {("service", m.service.service_id) for m in data.milestones})

@@ -16,22 +16,27 @@ from zoneinfo import ZoneInfo
 
 from store.clock import Week, current_week, local_today, week_of
 from store.demo import spec, timesheets
-from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
+from store.enums import AppointmentKind, DeliverableStatus, DeliveryStatus, Role, ServiceStatus, Surface, TaskStatus
 from store.models import (
     Appointment,
     Customer,
     Deliverable,
+    EscalationStep,
     Milestone,
     Person,
+    PersonSkill,
     Project,
     RoleRate,
     Service,
+    ServiceSkill,
     StatusChange,
     Task,
     Ticket,
     TimeEntry,
 )
+from store.rules.escalation import step_words
 from store.rules.forecast import HISTORY_WEEKS
+from store.rules.sla import duration_words
 
 KEY_PREFIX = "demo-"
 HOUR = timedelta(hours=1)
@@ -106,7 +111,16 @@ def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
     timesheets.time_off(out, team_id, t.week.first_day, demo_key)
     timesheets.allocations(out, team_id, t.week.first_day, demo_key)
     _projects(out, team_id, t)
+    _skills(out, team_id)
     return out
+
+
+def _skills(out: DemoRows, team_id: str) -> None:
+    """What people can do and what services need (store.rules.help normalises them: these already are)."""
+    for person_key, skills in spec.PERSON_SKILLS.items():
+        out.rows += [PersonSkill(team_id=team_id, person=out.people[person_key], skill=skill) for skill in skills]
+    for service_key, skills in spec.SERVICE_SKILLS.items():
+        out.rows += [ServiceSkill(team_id=team_id, service=out.services[service_key], skill=skill) for skill in skills]
 
 
 def _projects(out: DemoRows, team_id: str, t: Timeline) -> None:
@@ -293,6 +307,23 @@ def _blocked(out: DemoRows, team_id: str, t: Timeline) -> None:
         out.add(deliverable)
         out.audit.append((_change(team_id, deliverable, owner, since, DeliverableStatus.IN_PROGRESS, b.reason),
                           deliverable))
+        _escalations(out, team_id, deliverable, b, since)
+
+
+def _escalations(out: DemoRows, team_id: str, deliverable: Deliverable, b: spec.BlockedSpec, since: datetime) -> None:
+    """The escalation steps on record, each posted (the demo posts nothing: the ledger says they were, so the
+    scheduler never posts them) and audited as taken by the bot on the ladder's schedule."""
+    told = {1: deliverable.owner, 2: out.services[b.service].owner}
+    for step, days in enumerate(b.escalated_at_days, start=1):
+        at = since + days * DAY
+        out.add(EscalationStep(team_id=team_id, deliverable=deliverable, blocked_since=since, step=step,
+                               told=told[step], status=DeliveryStatus.SENT.value, claimed_at=at, claimed_by="demo",
+                               finished_at=at))
+        change = StatusChange(team_id=team_id, object_type="deliverable", object_id=0, field="escalation",
+                              from_value=step_words(step - 1) if step > 1 else None, to_value=step_words(step),
+                              reason=f"blocked {duration_words(days * DAY.total_seconds())}", surface=Surface.SLACK,
+                              changed_at=at)
+        out.audit.append((change, deliverable))
 
 
 def _change(team_id, deliverable, person, when, from_status, reason) -> StatusChange:

@@ -20,10 +20,13 @@ from store.models import (
     Deliverable,
     Milestone,
     Person,
+    PersonSkill,
     PostedMessage,
     Project,
+    ReallocationProposal,
     RoleRate,
     Service,
+    ServiceSkill,
     StatusChange,
     Task,
     Ticket,
@@ -68,6 +71,8 @@ def clear_workspace(session: Session, team_id: str) -> int:
     removed = _deleted(session, delete(StatusChange).where(StatusChange.team_id == team_id))
     team_services = select(Service.id).where(Service.team_id == team_id)
     session.execute(delete(service_members).where(service_members.c.service_id.in_(team_services)))
+    for unkeyed in (ReallocationProposal, PersonSkill, ServiceSkill):
+        removed += _deleted(session, delete(unkeyed).where(unkeyed.team_id == team_id))
     for model in KEYED_TABLES:
         removed += _deleted(session, delete(model).where(model.team_id == team_id))
     return removed

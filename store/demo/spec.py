@@ -79,6 +79,9 @@ class BlockedSpec:
     days: int
     overdue_days: int
     estimate_hours: str | None = None
+    # The escalation steps on record (store/rules/escalation.py), at these days blocked: step 1 told its
+    # owner by DM, step 2 the service's lead, each on the ladder's schedule.
+    escalated_at_days: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,8 +190,9 @@ DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:
                       ("sla-warnings", "00:00", "daily"))
 
 BLOCKED = (
+    # Escalated to its owner at 2 days blocked and to its lead at 4 (Ryan is both): the channels hear at 6.
     BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
-                overdue_days=2, estimate_hours="40"),
+                overdue_days=2, estimate_hours="40", escalated_at_days=(2, 4)),
 )
 
 # What an hour costs and is billed at, by role, and for the people whose rates are their own
@@ -302,3 +306,22 @@ TIME_OFF = (
     TimeOffSpec("elena", 9, 3, 2, "8", "Conference"),
     TimeOffSpec("priya", -1, 4, 1, "8", "Public holiday"),
 )
+
+# What each person can do, and what some services need (issue 21's "Find help"): Gamma's discovery
+# needs discovery workshops, data modeling and solution architecture, and Bill, already on its team
+# with room to spare, has the first two.
+PERSON_SKILLS = {
+    "ryan": ("solution architecture", "sso", "system integration"),
+    "bill": ("discovery workshops", "data modeling", "react"),
+    "chris": ("discovery workshops", "manufacturing systems", "data modeling"),
+    "dana": ("resourcing", "delivery planning"),
+    "priya": ("training design", "facilitation"),
+    "marcus": ("training design", "process optimization", "discovery workshops"),
+    "elena": ("process optimization", "data modeling", "reporting"),
+}
+SERVICE_SKILLS = {
+    "gamma": ("discovery workshops", "data modeling", "solution architecture"),
+    "delta": ("sso", "system integration"),
+    "beta": ("training design", "facilitation"),
+    "keystone": ("process optimization", "reporting"),
+}

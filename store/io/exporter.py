@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from store.context import QueryContext
 from store.io.formats import KINDS, SPECS, Column, KindModel, KindSpec, format_value, neutralise_formula
 from store.io.references import id_to_key
+from store.io.skills import SKILL_MODELS, skills_cells
 from store.models import Person, Service, service_members
 
 
@@ -33,8 +34,9 @@ def export_folder(session: Session, ctx: QueryContext, folder: str | Path) -> di
         for column in spec.columns:
             if column.ref and column.ref not in keys:
                 keys[column.ref] = id_to_key(session, ctx.team_id, column.ref)
-        members = _members(session, ctx) if kind == "services" else {}
-        written[kind] = _write_kind(session, ctx, spec, folder / f"{kind}.csv", keys, members)
+        lists = {"members": _members(session, ctx) if kind == "services" else {},
+                 "skills": skills_cells(session, ctx.team_id, kind) if kind in SKILL_MODELS else {}}
+        written[kind] = _write_kind(session, ctx, spec, folder / f"{kind}.csv", keys, lists)
     return written
 
 
@@ -52,7 +54,7 @@ def _members(session: Session, ctx: QueryContext) -> dict[int, str]:
 
 
 def _write_kind(session: Session, ctx: QueryContext, spec: KindSpec, path: Path,
-                keys: dict[str, dict[int, str]], members: dict[int, str]) -> int:
+                keys: dict[str, dict[int, str]], lists: dict[str, dict[int, str]]) -> int:
     model = spec.model
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -61,7 +63,7 @@ def _write_kind(session: Session, ctx: QueryContext, spec: KindSpec, path: Path,
         query: Select[KindModel] = select(model)  # typed here: mypy infers a select of a union as Base
         query = query.where(model.team_id == ctx.team_id).order_by(model.key)
         for row in session.scalars(query.execution_options(yield_per=1000)):
-            lines.write([neutralise_formula(_cell(spec, column, row, keys, members)) for column in spec.columns])
+            lines.write([neutralise_formula(_cell(spec, column, row, keys, lists)) for column in spec.columns])
             count += 1
     return count
 
@@ -89,10 +91,11 @@ class _Lines:
 
 
 def _cell(spec: KindSpec, column: Column, row: KindModel, keys: dict[str, dict[int, str]],
-          members: dict[int, str]) -> str:
-    """One cell: references as keys (stable across databases), everything else via the spec."""
-    if column.kind == "members":
-        return members.get(row.id, "")
+          lists: dict[str, dict[int, str]]) -> str:
+    """One cell: references as keys (stable across databases), a service's team and skills as lists
+    (`lists`, by column kind, then row id), everything else via the spec."""
+    if column.kind in lists:
+        return lists[column.kind].get(row.id, "")
     value = getattr(row, column.attr)
     if column.kind == "ref":
         assert column.ref is not None, f"reference column {column.name} names no kind"

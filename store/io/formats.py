@@ -61,7 +61,8 @@ class Column:
     """One CSV column: how to read it (`kind` names the value type) and which attribute it fills.
 
     `ref` names the kind a reference column points at; `default` is used for a new row whose
-    cell is blank (an existing row keeps its value then).
+    cell is blank (an existing row keeps its value then). Two kinds are lists kept in tables of their
+    own: `members` (a service's team, person references) and `skills` (store/io/skills.py).
     """
 
     name: str
@@ -115,6 +116,7 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("max_concurrent_services", "max_concurrent_services", "int", default=lambda ctx: 4),
         Column("personal_digest", "personal_digest", "bool", default=lambda ctx: True),
         Column("cost_rate", "cost_rate", "rate"), Column("bill_rate", "bill_rate", "rate"),
+        Column("skills", "skills", "skills"),
     )),
     KindSpec("role_rates", RoleRate, (
         Column("key", "key", required=True),
@@ -134,6 +136,7 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("health_override_by", "health_override_by_id", "ref", ref="people"),
         Column("created_at", "created_at", "datetime", default=_now),
         Column("budget_hours", "budget_hours", "budget_hours"), Column("budget_amount", "budget_amount", "amount"),
+        Column("skills", "skills", "skills"),
     )),
     KindSpec("projects", Project, (
         Column("key", "key", required=True), Column("service", "service_id", "ref", required=True, ref="services"),

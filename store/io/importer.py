@@ -31,7 +31,9 @@ from store.io.formats import (
     restore_formula,
 )
 from store.io.references import DependsOnRejected, Resolver
+from store.io.skills import replace_skills, stored_skills
 from store.models import Person, Service, StatusChange
+from store.rules.help import parse_skills
 
 BATCH = 1000
 # Changes to these attributes are status or health changes: each writes an audit row.
@@ -237,6 +239,8 @@ def _cell(ctx: QueryContext, resolver: Resolver, spec: KindSpec, column: Column,
         return resolver.resolve(column.ref, text)
     if column.kind == "members":
         return sorted({resolver.resolve("people", part) for part in text.split(";") if part.strip()})
+    if column.kind == "skills":
+        return parse_skills(text)
     return parse_plain(column, text, ctx.tz)
 
 
@@ -261,6 +265,10 @@ def _write_batch(session: Session, ctx: QueryContext, spec: KindSpec, columns: l
         query: Select[KindModel] = select(model)  # typed here: mypy infers a select of a union as Base
         existing = {row.key: row for row in session.scalars(
             query.where(model.team_id == ctx.team_id, model.key.in_(wanted)))}
+    with_skills = any(c.kind == "skills" for c in columns)
+    skills = stored_skills(session, ctx.team_id, spec.kind, [row.id for row in existing.values()]) \
+        if with_skills else {}
+    new_skills: dict[int, list[str]] = {}
     plain_new: list[dict[str, Any]] = []
     for key, values in batch:
         row = existing.get(key)
@@ -270,7 +278,7 @@ def _write_batch(session: Session, ctx: QueryContext, spec: KindSpec, columns: l
         elif row is None:
             plain_new.append(_new_attrs(ctx, spec, columns, values))
             counts.new += 1
-        elif _update_row(session, ctx, spec, row, columns, values):
+        elif _update_row(session, ctx, spec, row, columns, values, skills.get(row.id, []), new_skills):
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -278,11 +286,24 @@ def _write_batch(session: Session, ctx: QueryContext, spec: KindSpec, columns: l
     if plain_new:
         # A bulk INSERT without RETURNING: psycopg pipelines it, many times faster than ORM objects.
         session.execute(insert(spec.model), plain_new)
+    if with_skills:
+        _new_rows_skills(session, ctx, spec, batch, existing, new_skills)
+        replace_skills(session, ctx.team_id, spec.kind, new_skills)
+
+
+def _new_rows_skills(session: Session, ctx: QueryContext, spec: KindSpec, batch: list[tuple[str, dict[str, Any]]],
+                     existing: dict[str, KindModel], new_skills: dict[int, list[str]]) -> None:
+    """The skills of the batch's new rows, by the ids they were just given (one statement)."""
+    wanted = {key: values["skills"] for key, values in batch if key not in existing and values.get("skills")}
+    if wanted:
+        for row_id, key in session.execute(select(spec.model.id, spec.model.key).where(
+                spec.model.team_id == ctx.team_id, spec.model.key.in_(sorted(wanted)))):
+            new_skills[row_id] = wanted[key]
 
 
 def _new_attrs(ctx: QueryContext, spec: KindSpec, columns: list[Column], values: dict) -> dict[str, Any]:
     """A new row's attributes: blank or absent cells that have a default get it (created_at: now)."""
-    attrs = {c.attr: values[c.attr] for c in columns if c.kind != "members"}
+    attrs = {c.attr: values[c.attr] for c in columns if c.kind not in ("members", "skills")}
     for column in spec.columns:
         if column.default is not None and attrs.get(column.attr) is None:
             attrs[column.attr] = column.default(ctx)
@@ -299,11 +320,17 @@ def _new_row(session: Session, ctx: QueryContext, spec: KindSpec, columns: list[
 
 
 def _update_row(session: Session, ctx: QueryContext, spec: KindSpec, row: Any, columns: list[Column],
-                values: dict) -> bool:
-    """Apply changed cells to `row`; audit status/health changes; True if anything changed."""
+                values: dict, skills: list[str], new_skills: dict[int, list[str]]) -> bool:
+    """Apply changed cells to `row` (changed `skills` go into `new_skills`, written with the batch's);
+    audit status/health changes; True if anything changed."""
     changed = False
     for column in columns:
         new = values[column.attr]
+        if column.kind == "skills":
+            if (new or []) != skills:
+                new_skills[row.id] = new or []
+                changed = True
+            continue
         if new is None and column.default is not None:
             continue  # blank with a default: keep what the row has
         if column.kind == "members":

@@ -1,7 +1,9 @@
 """SQLAlchemy models for every object of the portfolio, by what they are about: `portfolio` (the
 objects delivery managers work with), `time` (time entries and time off), `messages` (what the bot
 posted and sends), `derived` (state kept current from the portfolio for the answers), `warnings`
-(SLA warnings' schedule and ledger), `slack_oauth` (Slack's install flow), on `base`.
+(SLA warnings' schedule and ledger), `escalations` (blocked deliverables' snoozes and escalation
+ladder), `help` (skills and reallocation proposals), `slack_oauth` (Slack's
+install flow), on `base`.
 
 Every row that belongs to a Slack workspace carries that workspace's `team_id`,
 so one deployment can serve several workspaces without a data migration.
@@ -24,6 +26,12 @@ from store.models.derived import (  # noqa: F401 (the models' one import path)
     KeptHealth,
     ServiceHours,
     WeeklyHours,
+)
+from store.models.escalations import DeliverableSnooze, EscalationStep  # noqa: F401 (the models' one import path)
+from store.models.help import (  # noqa: F401 (the models' one import path)
+    PersonSkill,
+    ReallocationProposal,
+    ServiceSkill,
 )
 from store.models.messages import (  # noqa: F401 (the models' one import path)
     DigestDelivery,

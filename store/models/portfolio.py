@@ -36,6 +36,9 @@ from store.models.base import Base, UTCDateTime, enum_column, team_column
 OPEN_STATUSES_SQL = "status IN ({})".format(
     ", ".join(f"'{s.value}'" for s in DeliverableStatus if not s.is_done))
 
+# A blocked deliverable, as SQL over its own row.
+BLOCKED_SQL = f"status = '{DeliverableStatus.BLOCKED.value}'"
+
 service_members = Table(
     "service_members",
     Base.metadata,
@@ -163,6 +166,10 @@ class Deliverable(Base):
         # without reading the rows: open deliverables only, a fifth of them.
         Index("ix_deliverables_open_work", "team_id", "service_id", "due_on", "estimate_hours",
               sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL)),
+        # The blocked ones by how long, as the escalation ladder's tick reads them (store.escalations): a
+        # tenth of the open ones, and only those blocked long enough for a step are visited.
+        Index("ix_deliverables_blocked", "team_id", "blocked_since",
+              sqlite_where=text(BLOCKED_SQL), postgresql_where=text(BLOCKED_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DeliverableStatus, Health, ServiceStatus
+from store.escalations import follow_ups, snoozed_now
 from store.health import of_active_services, portfolio_health
 from store.models import Customer, Deliverable, Person, Service
 from store.queries.capacity import overloaded_people
@@ -24,14 +25,18 @@ MAX_OVERDUE = 15
 MAX_HELD = 10  # SLA warnings held from DMs (store.sla.holds): the newest few
 
 def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_BLOCKED, *,
-                         owner_id: int | None = None) -> tuple[list[BlockedDeliverableView], int]:
-    """Blocked deliverables of active services (of one owner's, when given), longest blocked first,
-    and how many there are."""
+                         owner_id: int | None = None,
+                         snoozed: bool = True) -> tuple[list[BlockedDeliverableView], int]:
+    """Blocked deliverables of active services (of one owner's, when given; without those snoozed now, when
+    `snoozed` is False), longest blocked first, each with its snooze and latest escalation, and how many there
+    are: four statements."""
     blocked: tuple[ColumnElement[bool], ...] = (
         Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
         of_active_services(Deliverable.service_id, ctx.team_id))
     if owner_id is not None:
         blocked += (Deliverable.owner_id == owner_id,)
+    if not snoozed:
+        blocked += (~snoozed_now(ctx),)
     total = session.execute(select(func.count()).select_from(Deliverable).where(*blocked)).scalar_one()
     longest_first = (Deliverable.blocked_since.is_(None), Deliverable.blocked_since, Deliverable.id)
     # The first few chosen from the blocked deliverables alone, then joined to their names: in one
@@ -45,14 +50,20 @@ def blocked_deliverables(session: Session, ctx: QueryContext, limit: int = MAX_B
         .outerjoin(Person, Person.id == Deliverable.owner_id)
         .order_by(*longest_first)
     )
-    views = [
-        BlockedDeliverableView(
-            deliverable=deliverable_line(d, person_ref(owner, slack), ctx.today),
-            service=ServiceRef(service_id=sid, service_name=sname, customer_name=cname, status=ServiceStatus.ACTIVE),
-        )
-        for d, sid, sname, cname, owner, slack in rows
-    ]
+    found = [(deliverable_line(d, person_ref(owner, slack), ctx.today),
+              ServiceRef(service_id=sid, service_name=sname, customer_name=cname, status=ServiceStatus.ACTIVE))
+             for d, sid, sname, cname, owner, slack in rows]
+    lines = follow_ups(session, ctx, [line for line, _service in found])
+    views = [BlockedDeliverableView(deliverable=line, service=service)
+             for line, (_line, service) in zip(lines, found, strict=True)]
     return views, total
+
+
+def snoozed_blocked_count(session: Session, ctx: QueryContext) -> int:
+    """Blocked deliverables of active services snoozed now: the at-risk digest leaves them out and says so."""
+    return session.execute(select(func.count()).select_from(Deliverable).where(
+        Deliverable.team_id == ctx.team_id, Deliverable.status == DeliverableStatus.BLOCKED,
+        of_active_services(Deliverable.service_id, ctx.team_id), snoozed_now(ctx))).scalar_one()
 
 
 def at_risk_report(session: Session, ctx: QueryContext) -> AtRiskReport:

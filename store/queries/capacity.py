@@ -90,6 +90,12 @@ def _active_services_per_person(session: Session, team_id: str) -> dict[int, int
     return {person_id: int(count) for person_id, count in session.execute(_active_services_counted(team_id))}
 
 
+def active_services_per_person(session: Session, ctx: QueryContext) -> dict[int, int]:
+    """Each person's active services, owned or on the team of, as service_load counts them (one
+    statement); a person with none is absent."""
+    return _active_services_per_person(session, ctx.team_id)
+
+
 def _appointments_this_week(session: Session, team_id: str, start: datetime, end: datetime) -> AppointmentsThisWeek:
     """The workspace's appointments starting in [start, end): every one, whoever holds it."""
     counts = {kind: 0 for kind in AppointmentKind}

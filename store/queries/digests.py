@@ -16,7 +16,7 @@ from store.context import QueryContext
 from store.enums import Health
 from store.health import portfolio_health
 from store.models import Ticket
-from store.queries.at_risk import MAX_HELD, blocked_deliverables
+from store.queries.at_risk import MAX_HELD, blocked_deliverables, snoozed_blocked_count
 from store.queries.capacity import overloaded_people
 from store.queries.milestones import milestones_in_trouble
 from store.queries.tickets import Window, count_if, oldest_overdue_tickets, overdue_ticket_counts
@@ -32,12 +32,15 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
     """At Risk and Needs Attention services, blocked deliverables, overloaded people, milestones in trouble,
     and the SLA warnings the bot held back in the last day (as `/delivery at-risk` lists them).
 
-    Seventeen statements, eighteen when some warnings were held: services' health (6) and the names of
-    those shown (2), blocked deliverables (2), overloaded people (4), milestones (2), held warnings (1 or 2).
+    Blocked deliverables snoozed now are counted, not listed. Twenty statements, twenty-one when some warnings
+    were held: services' health (6) and the names of those shown (2), blocked deliverables (4) and those snoozed
+    (1), overloaded people (4), milestones (2), held warnings (1 or 2).
     """
     # Longest in its state first; a service with no start for its state (an override) last.
     services = portfolio_health(session, ctx).by_health()
-    blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED)
+    # Snoozed ones wait for their snooze's end (store.escalations): counted, not listed.
+    blocked, blocked_total = blocked_deliverables(session, ctx, MAX_BLOCKED, snoozed=False)
+    snoozed_total = snoozed_blocked_count(session, ctx)
     overloaded = overloaded_people(session, ctx)
     milestones = milestones_in_trouble(session, ctx, limit=MAX_MILESTONES)
     held, held_total = held_warnings(session, ctx, since=ctx.now - HELD_LOOKBACK, limit=MAX_HELD)
@@ -46,7 +49,7 @@ def at_risk_digest(session: Session, ctx: QueryContext) -> AtRiskDigestData:
         at_risk=services[Health.AT_RISK].views, at_risk_total=services[Health.AT_RISK].total,
         needs_attention=services[Health.NEEDS_ATTENTION].views,
         needs_attention_total=services[Health.NEEDS_ATTENTION].total,
-        blocked=blocked, blocked_total=blocked_total,
+        blocked=blocked, blocked_total=blocked_total, snoozed_total=snoozed_total,
         overloaded=overloaded.people, overloaded_total=overloaded.total,
         milestones=milestones.items, milestones_total=milestones.total, held=held, held_total=held_total,
     )

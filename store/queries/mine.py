@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from store.clock import local_midnight
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus, TaskStatus
+from store.escalations import follow_ups
 from store.health import health_of
 from store.models import Appointment, Customer, Deliverable, Person, Service, Task, Ticket, service_members
 from store.queries.at_risk import blocked_deliverables
@@ -62,9 +63,7 @@ def _my_deliverables(session: Session, ctx: QueryContext, person: Person):
         .order_by(OPEN_ORDER, Deliverable.due_on, Deliverable.name).limit(MAX_LINES)
     )
     me = PersonRef(name=person.name, slack_user_id=person.slack_user_id)
-    lines = [
-        deliverable_line(d, me, ctx.today) for d in rows
-    ]
+    lines = follow_ups(session, ctx, [deliverable_line(d, me, ctx.today) for d in rows])
     return tally, lines
 
 
@@ -159,8 +158,9 @@ def _my_tasks_due_by_today(session: Session, ctx: QueryContext, person: Person) 
 
 def my_day(session: Session, ctx: QueryContext, *, slack_user_id: str) -> PersonalDigestData:
     """The personal digest: my blocked deliverables, overdue tickets, open tasks due today or before,
-    appointments today, and my SLA warnings held from DMs in the last day. Nine statements, ten when some
-    were held (one when the Slack user is not linked to a person)."""
+    appointments today, and my SLA warnings held from DMs in the last day. Eleven statements (the blocked ones'
+    snoozes and escalations two of them), twelve when some were held (one when the Slack user is not linked to
+    a person)."""
     person = session.scalars(
         select(Person).where(Person.team_id == ctx.team_id, Person.slack_user_id == slack_user_id)
     ).first()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.enums import DONE_STATUSES, DeliverableStatus, ServiceStatus
+from store.escalations import follow_ups
 from store.health import health_of
 from store.models import (
     Appointment,
@@ -105,12 +106,12 @@ def _deliverables(session: Session, ctx: QueryContext, service_id: int) -> list[
         .order_by(Deliverable.due_on, Deliverable.name)
     )
     done_by = _done_by(session, ctx, service_id)
-    return [
+    return follow_ups(session, ctx, [
         deliverable_line(d, person_ref(owner, slack), ctx.today).model_copy(
             update={"done_by": done_by.get(d.id) if d.status.is_done else None}
         )
         for d, owner, slack in rows
-    ]
+    ])
 
 
 def _tally(lines: list[DeliverableLine]) -> DeliverableTally:

@@ -125,6 +125,25 @@ class MilestoneProgressView(ReadModel):
     no_forecast: str | None = None
 
 
+class SnoozeNote(ReadModel):
+    """A blocked deliverable's live snooze: until when, by whom, why (store.escalations)."""
+
+    until: datetime
+    by: PersonRef | None
+    reason: str
+
+
+class EscalationNote(ReadModel):
+    """The latest escalation step of a blocked deliverable's current episode that told someone, or could
+    not: step 1 its owner, 2 the service's lead, 3 the channels subscribed to escalations."""
+
+    step: int
+    at: datetime
+    told: PersonRef | None  # the person told by DM (none for the channels)
+    status: str  # store.enums.DeliveryStatus
+    last: bool  # no step is left to take ("Escalate now" is not offered)
+
+
 class DeliverableLine(ReadModel):
     deliverable_id: int
     name: str
@@ -137,6 +156,9 @@ class DeliverableLine(ReadModel):
     version: int = 1
     # Who moved it to its done status, when it is done (from the audit trail).
     done_by: PersonRef | None = None
+    # A blocked one's follow-up (store.escalations.follow_ups): its live snooze and its latest escalation.
+    snooze: SnoozeNote | None = None
+    escalation: EscalationNote | None = None
 
 
 class TicketLine(ReadModel):

@@ -29,7 +29,7 @@ class AtRiskDigestData(ReadModel):
     at_risk_total: int
     needs_attention: list[ServiceHealthView]
     needs_attention_total: int
-    blocked: list[BlockedDeliverableView]  # days_blocked, longest blocked first
+    blocked: list[BlockedDeliverableView]  # days_blocked, longest blocked first; none snoozed now
     blocked_total: int
     overloaded: list[PersonCapacity]  # load_state Overloaded, most loaded first; the first few
     overloaded_total: int
@@ -39,6 +39,8 @@ class AtRiskDigestData(ReadModel):
     # first, of tickets still open: the first few.
     held: list[HeldWarningView] = []
     held_total: int = 0
+    # Blocked deliverables left out because they are snoozed now (deliverable_snooze).
+    snoozed_total: int = 0
 
 
 class TicketDay(ReadModel):

@@ -5,6 +5,8 @@
   only one besides ops who may accept deliverables or set the service's health;
 - a member may change deliverables and tickets they own, or that belong to services they
   are assigned to (as owner or team member);
+- asking for help on a service (Find help, proposing a reallocation) is for its lead, the people
+  assigned to it, and ops; who decides a proposal is store/rules/reallocation.py's rule;
 - Slack users with no Person row can read but not change.
 Each listener declares the Permission it needs; the store checks it against the object.
 """
@@ -23,6 +25,8 @@ class Permission(StrEnum):
     CHANGE_TICKET = "change_ticket"
     UPDATE_HEALTH = "update_health"
     FLAG_SERVICE = "flag_service"
+    # Find help and propose a reallocation (issue 21): the service's lead, its team, ops.
+    REQUEST_HELP = "request_help"
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ def who_can(permission: Permission, target: TargetFacts) -> str:
     lead = f"{target.service_owner_name} (the service's lead)" if target.service_owner_name else "the service's lead"
     if permission in LEAD_ONLY:
         return f"{lead} or ops"
-    what = {"change_ticket": "ticket", "flag_service": "service"}.get(permission.value, "deliverable")
+    what = {"change_ticket": "ticket", "flag_service": "service", "request_help": "service"}.get(
+        permission.value, "deliverable")
     return f"its owner, {lead}, people assigned to the service, or ops" if what != "service" else \
         f"{lead}, people assigned to the service, or ops"
 

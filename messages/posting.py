@@ -17,8 +17,8 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from digests.pacing import Pacer
 from messages.blocks.common import Reply
+from messages.pacing import Pacer
 from store.enums import DeliveryStatus
 
 log = logging.getLogger("delivery.digests")
