@@ -39,7 +39,7 @@ from benchlib import RESULTS, machine_line, scratch_postgres, write_section
 from rawsql import Statement, capture, explain, one_line, time_alone
 from serve_rss import measure_serve_rss
 from slack_bolt.request import BoltRequest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text, update
 
 from bot.app import SlackCredentials, create_app, single_workspace
 from bot.garbage_collection import settle_after_startup
@@ -50,7 +50,8 @@ from messages.views import build_digest
 from store.clock import FixedClock
 from store.db import make_engine
 from store.demo.synthetic import load_synthetic
-from store.enums import DigestKind
+from store.enums import DigestKind, ServiceStatus
+from store.models import Customer, Service
 from store.schema import upgrade
 
 TEAM = "T0BENCH"
@@ -105,6 +106,31 @@ def real_subjects(engine: Engine) -> tuple[str, str]:
     return name, user
 
 
+# The generator gives each service a customer of its own; this many of its active services are put under
+# one customer, so `/delivery status <customer>` answers with a customer's card.
+CUSTOMER_SERVICES = 5
+
+
+def group_a_customer(engine: Engine) -> None:
+    """The first CUSTOMER_SERVICES active services under the first one's customer."""
+    active = (Service.team_id == TEAM, Service.status == ServiceStatus.ACTIVE)
+    with engine.begin() as connection:
+        ids = connection.execute(select(Service.id, Service.customer_id).where(*active).order_by(Service.id)
+                                 .limit(CUSTOMER_SERVICES)).all()
+        connection.execute(update(Service).where(Service.id.in_([row[0] for row in ids]))
+                           .values(customer_id=ids[0][1]))
+
+
+def customer_with_services(engine: Engine) -> str:
+    """The name of a customer with several active services (`group_a_customer`'s)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(Customer.name).join(Service, Service.customer_id == Customer.id)
+            .where(Customer.team_id == TEAM, Service.status == ServiceStatus.ACTIVE)
+            .group_by(Customer.id, Customer.name).having(func.count() > 1).order_by(Customer.id).limit(1)
+        ).scalar_one()
+
+
 def dispatcher(app, command: str, text_: str, user: str) -> Callable[[], None]:
     """One signed slash-command request through the whole app; fails loudly on an error reply."""
     body = slash_command_form(text=text_, user_id=user, team_id=TEAM)
@@ -128,7 +154,9 @@ def COMMAND_TEXTS(service: str) -> list[tuple[str, str]]:
     """(label, text) of each `/delivery` command timed."""
     return [("status", "status"), ("status <service>", f"status {service}"), ("capacity", "capacity"),
             ("budget", "budget"), ("forecast", "forecast"), ("at-risk", "at-risk"), ("tickets", "tickets"),
-            ("milestones", "milestones"), ("mine", "mine")]
+            ("milestones", "milestones"), ("mine", "mine"), ("patterns", "patterns"), ("customers", "customers"),
+            # The text part: its charts are drawn only when sent, and timed on their own (bench/charts_bench.py).
+            ("trends", "trends")]
 
 
 def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], None]]:
@@ -145,6 +173,8 @@ def cases(url: str, engine: Engine, now: datetime) -> dict[str, Callable[[], Non
     runs = {FLOOR: dispatcher(app, "/delivery-noop", "", user)}
     for label, text_ in COMMAND_TEXTS(service):
         runs[f"/delivery {label}"] = dispatcher(app, "/delivery", text_, user)
+    runs["/delivery status <customer>"] = dispatcher(app, "/delivery", f"status {customer_with_services(engine)}",
+                                                     user)
     workspace = single_workspace(settings, engine, clock)
     for kind in DigestKind:
         runs[f"digest {kind.value}"] = (lambda k=kind: build_digest(k, workspace, slack_user_id=user))
@@ -187,6 +217,7 @@ def bench_database(kind: str, folder: Path, size: int, args: argparse.Namespace,
             now = datetime.now(UTC)
             started = time.perf_counter()
             load_synthetic(engine, team_id=TEAM, now=now, tz=UTC, services=size)
+            group_a_customer(engine)
             loaded = time.perf_counter() - started
             print(f"  loaded {size:,} services in {loaded:.1f} s", flush=True)
             settle(engine)

@@ -19,7 +19,7 @@ from bot.settings import Settings, SettingsError
 from bot.workspaces import STATE_EXPIRATION_SECONDS, Workspaces, installation_store, state_store, store_gate
 from handlers import register_all
 from handlers.after_ack import Pools
-from handlers.middleware import workspace_middleware
+from handlers.middleware import terminal_middleware, workspace_middleware
 from store.clock import Clock, SystemClock
 from store.db import make_engine, make_sessionmaker
 from store.workspace import Workspace
@@ -191,5 +191,7 @@ def create_app(
             token_verification_enabled=False,  # check_bot_token did, without failing on a network blip
         )
     app.use(workspace_middleware(lambda _context: workspace, settings, pools))
+    if credentials.local:
+        app.use(terminal_middleware)
     register_all(app)
     return app

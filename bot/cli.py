@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="run /delivery <text> locally and print the reply")
     ask.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="who is asking (default U0LOCAL)")
     ask.add_argument("--explain", action="store_true", help="say how each figure in the answer is computed")
+    ask.add_argument("--charts", default=None, metavar="DIR",
+                     help="write the answer's charts (PNG) into DIR and print their paths and alt text")
     ask.add_argument("text", nargs="*", help="what you would type after /delivery")
 
     for name, help_text in (("serve", "serve HTTP mode for Slack"),
@@ -61,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("kind", choices=[k.value for k in DIGEST_KINDS])
     send.add_argument("--channel", required=True, metavar="ID")
     send.add_argument("--user", default=None, metavar="SLACK_USER_ID", help="whose personal digest")
+    send.add_argument("--no-charts", action="store_true", help="post the text only, without the digest's charts")
     run_due = digest_sub.add_parser("run-due", help="send every digest due at an instant, as the scheduler would")
     run_due.add_argument("--at", type=_instant, default=None, metavar="ISO-8601",
                          help="the instant (default now), for example 2026-11-23T08:31:00-05:00")
@@ -191,7 +194,17 @@ def _print_answer(settings: Settings, text: str, user: str | None, engine, *, ex
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     _schema_ready(engine, apply=False, writable=False)
-    return _print_answer(settings, " ".join(args.text), args.user, engine, explain=args.explain)
+    text = " ".join(args.text)
+    status = _print_answer(settings, text, args.user, engine, explain=args.explain)
+    if status == 0 and args.charts is not None:
+        from bot.chart_files import ChartsRefused, write_charts
+
+        try:
+            written = write_charts(_workspace(settings, engine), text, args.user, args.charts)
+        except ChartsRefused as refused:
+            raise CliFailure(str(refused)) from None
+        sys.stdout.write("\nCharts:\n" + "".join(f"{path}\n  {alt_text}\n" for path, alt_text in written))
+    return status
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -446,6 +459,12 @@ def _send_now(client, workspace, args) -> int:
     except SlackApiError as failure:
         raise CliFailure(f"Slack refused the post to {args.channel}: {failure.response.get('error')}") from None
     print(f"posted the {args.kind} digest to {posted['channel']} (ts {posted['ts']})")
+    if reply.charts and not args.no_charts:
+        from messages.uploads import attach_charts
+
+        sent = attach_charts(client, posted["channel"], reply.charts,
+                             comment=f"Charts for the digest above: {reply.text}")
+        print(f"attached {len(sent.files)} charts" if sent.ok else f"{sent.error} (the digest is posted)")
     return 0
 
 

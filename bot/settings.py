@@ -18,7 +18,8 @@ from store.rules.sla import SlaPolicy, parse_levels, parse_quiet_hours, parse_wo
 
 DEFAULT_TEAM_ID = "T0ACME"
 # The bot scopes manifest.yml declares (tests/test_oauth.py keeps the two in step).
-DEFAULT_SCOPES = "commands,chat:write,im:write,users:read,users:read.email"
+# files:write: charts attached to digests and /delivery trends (manifest.yml).
+DEFAULT_SCOPES = "commands,chat:write,im:write,users:read,users:read.email,files:write"
 
 
 class SettingsError(Exception):

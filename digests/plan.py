@@ -22,6 +22,7 @@ class Planned:
     plan: Schedule
     all_clear: bool = False
     viewer: str | None = None  # whose digest, for personal ones
+    charts: bool = False  # attach the digest's charts, if it has any (the subscription's choice)
 
     @property
     def personal(self) -> bool:
@@ -47,7 +48,7 @@ _DIGESTS = {kind.value: kind for kind in DigestKind}
 def planned_digests(workspace: Workspace) -> list[Planned]:
     planned = [
         Planned(key=s.key, digest=_DIGESTS[s.digest], channel_id=s.channel_id,
-                plan=schedule(s.at_time, s.days, s.timezone), all_clear=s.all_clear)
+                plan=schedule(s.at_time, s.days, s.timezone), all_clear=s.all_clear, charts=s.charts)
         for s in workspace.read(subscriptions) if s.digest in _DIGESTS
     ]
     personal = DEFAULTS[DigestKind.PERSONAL]

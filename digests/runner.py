@@ -32,7 +32,8 @@ from digests.ops_report import tell_ops
 from digests.plan import Due, due_digests
 from messages.blocks.common import Reply
 from messages.pacing import Pacer
-from messages.posting import PostResult, post_digest, without_retries
+from messages.posting import PostResult, without_retries
+from messages.uploads import post_with_charts
 from messages.views import build_digest
 from store.enums import DeliveryStatus
 from store.ledger import Claim, Outcome, claim_deliveries, expire_stale_claims, finish_deliveries
@@ -131,7 +132,9 @@ class _Run:
         while len(self.in_flight) >= self.most_in_flight:
             self.collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
         posting = _Posting(due, delivery_id, reply)
-        future = self.pool.submit(post_digest, self.client, self.pacer, due.planned.channel_id, reply)
+        # Charts follow the post, best effort: their failure never makes the post uncertain or repeated.
+        future = self.pool.submit(post_with_charts, self.client, self.pacer, due.planned.channel_id, reply,
+                                  charts=due.planned.charts)
         self.in_flight[future] = posting
 
     def collect(self, done: set[Future[PostResult]]) -> None:

@@ -38,3 +38,10 @@ def workspace_middleware(resolve: WorkspaceResolver, settings: object, pools: Po
         return None
 
     return attach_workspace
+
+
+def terminal_middleware(context: BoltContext, next: Callable[[], None]) -> None:
+    """For `delivery-bot ask`: the answer is read in a terminal, so nothing is sent to Slack after the ack
+    (an answer's charts go to a folder with `ask --charts`, not to a DM)."""
+    context["terminal"] = True
+    next()

@@ -34,6 +34,8 @@ class ActionId(StrEnum):
     FIND_HELP = "find_help"
     # A reallocation proposal's buttons, suffixed ":approve" or ":decline".
     DECIDE_REALLOCATION = "reallocation"
+    # "Flag for Customer Org" on a struggling customer, suffixed ":<customer id>" (one per customer row).
+    FLAG_CUSTOMER = "flag_customer"
 
 
 class CallbackId(StrEnum):
@@ -45,11 +47,13 @@ class CallbackId(StrEnum):
     SNOOZE_DELIVERABLE = "snooze_deliverable"
     ESCALATE_DELIVERABLE = "escalate_deliverable"
     FIND_HELP = "find_help"
+    FLAG_CUSTOMER = "flag_customer"
 
 
 class InputId(StrEnum):
     BLOCK_REASON = "block_reason"
     BLOCK_UNTIL = "block_until"
+    BLOCK_CATEGORY = "block_category"
     HEALTH_CHOICE = "health_choice"
     HEALTH_ISSUE = "health_issue"
     HEALTH_ACTION = "health_action"
@@ -101,6 +105,9 @@ class ViewKind(StrEnum):
     MILESTONES = "milestones"
     HISTORY = "history"
     FORECAST = "forecast"  # the portfolio's slipping milestones, or one service's forecasts by name
+    CUSTOMERS = "customers"  # every customer's relationship health, worst first
+    TRENDS = "trends"  # the last eight weeks: health mix, on schedule and SLA, billable by person (with charts)
+    PATTERNS = "patterns"  # blocker and ticket patterns, cycle times, what works, over N whole weeks
     HOME = "home"
     # Answers whose rows have buttons: kept true after a change wherever they were posted.
     CARD = "card"
@@ -112,6 +119,7 @@ class ViewKind(StrEnum):
     DIGEST_OVERDUE_TICKETS = "digest-overdue-tickets"
     DIGEST_WEEKLY_PORTFOLIO = "digest-weekly-portfolio"
     DIGEST_PERSONAL = "digest-personal"  # the DM's viewer is remembered with the posted message
+    DIGEST_PATTERNS = "digest-patterns"
     # A ticket's SLA warning (one message per place it was posted), rebuilt as it crosses thresholds.
     SLA_WARNING = "sla-warning"
     # A channel's summary of the warnings past its hourly budget, updated as more roll in.
@@ -144,6 +152,7 @@ class ViewRef(BaseModel):
     es: RowNumber | None = None  # the escalation step an escalation message was posted for (its episode)
     ms: RowNumber | None = None  # the milestone, for a slip warning
     p: RowNumber | None = None  # the reallocation proposal
+    wk: RowNumber | None = None  # the whole weeks `/delivery patterns` looks back over
 
     @model_serializer(mode="wrap")
     def _without_empty_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
@@ -238,6 +247,25 @@ class ServiceModalMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     action: ServiceActionValue
+    origin: ClickOrigin
+
+
+class CustomerFlagValue(BaseModel):
+    """A struggling customer's "Flag for Customer Org" button."""
+
+    model_config = ConfigDict(frozen=True)
+
+    c: RowNumber  # customer id
+    v: RowNumber  # the sum of its active services' versions as drawn (CustomerRelationship.version)
+    w: ViewRef  # where the button was shown
+
+
+class CustomerModalMeta(BaseModel):
+    """The Flag modal's private_metadata when a customer is flagged: the click it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: CustomerFlagValue
     origin: ClickOrigin
 
 

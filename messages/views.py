@@ -10,7 +10,7 @@ them knows another table. Adding a view is one row here and one renderer in `mes
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from messages.blocks.at_risk import at_risk_message
 from messages.blocks.budget import budget_message
 from messages.blocks.capacity import capacity_message
 from messages.blocks.common import Reply
+from messages.blocks.customers import customer_card_message, customers_message
 from messages.blocks.escalation import follow_up_reply
 from messages.blocks.forecast import forecast_message
 from messages.blocks.help import reallocation_message
@@ -26,13 +27,18 @@ from messages.blocks.history import history_message
 from messages.blocks.home import home_message
 from messages.blocks.milestones import milestones_message
 from messages.blocks.mine import mine_message
+from messages.blocks.patterns import patterns_message
 from messages.blocks.portfolio import portfolio_status_message
 from messages.blocks.service_card import choices_message, no_match_message, service_card_message
 from messages.blocks.sla_warning import sla_rollup_message, sla_warning_message
 from messages.blocks.slip_warning import slip_warning_message
 from messages.blocks.tickets import tickets_message
+from messages.blocks.trends import trends_message
+from messages.charts import ChartDraft
+from messages.charts.drafts import portfolio_charts, trends_charts
 from messages.digests import at_risk as at_risk_digest_renderer
 from messages.digests import overdue_tickets as overdue_tickets_renderer
+from messages.digests import patterns as patterns_digest_renderer
 from messages.digests import personal as personal_renderer
 from messages.digests import weekly_portfolio as weekly_renderer
 from messages.ids import ViewKind, ViewRef
@@ -40,16 +46,19 @@ from store.enums import DigestKind, MilestoneWindow
 from store.queries.at_risk import at_risk_report
 from store.queries.budget import budget_report
 from store.queries.capacity import capacity_report
+from store.queries.customers import customer_relationships
 from store.queries.digests import at_risk_digest, overdue_tickets_digest
 from store.queries.escalations import escalation_view, snooze_return_view
 from store.queries.forecast import forecast_report, slip_warning
 from store.queries.history import service_history
 from store.queries.milestones import milestone_list
 from store.queries.mine import my_day, my_work
+from store.queries.patterns import patterns_report
 from store.queries.reallocation import reallocation_view
 from store.queries.service_card import lookup_service, service_card
 from store.queries.sla import rolled_up, sla_warning
 from store.queries.tickets import ticket_report
+from store.queries.trends import trends
 from store.queries.weekly import weekly_portfolio
 from store.readmodels import MyWork, PortfolioStatus, ServiceLookup
 from store.readmodels.history import ServiceHistory
@@ -73,6 +82,9 @@ class View(Generic[Model]):
     # It shows money to a viewer who may see it (store.rules.permissions.sees_money): the query is
     # told who is looking only when the message is theirs alone (`private`).
     need_to_know: bool = False
+    # The charts it has (messages/charts), drawn only when it is sent with them: (the workspace, the
+    # read model) -> drafts. A digest's subscription may turn them off; an upload that fails leaves the text.
+    charts: Callable[[Workspace, Model], tuple[ChartDraft, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,11 @@ def show(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, all_c
     view: View[Any] = VIEWS[ref.k]
     model = view.query(workspace, ref, viewer if private or not view.need_to_know else None)
     reply = view.render(model, workspace.tz, all_clear)
-    return None if reply is None else Shown(reply, view.again(ref, model))
+    if reply is None:
+        return None
+    if view.charts is not None:
+        reply = replace(reply, charts=view.charts(workspace, model))
+    return Shown(reply, view.again(ref, model))
 
 
 def show_now(workspace: Workspace, ref: ViewRef, viewer: str | None = None, *, private: bool = False) -> Shown:
@@ -161,6 +177,8 @@ def _rollup(ref: ViewRef) -> dict[str, Any]:
 def _lookup_message(lookup: ServiceLookup, tz: ZoneInfo) -> Reply:
     if lookup.card is not None:
         return service_card_message(lookup.card, tz)
+    if lookup.customer is not None:
+        return customer_card_message(lookup.customer, ViewRef(k=ViewKind.LOOKUP, n=lookup.query))
     if lookup.choices:
         return choices_message(lookup)
     return no_match_message(lookup)
@@ -197,6 +215,13 @@ MINE_FIGURES = ("my_work", "deliverables_by_status", "shown_health", "days_block
 AT_RISK_FIGURES = ("shown_health", "health_since", "days_blocked", "overdue_ticket_age", "load_state",
                    "deliverable_snooze", "escalation_step")
 FORECAST_FIGURES = ("weekly_throughput", "forecast_open_work", "forecast_dates", "milestone_slip")
+TREND_FIGURES = ("health_mix_weekly", "on_schedule_week_end", "on_schedule_target", "sla_compliance_week",
+                 "billable_by_person", "team_billable_share")
+CUSTOMER_FIGURES = ("relationship_health", "customer_services_health", "customer_sessions", "customer_tickets_trend",
+                    "customer_sla_misses", "customer_overdue_deliverables")
+PATTERN_FIGURES = ("pattern_period", "blocker_days", "blocker_episodes", "recurring_tickets",
+                   "near_duplicate_tickets", "reopen_rate", "cycle_time", "phase_on_time", "what_works")
+DIGEST_PATTERN_WEEKS = 4
 
 VIEWS: dict[ViewKind, View[Any]] = {
     ViewKind.STATUS: View(
@@ -206,10 +231,11 @@ VIEWS: dict[ViewKind, View[Any]] = {
         figures=("active_services", "services_by_health", "services_by_phase", "deliverables_by_status",
                  "on_schedule_share", "overdue_tickets", "milestones_this_week", "shown_health", "health_since")),
     ViewKind.LOOKUP: View(
-        query=lambda workspace, ref, viewer: workspace.read(lookup_service, name=ref.n or "", viewer=viewer),
+        query=lambda workspace, ref, viewer: workspace.read(lookup_service, name=ref.n or "", viewer=viewer,
+                                                            customers=True),
         render=_always(_lookup_message),
         again=lambda ref, _lookup: f"status {ref.n}",
-        figures=SERVICE_FIGURES, need_to_know=True),
+        figures=SERVICE_FIGURES + CUSTOMER_FIGURES, need_to_know=True),
     ViewKind.CARD: View(
         query=_card,
         render=_always(service_card_message),
@@ -256,6 +282,22 @@ VIEWS: dict[ViewKind, View[Any]] = {
         render=_always(forecast_message),
         again=lambda ref, _report: f"forecast {ref.n}" if ref.n else "forecast",
         figures=FORECAST_FIGURES),
+    ViewKind.TRENDS: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(trends),
+        render=_always(trends_message),
+        again=lambda _ref, _data: "trends",
+        figures=TREND_FIGURES,
+        charts=lambda workspace, data: trends_charts(data, workspace.tz)),
+    ViewKind.PATTERNS: View(
+        query=lambda workspace, ref, _viewer: workspace.read(patterns_report, weeks=ref.wk or DIGEST_PATTERN_WEEKS),
+        render=_always(lambda report, tz: patterns_message(report, tz)),
+        again=lambda _ref, report: f"patterns {report.period.weeks}",
+        figures=PATTERN_FIGURES),
+    ViewKind.CUSTOMERS: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(customer_relationships),
+        render=_always(customers_message),
+        again=lambda _ref, _listing: "customers",
+        figures=CUSTOMER_FIGURES),
     ViewKind.HOME: View(
         query=_home,
         render=_always(lambda both, tz: home_message(both[0], both[1], tz)),
@@ -310,7 +352,14 @@ VIEWS: dict[ViewKind, View[Any]] = {
                  "team_billable_share", "billable_in_band", "on_schedule_share", "on_schedule_week_ago",
                  "deliverables_by_status", "sla_compliance_week", "week_margin", "project_success_rate",
                  "services_by_phase", "health_change",
-                 "engagement_declining", "customer_org_flags")),
+                 "engagement_declining", "customer_org_flags"),
+        # The trends' health mix and compliance charts, read only for a subscription that wants charts.
+        charts=lambda workspace, _data: portfolio_charts(lambda: workspace.read(trends), workspace.tz)),
+    ViewKind.DIGEST_PATTERNS: View(
+        query=lambda workspace, _ref, _viewer: workspace.read(patterns_report, weeks=DIGEST_PATTERN_WEEKS),
+        render=_digest(patterns_digest_renderer.render),
+        again=lambda _ref, _report: f"patterns {DIGEST_PATTERN_WEEKS}",
+        figures=PATTERN_FIGURES),
     ViewKind.DIGEST_PERSONAL: View(
         query=lambda workspace, ref, viewer: workspace.read(my_day, slack_user_id=_viewer(viewer, ref)),
         render=_digest(personal_renderer.render),
@@ -326,8 +375,14 @@ DIGEST_VIEWS: dict[DigestKind, ViewKind] = {
     DigestKind.OVERDUE_TICKETS: ViewKind.DIGEST_OVERDUE_TICKETS,
     DigestKind.WEEKLY_PORTFOLIO: ViewKind.DIGEST_WEEKLY_PORTFOLIO,
     DigestKind.PERSONAL: ViewKind.DIGEST_PERSONAL,
+    DigestKind.PATTERNS: ViewKind.DIGEST_PATTERNS,
 }
 DIGEST_FIGURES: dict[DigestKind, list[str]] = {kind: list(VIEWS[view].figures) for kind, view in DIGEST_VIEWS.items()}
+
+
+def digest_has_charts(kind: DigestKind) -> bool:
+    """Whether the digest attaches charts (so whether a subscription's `charts` choice means anything)."""
+    return VIEWS[DIGEST_VIEWS[DigestKind(kind)]].charts is not None
 
 
 def build_digest(kind: DigestKind, workspace: Workspace, *, slack_user_id: str | None = None,

@@ -13,23 +13,30 @@ from store.context import QueryContext
 from store.db import make_sessionmaker, vacuum_after_bulk_load
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
+from store.queries.patterns import forget_patterns, keep_patterns
 from store.sla import forget_schedule
 
 # Counted from other tables, never loaded, imported or exported: the deliverable counts and the
 # weekly and per-service hours (triggers of migrations 0009, 0014 and 0016), what `store.health` keeps (engagement
-# tallies, kept health and its marks), and the tickets' next SLA thresholds (`store.sla`).
+# tallies, kept health and its marks), the tickets' next SLA thresholds (`store.sla`), and the kept patterns
+# report (`store.queries.patterns`).
 DERIVED_TABLES = ("deliverable_counts", "engagement_checkpoints", "engagement_tallies", "health_changes",
-                  "health_checkpoints", "kept_health", "service_hours", "sla_marks", "sla_schedules", "weekly_hours")
+                  "health_checkpoints", "kept_health", "kept_patterns", "service_hours", "sla_marks", "sla_schedules",
+                  "weekly_hours")
 
 
 def after_bulk_load(engine: Engine, team_id: str, *, tables: Iterable[str], now: datetime, tz: ZoneInfo,
                     limits: HealthThresholds) -> None:
     """On PostgreSQL, vacuum the tables the load wrote (an index-only scan reads the table too until
-    its pages are vacuumed); bring what health keeps up to date as of `now`; then vacuum the derived
-    tables that refresh rewrote. The tickets' SLA marks are computed again at the scheduler's next tick."""
+    its pages are vacuumed); bring what health keeps, and the patterns report, up to date as of `now` (the
+    load may have rewritten past weeks); then vacuum the derived tables that refresh rewrote. The tickets'
+    SLA marks are computed again at the scheduler's next tick."""
     vacuum_after_bulk_load(engine, tables)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         forget_schedule(session, team_id)
-    refresh_kept(sessions, QueryContext(team_id=team_id, now=now, tz=tz, limits=limits))
+        forget_patterns(session, team_id)
+    ctx = QueryContext(team_id=team_id, now=now, tz=tz, limits=limits)
+    refresh_kept(sessions, ctx)
+    keep_patterns(sessions, ctx)
     vacuum_after_bulk_load(engine, DERIVED_TABLES)

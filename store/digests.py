@@ -31,11 +31,13 @@ DEFAULTS = {
     DigestKind.AT_RISK: DefaultSchedule("08:30", "weekdays"),
     DigestKind.OVERDUE_TICKETS: DefaultSchedule("09:00", "weekdays"),
     DigestKind.WEEKLY_PORTFOLIO: DefaultSchedule("08:00", "mon"),
+    DigestKind.PATTERNS: DefaultSchedule("09:00", "mon"),
     # In each person's own Slack time zone, by DM.
     DigestKind.PERSONAL: DefaultSchedule("08:30", "weekdays"),
 }
 # Channels subscribe to these; the personal digest goes to everyone linked, unless they turn it off.
-CHANNEL_DIGESTS = (DigestKind.AT_RISK, DigestKind.OVERDUE_TICKETS, DigestKind.WEEKLY_PORTFOLIO)
+CHANNEL_DIGESTS = (DigestKind.AT_RISK, DigestKind.OVERDUE_TICKETS, DigestKind.WEEKLY_PORTFOLIO,
+                   DigestKind.PATTERNS)
 # Channels subscribe to these too: posted as they happen, never on a schedule.
 CHANNEL_ALERTS = tuple(AlertKind)
 # What an alert subscription's schedule columns hold (they are NOT NULL): nothing reads them, since the
@@ -52,7 +54,8 @@ def alert_kind(digest: str) -> AlertKind | None:
 
 def _view(sub: DigestSubscription) -> SubscriptionView:
     return SubscriptionView(id=sub.id, digest=sub.digest, channel_id=sub.channel_id, at_time=sub.at_time,
-                            days=sub.days, timezone=sub.timezone, all_clear=sub.all_clear)
+                            days=sub.days, timezone=sub.timezone, all_clear=sub.all_clear,
+                            charts=sub.charts if sub.charts is not None else True)
 
 
 def subscriptions(session: Session, ctx: QueryContext, *, channel_id: str | None = None) -> list[SubscriptionView]:
@@ -78,14 +81,14 @@ def alert_channels(session: Session, ctx: QueryContext, *, kind: AlertKind) -> l
 
 
 def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: str, at_time: str | None = None,
-              days: str | None = None, timezone: str, all_clear: bool = False,
+              days: str | None = None, timezone: str, all_clear: bool = False, charts: bool | None = None,
               actor_slack_user_id: str | None = None) -> SubscriptionView:
     """Create the channel's subscription to `digest`, or change its schedule if it has one.
 
     `digest` is a digest (`DigestKind`) or an alert (`AlertKind`). A digest without `at_time` or `days`
     gets its default (DEFAULTS). An alert has no schedule: it stores ALERT_SCHEDULE, no all-clear, and
     `timezone`, whatever `at_time`, `days` and `all_clear` say; those columns are unused for alerts.
-    Only leads and ops may, as for digests.
+    Only leads and ops may, as for digests. `charts` None keeps the subscription's choice (on when new).
     """
     _require_lead_or_ops(session, ctx, actor_slack_user_id)
     if alert_kind(digest) is not None:
@@ -103,6 +106,10 @@ def subscribe(session: Session, ctx: QueryContext, *, digest: str, channel_id: s
                                  created_by_slack_user_id=actor_slack_user_id)
         session.add(sub)
     sub.at_time, sub.days, sub.timezone, sub.all_clear = at_time, days, timezone, all_clear
+    if charts is not None:
+        sub.charts = charts
+    elif sub.charts is None:
+        sub.charts = True  # a new row: the column's default, set now so the view below can read it
     session.flush()
     return _view(sub)
 

@@ -115,6 +115,29 @@ class MilestoneWindow(StrEnum):
     OVERDUE = "overdue"
 
 
+class BlockerCategory(StrEnum):
+    """What kind of blocker holds a deliverable (chosen in the Block modal, a CSV's `blocked_category`)."""
+
+    WAITING_ON_CUSTOMER = "waiting-on-customer"
+    ACCESS = "access"
+    ENVIRONMENT = "environment"
+    THIRD_PARTY = "third-party"
+    SCOPE_CHANGE = "scope-change"
+    INTERNAL_DEPENDENCY = "internal-dependency"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"waiting-on-customer": "Waiting on customer", "access": "Access or credentials",
+                "environment": "Environment", "third-party": "Third party", "scope-change": "Scope change",
+                "internal-dependency": "Internal dependency", "other": "Other"}[self.value]
+
+    @classmethod
+    def of(cls, stored: str | None) -> BlockerCategory:
+        """A stored category; none (a block from before categories) reads as "other"."""
+        return cls(stored) if stored else cls.OTHER
+
+
 class DigestKind(StrEnum):
     """The digests the bot can send (a subscription's `digest`)."""
 
@@ -122,6 +145,7 @@ class DigestKind(StrEnum):
     OVERDUE_TICKETS = "overdue-tickets"
     WEEKLY_PORTFOLIO = "weekly-portfolio"
     PERSONAL = "personal"
+    PATTERNS = "patterns"  # `/delivery patterns` of the last 4 whole weeks, weekly
 
 
 class AlertKind(StrEnum):

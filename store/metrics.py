@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from store.health.rules import HealthThresholds
+from store.rules.relationship import RELATIONSHIP_THRESHOLDS as _REL
+
+# The relationship thresholds are defined in store/rules/relationship.py; the definitions below are
+# worded from them (and the engagement rule's defaults), so the docs cannot drift from the rule.
+_ENGAGEMENT = HealthThresholds()
+_TICKET_WEEKS = f"{_REL.ticket_window_days // 7} weeks ({_REL.ticket_window_days} days)"
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -218,6 +226,54 @@ _ALL = (
            "comes first, expires: nothing changes (a scheduler's tick, or the first click after, marks it); "
            "approved, the person joins the service's team with an allocation of the hours a week asked, from "
            "the day of approval to the last day asked (scheduled_next_week counts it)", "from the proposal"),
+    # Patterns (store/rules/patterns.py): /delivery patterns [N weeks] and the patterns digest
+    Metric("pattern_period", "Period",
+           "the last N whole weeks (Monday 00:00 to Monday 00:00) before this week, N from 1 to 26 (4 by default and "
+           "in the weekly digest), against the N whole weeks before them; this week so far is left out, so an "
+           "answer is the same all week. Deliverables and tickets of every service count, whatever its status now",
+           "the last N whole weeks and the N before"),
+    Metric("blocker_days", "Blocked days by category",
+           "for each blocker category (waiting on customer, access or credentials, environment, third party, scope "
+           "change, internal dependency, other), the hours of its block episodes inside the period, over 24. An "
+           "episode runs from a deliverable's move to Blocked until its next status move (from the audit trail), "
+           "or until now while it is still blocked (from the deliverable: its blocked since and category). A block "
+           "from before categories, or with none, reads as other", "each period"),
+    Metric("blocker_episodes", "Block episodes by category",
+           "block episodes (as in blocker_days) overlapping the period: begun before its end and not ended before "
+           "its start; one that spans both periods counts in both", "each period"),
+    Metric("recurring_tickets", "Recurring tickets",
+           "pairs of customer and ticket type with 3 or more tickets opened in the period within 4 weeks (28 "
+           "days) of each other; shown most tickets first, counting all the pair's tickets opened in the period",
+           "the period"),
+    Metric("near_duplicate_tickets", "Near-duplicate titles",
+           "groups of 3 or more tickets of one customer, opened in the period, whose titles are the same or near "
+           "duplicates: titles compared in lower case as sets of words (punctuation dropped), grouped with the "
+           "group's most frequent title when their token-set similarity (rapidfuzz) is 85 or more. Looked for "
+           "among the 50 customers with the most tickets opened in the period (ties: the earliest created)",
+           "the period"),
+    Metric("reopen_rate", "Reopened deliverables",
+           "deliverables reopened in the period (an audited move from Complete or Accepted back to In progress) "
+           "over deliverables completed in the period (completion time in it) or reopened in it. Tickets have no "
+           "reopen rate: a resolved ticket cannot be reopened in the bot and nothing records a reopening, so the "
+           "answer says it is not measured", "each period", "deliverables completed or reopened in the period"),
+    Metric("cycle_time", "Cycle time",
+           "mean days (24 hours) from a deliverable's start to its completion time, over deliverables Complete or "
+           "Accepted whose completion time falls in the period. Start = its first audited status move out of Not "
+           "started; deliverables with none recorded (created in progress, or moved before the audit trail) are "
+           "left out and counted ('N of M have a recorded start'). By phase: its service's phase now (phases are "
+           "not dated). By deliverable type: deliverables have no type field, so the name stands for it: names "
+           "compared in lower case with numbers and extra spaces dropped; a name needs 3 measured completions to "
+           "be listed, the 5 with the most shown", "the period (mean also for the period before)",
+           "completions with a recorded start"),
+    Metric("phase_on_time", "On time by phase",
+           "deliverables completed in the period (completion time in it) on or before their due date (the "
+           "completion's date in the organisation's time zone), over those completed in it with a due date; by "
+           "their service's phase now", "each period", "completions in the period with a due date"),
+    Metric("what_works", "What works",
+           "owners (a deliverable's owner now) and services with at least 5 deliverables completed in the period "
+           "with a due date, ranked by on-time rate (phase_on_time's rule), then fewest blocked days (blocker_days "
+           "of their deliverables' episodes in the period), then more completions; the first 3 of each shown",
+           "the period", "completions in the period with a due date"),
     # Digests (messages/digests: DIGEST_FIGURES)
     Metric("milestones_in_trouble", "Milestones due this week in trouble",
            "milestones of active services due this week, not done, and either due before today or with under "
@@ -248,7 +304,8 @@ _ALL = (
            "now minus 7 days", "all deliverables of active services"),
     Metric("sla_compliance_week", "SLA compliance of a whole week",
            "tickets resolved in the week by their due time, over tickets resolved in the week plus tickets due "
-           "in the week still unresolved at its end; the last whole week against the week before",
+           "in the week still unresolved at its end; the last whole week against the week before (/delivery "
+           "trends: each of the last 8 whole weeks)",
            "last week and the week before", "resolved in the week + open breaches at its end"),
     Metric("health_week_ago", "Health a week ago",
            "the health rules (without overrides) applied to the facts as of 7 days ago: deliverables blocked "
@@ -263,6 +320,52 @@ _ALL = (
            "those in the 14 before), now and a week ago", "now and 7 days ago"),
     Metric("customer_org_flags", "Flag to the Customer Org",
            "active services whose engagement is declining and whose shown health is not On Track", "now"),
+    # Trends (store/queries/trends.py): /delivery trends and its charts, the weekly digest's charts
+    Metric("health_mix_weekly", "Health mix, last 8 weeks",
+           "the health rules (without overrides) applied to the facts as of each moment, as health_week_ago: at "
+           "the start (00:00) of each of the last 7 Mondays and now; services active now and created by then, "
+           "counted on track, needing attention and at risk. The 7 past moments are kept for up to 10 minutes",
+           "the start of each of the last 7 Mondays, and now", "services active now and created by then"),
+    Metric("on_schedule_week_end", "On schedule at a week's end",
+           "on_schedule_share as it stood at the end of each of the last 8 whole weeks (the Monday 00:00 after "
+           "it): late then = due before that Monday and not done by then (done now and completed by then; done "
+           "with no completion time counts as done); kept for up to 10 minutes", "the last 8 whole weeks",
+           "all deliverables of active services"),
+    Metric("on_schedule_target", "On-schedule target",
+           "90% of deliverables on schedule: the project success target, as no other was set", "—"),
+    Metric("billable_by_person", "Billable by person",
+           "billable_share of each person of the delivery team (members and leads with weekly capacity hours) "
+           "who had available hours in the last whole week, against the 70-80% band: how many are below, within "
+           "and above, and the 20 furthest outside it (everyone when 20 or fewer), furthest first; kept for up to "
+           "10 minutes", "last whole week", "available hours"),
+    # Customers (store/rules/relationship.py): /delivery customers and a customer's card
+    Metric("relationship_health", "Relationship health",
+           "each customer with active services: struggling when one of them is At Risk, its engagement is "
+           f"declining (customer_sessions), it has {_REL.sla_misses_struggling}+ SLA misses "
+           f"(customer_sla_misses) or {_REL.concerns_struggling}+ concerns at once; a concern is a service "
+           "that Needs Attention, ticket volume rising (customer_tickets_trend), an SLA miss, an overdue "
+           "deliverable. Thriving: none of these and at least one customer session in the last "
+           f"{_ENGAGEMENT.engagement_window_days} days. Steady: everything else. Listed struggling, steady, "
+           "thriving, by name within each, each with its reasons", "now"),
+    Metric("customer_services_health", "Services by health",
+           "the customer's active services counted by shown health (shown_health)", "now"),
+    Metric("customer_sessions", "Engagement",
+           "customer sessions on the customer's active services (appointments of kind customer session) in the "
+           f"last {_ENGAGEMENT.engagement_window_days} days against the {_ENGAGEMENT.engagement_window_days} "
+           "before, counted per service as the engagement health rule counts them and summed; declining when "
+           f"under {_ENGAGEMENT.engagement_min_ratio:.0%} of the earlier count (not when it was 0)",
+           f"the last {2 * _ENGAGEMENT.engagement_window_days} days"),
+    Metric("customer_tickets_trend", "Ticket volume",
+           f"the customer's tickets opened in the last {_TICKET_WEEKS} against the {_REL.ticket_window_days} "
+           f"days before; rising when at least {_REL.tickets_rising_ratio:g} times as many and at least "
+           f"{_REL.tickets_rising_min} more (not when the earlier count was 0: a trend needs a baseline)",
+           f"the last {2 * _REL.ticket_window_days} days"),
+    Metric("customer_sla_misses", "SLA misses",
+           f"the customer's tickets resolved in the last {_TICKET_WEEKS} after their due time, plus those due "
+           "in that time and still open (a miss as sla_compliance counts one)", f"the last {_TICKET_WEEKS}"),
+    Metric("customer_overdue_deliverables", "Overdue deliverables",
+           "deliverables of the customer's active services not Complete or Accepted and due before today (late, "
+           "as on_schedule_share counts them)", "today"),
 )
 
 METRICS: dict[str, Metric] = {metric.key: metric for metric in _ALL}

@@ -19,6 +19,7 @@ from store.clock import Clock
 from store.context import QueryContext
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
+from store.queries.patterns import keep_patterns
 from store.queries.portfolio import portfolio_status
 from store.readmodels import PortfolioStatus
 from store.rules.escalation import EscalationPolicy
@@ -59,9 +60,11 @@ class Workspace:
             return command(session, self.context(), *positional, **arguments)
 
     def refresh_kept(self, *, tallies: bool = True) -> bool:
-        """Bring the engagement tallies and kept health up to date as of now: after bulk writes, and on
-        the scheduler (which counts the tallies only when due, `tallies=False`)."""
-        return refresh_kept(self.sessions, self.context(), tallies=tallies)
+        """Bring the engagement tallies, kept health and the kept patterns report up to date as of now: after
+        bulk writes, and on the scheduler (which counts the tallies only when due, `tallies=False`)."""
+        refreshed = refresh_kept(self.sessions, self.context(), tallies=tallies)
+        keep_patterns(self.sessions, self.context())
+        return refreshed
 
     def portfolio_status(self) -> PortfolioStatus:
         return self.read(portfolio_status)

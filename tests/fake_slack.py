@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from fake_slack_files import PNG_MAGIC, UPLOAD_METHOD, FileUploadMethods, UploadedFile, png_size  # noqa: F401
 from fake_slack_methods import (  # noqa: F401 (re-exported: tests import them from here)
     _TS_BASE_SECONDS,
     APP_ID,
@@ -113,7 +114,7 @@ class _Reply:
     drop: bool = False
 
 
-class FakeSlack(WebApiMethods):
+class FakeSlack(WebApiMethods, FileUploadMethods):
     """Fake Slack Web API server; a context manager (`with FakeSlack() as fake:`)."""
 
     def __init__(self) -> None:
@@ -144,7 +145,9 @@ class FakeSlack(WebApiMethods):
             # Answered with the request's headers in _answer_api (per token / client credentials).
             "auth.test": lambda params: dict(AUTH_TEST),
             "oauth.v2.access": lambda params: _error("invalid_code"),
+            **self._file_handlers(),
         }
+        self._init_files()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -237,6 +240,7 @@ class FakeSlack(WebApiMethods):
             self._tokens_by_code.clear()
             self._oauth_client = None
             held, self._held = self._held, {}
+        self._forget_files()
         for gate in held.values():
             gate.set()
 
@@ -262,7 +266,8 @@ class FakeSlack(WebApiMethods):
         Web API errors are HTTP 200 with `{"ok": false}` as Slack does; for
         `response_url` it is HTTP 404 with the error, like an expired URL.
         """
-        status = HTTPStatus.NOT_FOUND if method == RESPONSE_URL_METHOD else HTTPStatus.OK
+        status = {RESPONSE_URL_METHOD: HTTPStatus.NOT_FOUND, UPLOAD_METHOD: HTTPStatus.INTERNAL_SERVER_ERROR}.get(
+            method, HTTPStatus.OK)
         self._add_rule(_Rule(method, int(status), {"ok": False, "error": error}, times, channel))
 
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
@@ -320,6 +325,11 @@ class FakeSlack(WebApiMethods):
     def _handle(self, path: str, headers: Headers, body: bytes) -> _Reply:
         parts = urlsplit(path)
         method, name = _route(parts.path)
+        if method == UPLOAD_METHOD:  # a file's bytes, not a form: kept as they came
+            reply = self._programmed(method, {}) or _Reply(*self._receive_upload(name or "", body))
+            self._record(SlackCall(method, {"file_id": name, "length": len(body)}, headers, body, reply.status,
+                                   reply.body, name, at=time.monotonic()))
+            return reply
         try:
             params = _parse_params(parts.query, headers.get("content-type", ""), body)
         except ValueError:
@@ -459,6 +469,8 @@ def _route(path: str) -> tuple[str | None, str | None]:
         return segments[1], None
     if len(segments) == 2 and segments[0] == "response" and segments[1]:
         return RESPONSE_URL_METHOD, segments[1]
+    if len(segments) == 2 and segments[0] == "upload" and segments[1]:
+        return UPLOAD_METHOD, segments[1]
     return None, None
 
 

@@ -78,7 +78,7 @@ class WebApiMethods:
             "ok": True,
             "app_id": APP_ID,
             "authed_user": {"id": f"U{team_id}ADMIN"},
-            "scope": "commands,chat:write,im:write,users:read,users:read.email",
+            "scope": "commands,chat:write,im:write,users:read,users:read.email,files:write",
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": f"U{team_id}BOT",

@@ -73,7 +73,7 @@ def test_a_digest_that_is_not_one_lists_sla_warnings_among_the_choices():
     with pytest.raises(UsageError) as refused:
         parse_command("subscribe nightly-report")
     assert str(refused.value) == ("'nightly-report' is not a digest a channel can get; choose one of at-risk, "
-                                  "overdue-tickets, weekly-portfolio, sla-warnings, escalations, for example "
+                                  "overdue-tickets, weekly-portfolio, patterns, sla-warnings, escalations, for example "
                                   "`/delivery subscribe at-risk`.")
 
 

@@ -14,7 +14,8 @@ from slack_signing import interactive_body, load_payload
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.enums import DeliverableStatus
+from handlers.views.block_deliverable import CATEGORY_MISSING
+from store.enums import BlockerCategory, DeliverableStatus
 from store.models import Deliverable, StatusChange
 
 
@@ -50,6 +51,7 @@ def test_done_when_ryan_unblocks_delta_a_stranger_is_refused_and_a_stale_click_c
     card = command(app, "status Delta Corp", "U0RYAN")
     menu, block_id = row_menu(card, "SSO integration")
     assert [o["text"]["text"] for o in menu["options"]] == ["Unblock", "Complete", "Snooze", "Escalate now"]
+    assert "· Access or credentials: Waiting on the customer" in json.dumps(card, ensure_ascii=False)
     before = changes_to(app, "SSO integration")
 
     post(app, overflow_click(menu, block_id, option(menu, "Complete"), user="U0NOBODY",
@@ -68,6 +70,7 @@ def test_done_when_ryan_unblocks_delta_a_stranger_is_refused_and_a_stale_click_c
     assert ":hourglass_flowing_sand: SSO integration" in json.dumps(redrawn.params["blocks"])
     now = deliverable(app, "SSO integration")
     assert now.status == DeliverableStatus.IN_PROGRESS and now.blocked_since is None and now.version == 2
+    assert now.blocked_category is None, "unblocking clears the category"
     assert changes_to(app, "SSO integration") == before + 1
 
     slack.reset()
@@ -127,7 +130,8 @@ def test_a_double_click_applies_once(app, slack):
     assert deliverable(app, "Fleet Tracking Build deliverable 5").status == DeliverableStatus.COMPLETE
 
 
-def submission(opened_view: dict, *, user: str, reason: str, until: str | None) -> bytes:
+def submission(opened_view: dict, *, user: str, reason: str, until: str | None,
+               category: str | None = "access") -> bytes:
     payload = copy.deepcopy(load_payload("view_submission.json"))
     payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0ACME"}
     view = payload["view"]
@@ -137,6 +141,8 @@ def submission(opened_view: dict, *, user: str, reason: str, until: str | None) 
     view["state"] = {"values": {
         "block_reason": {"value": {"type": "plain_text_input", "value": reason}},
         "block_until": {"value": {"type": "datepicker", "selected_date": until}},
+        "block_category": {"value": {"type": "static_select", "selected_option":
+                                     {"value": category} if category else None}},
     }}
     return interactive_body(payload)
 
@@ -154,6 +160,10 @@ def test_block_opens_a_modal_whose_errors_come_back_inside_it(app, slack):
 
     empty = post(app, submission(view, user="U0RYAN", reason="   ", until=None)).json()
     assert empty == {"response_action": "errors", "errors": {"block_reason": empty["errors"]["block_reason"]}}
+    for category in (None, "not-a-category"):
+        unsorted = post(app, submission(view, user="U0RYAN", reason="Waiting on IdP", until=None,
+                                        category=category)).json()
+        assert unsorted == {"response_action": "errors", "errors": {"block_category": CATEGORY_MISSING}}
     yesterday = (date.today() - timedelta(days=2)).isoformat()
     past = post(app, submission(view, user="U0RYAN", reason="Waiting on IdP", until=yesterday)).json()
     assert set(past["errors"]) == {"block_until"}
@@ -166,6 +176,13 @@ def test_block_opens_a_modal_whose_errors_come_back_inside_it(app, slack):
     blocked = deliverable(app, name)
     assert blocked.status == DeliverableStatus.BLOCKED and blocked.blocked_reason == "Waiting on IdP metadata"
     assert blocked.expected_unblock_on == date.fromisoformat(until)
+    assert blocked.blocked_category == BlockerCategory.ACCESS
+    with Session(app.engine) as session:
+        audited = session.scalars(select(StatusChange).where(
+            StatusChange.object_id == blocked.id, StatusChange.to_value == "blocked")).one()
+    assert audited.blocker_category == "access" and audited.reason == "Waiting on IdP metadata"
+    card = command(app, "status Precision", "U0RYAN")
+    assert "blocked 0 days · Access or credentials: Waiting on IdP metadata" in json.dumps(card, ensure_ascii=False)
 
 
 def test_a_shared_card_is_updated_in_place_after_a_change(app, slack):

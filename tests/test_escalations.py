@@ -93,7 +93,7 @@ def test_the_ladder_climbs_owner_lead_channels_each_posted_once_and_every_messag
     assert posts[0].params["text"] == f"Escalation: {NAME} blocked 2 days (Gamma LLC · Platform Discovery)"
     first = shown(posts[0])
     assert "*Escalation*: *Data export* has been blocked 2 days" in first
-    assert "Waiting for: Waiting for the customer's &lt;VPN&gt;" in first
+    assert "Waiting for (Other): Waiting for the customer's &lt;VPN&gt;" in first
     assert "1. <!date^" in first and "<@U0BILL>, on the ladder's schedule" in first
     assert "Next: the service's lead" in first
     assert buttons(posts[0]) == ["Escalate now", "Snooze"]

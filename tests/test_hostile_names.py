@@ -140,6 +140,13 @@ def make_hostile(engine, now: datetime) -> None:
             ticket.priority = f"{ticket.priority[:6]}<!here>&"
         for person in session.scalars(select(Person).where(Person.team_id == TEAM)):
             person.slack_user_id = HOSTILE_SLACK_IDS.get(person.slack_user_id, person.slack_user_id)
+        # A blocker category the bot does not know (a hand-edited row): shown as it is, escaped.
+        for blocked in session.scalars(select(Deliverable).where(Deliverable.team_id == TEAM,
+                                                                 Deliverable.blocked_category.is_not(None))):
+            blocked.blocked_category = SHORT
+        for change in session.scalars(select(StatusChange).where(StatusChange.team_id == TEAM,
+                                                                 StatusChange.blocker_category.is_not(None))):
+            change.blocker_category = SHORT
         # An audited ticket change whose values name people (the audit keeps a name when there is no id).
         delta = session.scalars(select(Service).join(Customer).where(Customer.name.startswith("Delta Corp"))).one()
         ticket = session.scalars(select(Ticket).where(Ticket.service_id == delta.id)).first()
@@ -237,7 +244,7 @@ COMMANDS = [
     "status", "status Delta", "status corp", "status Precision", "status zzqq <!channel> & <https://evil.example|x>",
     "service Quartz", "capacity", "at-risk", "tickets", "tickets by customer", "tickets by type",
     "tickets by owner", "milestones", "milestones this week", "mine",
-    "history Delta", "history corp",
+    "history Delta", "history corp", "customers", "patterns", "patterns 8 weeks",
 ]
 # Answers that name nothing from the portfolio (checked all the same).
 NAMELESS = ["subscriptions", "help", "milestones next week", "milestones overdue"]

@@ -18,12 +18,19 @@ def open_service(ack: Ack, body: dict, action: dict, respond: Respond, context: 
     if busy(context):
         respond(response_type="ephemeral", replace_original=False, text=BUSY_TEXT)
         return
+    # A choice among services, or a customer's card, shown to the clicker alone is replaced by the card; a
+    # customer's card shared in a channel stays for everyone, and the service's card comes to the clicker.
+    replace = bool((body.get("container") or {}).get("is_ephemeral", True))
     after_ack(context, body, show_service_card, context["workspace"], value, body["user"]["id"], respond,
-              respond=respond)
+              replace, respond=respond)
 
 
-def show_service_card(workspace: Workspace, value: OpenServiceValue, user_id: str, respond: Respond) -> None:
-    # The choices were the clicker's alone, and so is the card that replaces them.
+def show_service_card(workspace: Workspace, value: OpenServiceValue, user_id: str, respond: Respond,
+                      replace: bool = True) -> None:
+    # The card is the clicker's alone, as the answer it replaces was.
     shown = show_now(workspace, ViewRef(k=ViewKind.CARD, s=value.service_id), user_id, private=True)
     reply = with_share_button(shown.reply, shown.again)
-    respond(replace_original=True, text=reply.text, blocks=reply.block_dicts())
+    if replace:
+        respond(replace_original=True, text=reply.text, blocks=reply.block_dicts())
+    else:
+        respond(response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.block_dicts())

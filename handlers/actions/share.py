@@ -17,6 +17,7 @@ from handlers.commands.delivery import reply_for
 from handlers.errors import read_value
 from messages.blocks.share import shared_by
 from messages.ids import ShareValue
+from messages.uploads import attach_charts
 from store.queries.posted import remember_message
 from store.workspace import Workspace
 
@@ -53,4 +54,9 @@ def share_in_channel(workspace: Workspace, value: ShareValue, user_id: str, chan
         if reply.view is not None:
             workspace.change(remember_message, channel_id=posted["channel"], ts=posted["ts"],
                              view=reply.view.model_dump_json(), viewer_slack_user_id=user_id, objects=reply.shows)
+        # Shared in the channel, the answer's charts can follow it there (best effort: the text is posted).
+        if reply.charts:
+            sent = attach_charts(client, posted["channel"], reply.charts, comment="Charts for the answer above.")
+            if not sent.ok:
+                respond(response_type="ephemeral", replace_original=False, text=f"{sent.error}.")
     respond(delete_original=True)

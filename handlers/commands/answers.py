@@ -25,6 +25,9 @@ READ_VIEWS: dict[Subcommand, ViewKind] = {
     Subcommand.MINE: ViewKind.MINE,
     Subcommand.HISTORY: ViewKind.HISTORY,
     Subcommand.FORECAST: ViewKind.FORECAST,
+    Subcommand.PATTERNS: ViewKind.PATTERNS,
+    Subcommand.CUSTOMERS: ViewKind.CUSTOMERS,
+    Subcommand.TRENDS: ViewKind.TRENDS,
 }
 
 
@@ -36,6 +39,7 @@ def view_of(command: DeliveryCommand) -> ViewRef:
         b=command.breakdown if kind == ViewKind.TICKETS else None,
         m=command.window if kind == ViewKind.MILESTONES else None,
         n=command.name if kind in (ViewKind.LOOKUP, ViewKind.HISTORY, ViewKind.FORECAST) else None,
+        wk=command.weeks if kind == ViewKind.PATTERNS else None,
     )
 
 

@@ -6,6 +6,7 @@ what is valid input.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import TypedDict
 
@@ -28,6 +29,9 @@ class Subcommand(StrEnum):
     MINE = "mine"
     HISTORY = "history"
     FORECAST = "forecast"
+    PATTERNS = "patterns"
+    CUSTOMERS = "customers"
+    TRENDS = "trends"
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     SUBSCRIPTIONS = "subscriptions"
@@ -41,13 +45,18 @@ TicketBreakdown = TicketGrouping
 
 HELP_WORDS = {"", "help", "-h", "--help", "?"}
 ALIASES = {"atrisk": Subcommand.AT_RISK, "risk": Subcommand.AT_RISK, "ticket": Subcommand.TICKETS,
-           "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE, "forecasts": Subcommand.FORECAST}
+           "milestone": Subcommand.MILESTONES, "me": Subcommand.MINE, "forecasts": Subcommand.FORECAST,
+           "pattern": Subcommand.PATTERNS, "trend": Subcommand.TRENDS}
 
 
-CHANNEL_DIGESTS = ("at-risk", "overdue-tickets", "weekly-portfolio")
+CHANNEL_DIGESTS = ("at-risk", "overdue-tickets", "weekly-portfolio", "patterns")
 # Alerts a channel can get: posted as things happen, so subscribing to one takes no schedule.
 CHANNEL_ALERTS = tuple(kind.value for kind in AlertKind)
 ALL_CLEAR_WORDS = {"all-clear", "allclear", "all_clear"}
+CHARTS_WORDS = {"charts": True, "no-charts": False, "nocharts": False, "no_charts": False}
+# `/delivery patterns [N weeks]`: how many whole weeks it looks back over (and compares with the N before).
+DEFAULT_PATTERN_WEEKS, MAX_PATTERN_WEEKS = 4, 26
+PATTERN_WEEKS = re.compile(r"(\d{1,3})\s*(?:w|wk|wks|week|weeks)?")
 
 
 class SubscriptionOptions(BaseModel):
@@ -61,6 +70,9 @@ class SubscriptionOptions(BaseModel):
     days: str | None = None
     timezone: str | None = None
     all_clear: bool = False
+    # `charts` or `no-charts`: whether the digest attaches its charts; None leaves the choice as it was
+    # (on for a new subscription).
+    charts: bool | None = None
 
 
 class _SubscribeFields(TypedDict, total=False):
@@ -70,6 +82,7 @@ class _SubscribeFields(TypedDict, total=False):
     days: str
     timezone: str
     all_clear: bool
+    charts: bool
 
 
 class DeliveryCommand(BaseModel):
@@ -81,6 +94,7 @@ class DeliveryCommand(BaseModel):
     window: MilestoneWindow = MilestoneWindow.THIS_WEEK
     subscription: SubscriptionOptions | None = None
     turn_on: bool | None = None
+    weeks: int = DEFAULT_PATTERN_WEEKS  # `/delivery patterns [N weeks]`
 
     @property
     def text(self) -> str:
@@ -91,6 +105,8 @@ class DeliveryCommand(BaseModel):
             return f"history {self.name}"
         if self.subcommand == Subcommand.FORECAST:
             return f"forecast {self.name}" if self.name else "forecast"
+        if self.subcommand == Subcommand.PATTERNS:
+            return f"patterns {self.weeks}"
         if self.subcommand == Subcommand.DIGEST:
             return f"digest {'on' if self.turn_on else 'off'}"
         if self.subcommand == Subcommand.TICKETS:
@@ -134,6 +150,18 @@ def _milestones(argument: str) -> DeliveryCommand:
                      "Try `/delivery milestones next week`.")
 
 
+def _patterns(argument: str) -> DeliveryCommand:
+    wanted = " ".join(argument.lower().split())
+    if not wanted:
+        return DeliveryCommand(subcommand=Subcommand.PATTERNS)
+    found = PATTERN_WEEKS.fullmatch(wanted)
+    if found is None or not 1 <= int(found[1]) <= MAX_PATTERN_WEEKS:
+        raise UsageError(f"`/delivery patterns` looks back over 1 to {MAX_PATTERN_WEEKS} whole weeks "
+                         f"({DEFAULT_PATTERN_WEEKS} when you give none), not '{argument}'. "
+                         "Try `/delivery patterns 8 weeks`.")
+    return DeliveryCommand(subcommand=Subcommand.PATTERNS, weeks=int(found[1]))
+
+
 def _service(argument: str, subcommand: Subcommand = Subcommand.SERVICE) -> DeliveryCommand:
     if not argument:
         raise UsageError(f"Which service? Type `/delivery {subcommand.value} <name>`, "
@@ -159,8 +187,8 @@ def _subscribe(argument: str) -> DeliveryCommand:
     if digest in CHANNEL_ALERTS and words[1:]:
         what = ("Escalations are posted as blocked deliverables reach their last step" if digest == "escalations"
                 else "SLA warnings are posted as tickets cross their thresholds")
-        raise UsageError(f"{what}, not on a schedule, so a "
-                         f"time, days, time zone or all-clear does not apply (you typed '{' '.join(words[1:])}'). "
+        raise UsageError(f"{what}, not on a schedule, so a time, days, time zone, all-clear or charts "
+                         f"does not apply (you typed '{' '.join(words[1:])}'). "
                          f"Type `/delivery subscribe {digest}` on its own.")
     options: _SubscribeFields = {}
     for word in words[1:]:
@@ -173,6 +201,8 @@ def _subscribe_option(word: str) -> _SubscribeFields:
     lowered = word.lower()
     if lowered in ALL_CLEAR_WORDS:
         return {"all_clear": True}
+    if lowered in CHARTS_WORDS:
+        return {"charts": CHARTS_WORDS[lowered]}
     try:
         if ":" in word:
             return {"at_time": parse_time(word).strftime("%H:%M")}
@@ -221,4 +251,6 @@ def parse_command(text: str) -> DeliveryCommand:
         return _tickets(argument)
     if subcommand == Subcommand.MILESTONES:
         return _milestones(argument)
+    if subcommand == Subcommand.PATTERNS:
+        return _patterns(argument)
     return _no_argument(subcommand, argument)

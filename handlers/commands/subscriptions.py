@@ -14,10 +14,13 @@ from messages.blocks.subscriptions import (
     subscriptions_message,
     unsubscribed_alert_text,
 )
+from messages.views import digest_has_charts
 from store.changes import ChangeRefused
 from store.digests import DEFAULTS, alert_kind, set_personal_digest, subscribe, subscriptions, unsubscribe
 from store.enums import AlertKind, DigestKind
 from store.rules.schedule import parse_days
+
+DIGEST_NAMES = {kind.value for kind in DigestKind}
 
 
 def _subscription(request: CommandRequest) -> SubscriptionOptions:
@@ -33,17 +36,21 @@ def subscribe_answer(request: CommandRequest) -> Reply:
     if alert_kind(options.digest) is not None:
         return _subscribe_alert(request, options)
     default = DEFAULTS[DigestKind(options.digest)]
+    charted = digest_has_charts(DigestKind(options.digest))
+    if options.charts is not None and not charted:
+        return note(f"The {escape(options.digest)} digest has no charts, so `charts` and `no-charts` do not apply. "
+                    "Nothing was changed.")
     try:
         sub = request.workspace.change(
             subscribe, digest=options.digest, channel_id=request.channel_id,
             at_time=options.at_time or default.at_time,
             days=options.days or ",".join(parse_days(default.days)),
             timezone=options.timezone or request.workspace.tz.key, all_clear=options.all_clear,
-            actor_slack_user_id=request.user_id,
+            charts=options.charts, actor_slack_user_id=request.user_id,
         )
     except ChangeRefused as refused:
         return note(f"Only {escape(refused.who_can)} can subscribe a channel to a digest. Nothing was changed.")
-    return subscribed_message(sub, request.workspace.clock.now())
+    return subscribed_message(sub, request.workspace.clock.now(), charted=charted)
 
 
 def _subscribe_alert(request: CommandRequest, options: SubscriptionOptions) -> Reply:
@@ -77,7 +84,9 @@ def unsubscribe_answer(request: CommandRequest) -> Reply:
 
 
 def subscriptions_answer(request: CommandRequest) -> Reply:
-    return subscriptions_message(request.workspace.read(subscriptions), request.workspace.clock.now())
+    subs = request.workspace.read(subscriptions)
+    charted = {sub.digest for sub in subs if sub.digest in DIGEST_NAMES and digest_has_charts(DigestKind(sub.digest))}
+    return subscriptions_message(subs, request.workspace.clock.now(), charted=charted)
 
 
 def digest_answer(request: CommandRequest) -> Reply:

@@ -42,13 +42,18 @@ def customer_org_channel(context: BoltContext) -> str | None:
 def flag_modal(value: ServiceActionValue, origin: Origin, label: str, channel: str) -> dict:
     intro = (f"Flag *{escape(label)}* for the Customer Org. A note saying you flagged it, and why, "
              f"goes to <#{channel}>.")
+    return flag_form(CallbackId.FLAG_SERVICE, modal_meta(value, origin).model_dump_json(), intro)
+
+
+def flag_form(callback_id: CallbackId, private_metadata: str, intro: str) -> dict:
+    """The Flag modal: `intro` (mrkdwn, escaped by the caller) and a "Why?"; a service's and a customer's."""
     return View(
         type="modal",
-        callback_id=CallbackId.FLAG_SERVICE.value,
+        callback_id=callback_id.value,
         title="Flag for Customer Org",
         submit="Flag",
         close="Cancel",
-        private_metadata=modal_meta(value, origin).model_dump_json(),
+        private_metadata=private_metadata,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=clip(intro, 3000))),
             InputBlock(block_id=InputId.FLAG_REASON.value, label="Why?",

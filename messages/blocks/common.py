@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from messages.charts import ChartDraft
 from messages.ids import ViewRef
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
@@ -29,6 +30,9 @@ class Reply:
     # What the message shows, so a posted copy can be rebuilt after a change (see messages/ids.py).
     view: ViewRef | None = None
     shows: frozenset[tuple[str, int]] = frozenset()
+    # The charts it has (messages.charts), drawn and attached when it is sent with them: never part of
+    # the blocks, so the text stands alone when charts are off or their upload fails.
+    charts: tuple[ChartDraft, ...] = ()
 
     def block_dicts(self) -> list[dict]:
         return [block.to_dict() for block in self.blocks]

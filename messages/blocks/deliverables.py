@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Option, OverflowMenuElement, SectionBlock
 
+from messages.blocks.blockers import blocker_label
 from messages.blocks.common import date_token, escape, mrkdwn_section, plural, user_mention
 from messages.blocks.escalation import escalation_words, snooze_words
 from messages.ids import ActionId, DeliverableFollowValue, DeliverableMoveValue, FollowAction, ViewRef
@@ -37,6 +38,7 @@ def deliverable_row(line: DeliverableLine, *, now: datetime, tz: ZoneInfo, show_
         parts.append(escape(line.owner.name))
     if line.status == DeliverableStatus.BLOCKED and line.blocked_since:
         blocked = f"blocked {plural(days_between(line.blocked_since, now), 'day')}"
+        blocked += f" · {escape(blocker_label(line.blocked_category))}"
         if line.blocked_reason:
             blocked += f": {escape(line.blocked_reason)}"
         parts.append(blocked)

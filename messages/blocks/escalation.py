@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from messages.blocks.blockers import blocker_label
 from messages.blocks.common import (
     Reply,
     context,
@@ -126,7 +127,8 @@ def follow_up_message(view: FollowUpView, tz: ZoneInfo, ref: ViewRef) -> Reply:
     people = f"owner {_who(view.owner, 'nobody')} · lead {_who(view.lead, 'nobody')}"
     lines = [headline, f"{service} · {people}"]
     if view.blocked_reason:
-        lines.append(f"Waiting for: {escape_clipped(view.blocked_reason, REASON_CHARS)}")
+        lines.append(f"Waiting for ({escape(blocker_label(view.blocked_category))}): "
+                     f"{escape_clipped(view.blocked_reason, REASON_CHARS)}")
     if view.snooze is not None and view.current:
         ended = "" if view.snoozed else " (ended)"
         lines.append(f"{snooze_words(view.snooze, tz)}{ended}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from messages.blocks.blockers import blocker_label
 from messages.blocks.common import (
     Reply,
     clip,
@@ -34,6 +35,8 @@ def change_line(change: ChangeLine) -> str:
     line = (f"{time_token(change.changed_at)} · {who} · *{escape(clip(change.object_name, 120))}* "
             f"{escape(change.field)}: {_value(change.from_value)} → {_value(change.to_value)} "
             f"(via {change.surface.value})")
+    if change.blocker_category:
+        line += f" · {escape(blocker_label(change.blocker_category))}"
     if change.reason:
         line += f"\n      _{escape(clip(change.reason, 300))}_"
     return line

@@ -41,12 +41,18 @@ def note(text: str) -> Reply:
     return Reply(text=text, blocks=[mrkdwn_section(text)], shareable=False)
 
 
-def subscribed_message(sub: SubscriptionView, now: datetime) -> Reply:
-    """A digest subscription's confirmation (alerts: `subscribed_alert_message`)."""
+def _charts_note(sub: SubscriptionView) -> str:
+    return (" Its charts are attached (`no-charts` for text only)." if sub.charts
+            else " Text only, no charts (`charts` attaches them again).")
+
+
+def subscribed_message(sub: SubscriptionView, now: datetime, *, charted: bool = False) -> Reply:
+    """A digest subscription's confirmation (alerts: `subscribed_alert_message`). `charted`: the digest
+    has charts, so the subscription's choice is told."""
     clear = " An all-clear is posted when there is nothing to report." if sub.all_clear else \
         " Nothing is posted on days with nothing to report."
     return note(f":white_check_mark: {channel_mention(sub.channel_id)} gets the *{escape(sub.digest)}* digest "
-                f"{_when(sub)}.{_next_run(sub, now)}{clear}")
+                f"{_when(sub)}.{_next_run(sub, now)}{clear}{_charts_note(sub) if charted else ''}")
 
 
 def subscribed_alert_message(sub: SubscriptionView, levels: tuple[int, ...]) -> Reply:
@@ -76,11 +82,18 @@ def unsubscribed_alert_text(channel: str, alert: AlertKind) -> str:
             "breaches its SLA.")
 
 
-def subscriptions_message(subs: list[SubscriptionView], now: datetime) -> Reply:
+def _charts_shown(sub: SubscriptionView, charted: set[str]) -> str:
+    if sub.digest not in charted:
+        return ""
+    return " · with charts" if sub.charts else " · no charts"
+
+
+def subscriptions_message(subs: list[SubscriptionView], now: datetime, *, charted: set[str] | None = None) -> Reply:
+    """Every subscription; `charted`: the digests that have charts, whose choice is shown."""
     if not subs:
         return note("No channel gets a digest yet. In a channel, type `/delivery subscribe at-risk` (leads and ops).")
     rows = [f"• {channel_mention(s.channel_id)}: *{escape(s.digest)}* {_when(s)}"
-            f"{' · all-clear' if s.all_clear else ''}" for s in subs]
+            f"{' · all-clear' if s.all_clear else ''}{_charts_shown(s, charted or set())}" for s in subs]
     text = "*Digest subscriptions*\n" + "\n".join(rows[:60])
     if len(rows) > 60:
         text += f"\nand {len(rows) - 60} more"

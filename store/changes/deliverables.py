@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
 from store.changes.actors import actor_facts, actor_person, last_change, target_facts
 from store.context import QueryContext
-from store.enums import DeliverableStatus, Surface
+from store.enums import BlockerCategory, DeliverableStatus, Surface
 from store.escalations import (
     NOBODY,
     Episode,
@@ -36,13 +36,15 @@ def _stale(session: Session, ctx: QueryContext, deliverable: Deliverable) -> Sta
 
 
 def _new_values(ctx: QueryContext, deliverable: Deliverable, move: Move, person_id: int | None,
-                reason: str | None, expected_unblock_on: date | None) -> dict:
+                reason: str | None, expected_unblock_on: date | None, category: BlockerCategory | None) -> dict:
     status = RESULT[move]
     values: dict = {"status": status, "version": deliverable.version + 1}
     if move == Move.BLOCK:
-        values |= {"blocked_reason": reason, "blocked_since": ctx.now, "expected_unblock_on": expected_unblock_on}
+        values |= {"blocked_reason": reason, "blocked_since": ctx.now, "expected_unblock_on": expected_unblock_on,
+                   "blocked_category": (category or BlockerCategory.OTHER).value}
     elif deliverable.status == DeliverableStatus.BLOCKED:
-        values |= {"blocked_reason": None, "blocked_since": None, "expected_unblock_on": None}
+        values |= {"blocked_reason": None, "blocked_since": None, "expected_unblock_on": None,
+                   "blocked_category": None}
     if status == DeliverableStatus.COMPLETE:
         values["completed_at"] = ctx.now
     if move == Move.ACCEPT:
@@ -81,11 +83,14 @@ def move_deliverable(
     version: int,
     reason: str | None = None,
     expected_unblock_on: date | None = None,
+    category: BlockerCategory | None = None,
     surface: Surface = Surface.SLACK,
 ) -> ChangeApplied:
     """Apply `move` if the actor may and the deliverable is still at `version`; else change nothing.
 
-    Runs inside the caller's transaction: the new state and its StatusChange commit together.
+    Blocking keeps its `category` (none given: "other") on the deliverable and on its StatusChange row, for
+    `/delivery patterns`; unblocking clears the deliverable's. Runs inside the caller's transaction: the new
+    state and its StatusChange commit together.
     """
     deliverable, service, person = _current_and_allowed(session, ctx, actor_slack_user_id, deliverable_id, version,
                                                         permission_for(move))
@@ -94,7 +99,7 @@ def move_deliverable(
     if move == Move.BLOCK and not (reason or "").strip():
         raise InvalidChange("blocking needs a reason")
     before, episode = deliverable.status, deliverable.blocked_since
-    values = _new_values(ctx, deliverable, move, person.id, reason, expected_unblock_on)
+    values = _new_values(ctx, deliverable, move, person.id, reason, expected_unblock_on, category)
     applied = rows_matched(session.execute(
         update(Deliverable)
         .where(Deliverable.id == deliverable_id, Deliverable.version == version)
@@ -107,7 +112,8 @@ def move_deliverable(
         raise _stale(session, ctx, deliverable)
     session.add(StatusChange(
         team_id=ctx.team_id, object_type="deliverable", object_id=deliverable_id, field="status",
-        from_value=before.value, to_value=values["status"].value, reason=reason, changed_by_id=person.id,
+        from_value=before.value, to_value=values["status"].value, reason=reason,
+        blocker_category=values["blocked_category"] if move == Move.BLOCK else None, changed_by_id=person.id,
         changed_by_slack_user_id=actor_slack_user_id, surface=surface, changed_at=ctx.now,
     ))
     if before == DeliverableStatus.BLOCKED and episode is not None and surface == Surface.SLACK:

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.changes import ChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
+from store.changes import BaseChangeApplied, ChangeApplied, ChangeRefused, InvalidChange, StaleChange, rows_matched
 from store.changes.actors import actor_facts, actor_person, target_facts
 from store.clock import local_midnight
 from store.context import QueryContext
 from store.enums import Health, ServiceStatus, Surface
 from store.health import health_of
 from store.models import Customer, Person, Service, StatusChange
+from store.queries.customers import customer_relationship
 from store.readmodels import PersonRef, ReadModel
 from store.rules.permissions import Permission, authorize
 
@@ -41,6 +42,24 @@ class FlagNote(ReadModel):
     @property
     def label(self) -> str:
         return f"{self.customer_name} · {self.service_name}"
+
+
+class CustomerFlagNote(ReadModel):
+    """What a customer's flag says: the customer, its active services (each flagged), its relationship
+    verdict as it stands, who flagged it and why."""
+
+    customer_id: int
+    customer_name: str
+    service_names: list[str]
+    verdict: str  # "struggling · engagement declining: …"
+    flagged_by_slack_user_id: str
+    reason: str
+
+
+class CustomerFlagApplied(BaseChangeApplied):
+    """A customer's flag: recorded on each of its active services."""
+
+    service_ids: list[int]
 
 
 def override_expiry(day: date, tz: ZoneInfo) -> datetime:
@@ -208,3 +227,84 @@ def flag_for_customer_org(
                           flagged_by_slack_user_id=actor_slack_user_id, reason=why))
     return ChangeApplied(object_type="service", object_id=service_id, service_id=service_id,
                          from_value=None, to_value=CUSTOMER_ORG, version=new_version)
+
+
+def customer_flag_reason(customer_name: str, why: str) -> str:
+    """The audit reason on each service of a flagged customer: the flag was the customer's."""
+    return f"Customer {customer_name} flagged: {why}"
+
+
+def _customer_guard(session: Session, ctx: QueryContext, *, actor_slack_user_id: str, customer_id: int,
+                    version: int) -> tuple[Customer, list[Service], Person]:
+    """The customer, its active services and the acting person, if the actor may flag every one of them
+    and they are still at `version` (the sum of their versions)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.team_id != ctx.team_id:
+        raise InvalidChange("that customer no longer exists")
+    services = list(session.scalars(
+        select(Service).where(Service.team_id == ctx.team_id, Service.customer_id == customer_id,
+                              Service.status == ServiceStatus.ACTIVE).order_by(Service.name, Service.id)))
+    if not services:
+        raise InvalidChange(f"'{customer.name}' has no active service to flag")
+    person = actor_person(session, ctx, actor_slack_user_id)
+    for service in services:
+        decision = authorize(Permission.FLAG_SERVICE, actor_facts(person), target_facts(session, service, None))
+        if not decision.allowed:
+            raise ChangeRefused(f"ops, or someone who leads or is assigned to each of its active services "
+                                f"('{service.name}': {decision.who_can})", linked=person is not None)
+    assert person is not None  # authorize allows no one without a Person row
+    if sum(service.version for service in services) != version:
+        raise _stale(session, ctx, max(services, key=lambda service: service.version))
+    return customer, services, person
+
+
+def check_customer_flag(session: Session, ctx: QueryContext, *, actor_slack_user_id: str, customer_id: int,
+                        version: int) -> None:
+    """Raise what flagging the customer would (refused, stale, invalid) without changing anything."""
+    _customer_guard(session, ctx, actor_slack_user_id=actor_slack_user_id, customer_id=customer_id, version=version)
+
+
+def flag_customer_for_customer_org(
+    session: Session,
+    ctx: QueryContext,
+    *,
+    actor_slack_user_id: str,
+    customer_id: int,
+    version: int,
+    reason: str,
+    announce: Callable[[CustomerFlagNote], None] | None = None,
+    surface: Surface = Surface.SLACK,
+) -> CustomerFlagApplied:
+    """Flag a customer for the Customer Org, with why: a flag of each of its active services, as
+    `flag_for_customer_org` records one (each service's version moves, and its audit row's reason names
+    the customer), in this one transaction, and one note. No table of its own: each service's history
+    shows the flag, and the weekly digest and `/delivery history` read it as they read a service's.
+
+    The actor must be allowed to flag every one of them (ops, or whoever is assigned to each).
+    `version` is the sum of its active services' versions as the button showed them: a change to any
+    (a flag by someone else included) or a service started or stopped since refuses it as stale.
+    `announce` runs after the flags are written and before they commit, as for a service's flag.
+    """
+    customer, services, person = _customer_guard(session, ctx, actor_slack_user_id=actor_slack_user_id,
+                                                 customer_id=customer_id, version=version)
+    why = _clean(reason)
+    if why is None:
+        raise InvalidChange("a flag needs a reason")
+    audited = customer_flag_reason(customer.name, why)
+    for service in services:
+        _apply(session, ctx, service, service.version, {})
+        session.add(StatusChange(
+            team_id=ctx.team_id, object_type="service", object_id=service.id, field=FLAG_FIELD,
+            from_value=None, to_value=CUSTOMER_ORG, reason=audited, changed_by_id=person.id,
+            changed_by_slack_user_id=actor_slack_user_id, surface=surface, changed_at=ctx.now,
+        ))
+    session.flush()
+    if announce is not None:
+        found = customer_relationship(session, ctx, customer_id=customer_id)
+        verdict = f"{found.relationship.value} · {' · '.join(found.reasons)}" if found else "no active service"
+        announce(CustomerFlagNote(customer_id=customer_id, customer_name=customer.name,
+                                  service_names=[service.name for service in services], verdict=verdict,
+                                  flagged_by_slack_user_id=actor_slack_user_id, reason=why))
+    return CustomerFlagApplied(object_type="customer", object_id=customer_id, service_id=None, from_value=None,
+                               to_value=CUSTOMER_ORG, version=version + len(services),
+                               service_ids=[service.id for service in services])

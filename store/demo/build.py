@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from store.clock import Week, current_week, local_today, week_of
 from store.demo import spec, timesheets
+from store.demo.block_history import past_work
 from store.enums import AppointmentKind, DeliverableStatus, DeliveryStatus, Role, ServiceStatus, Surface, TaskStatus
 from store.models import (
     Appointment,
@@ -103,6 +104,7 @@ def build(team_id: str, now: datetime, tz: ZoneInfo) -> DemoRows:
     for service_spec in spec.SERVICES:
         _milestones_and_deliverables(out, team_id, t, service_spec)
     _blocked(out, team_id, t)
+    out.audit += past_work(team_id, out.rows, demo_key("deliverable", "{}", "{}"))
     _customer_sessions(out, team_id, t)
     _internal_meetings(out, team_id, t)
     _tickets(out, team_id, t)
@@ -300,13 +302,15 @@ def _blocked(out: DemoRows, team_id: str, t: Timeline) -> None:
             status=DeliverableStatus.BLOCKED,
             due_on=t.today - b.overdue_days * DAY,
             blocked_reason=b.reason,
+            blocked_category=b.category.value,
             blocked_since=since,
             estimate_hours=decimal_or_none(b.estimate_hours),
         )
         deliverable.service = out.services[b.service]
         out.add(deliverable)
-        out.audit.append((_change(team_id, deliverable, owner, since, DeliverableStatus.IN_PROGRESS, b.reason),
-                          deliverable))
+        change = _change(team_id, deliverable, owner, since, DeliverableStatus.IN_PROGRESS, b.reason)
+        change.blocker_category = b.category.value
+        out.audit.append((change, deliverable))
         _escalations(out, team_id, deliverable, b, since)
 
 

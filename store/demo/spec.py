@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.enums import Phase, Role, ServiceStatus
+from store.enums import BlockerCategory, Phase, Role, ServiceStatus
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,19 @@ class BlockedSpec:
     # The escalation steps on record (store/rules/escalation.py), at these days blocked: step 1 told its
     # owner by DM, step 2 the service's lead, each on the ladder's schedule.
     escalated_at_days: tuple[int, ...] = ()
+    category: BlockerCategory = BlockerCategory.OTHER
+
+
+@dataclass(frozen=True)
+class PastBlockSpec:
+    """A block episode of a done deliverable (its service's `number`), on record in the audit trail: blocked
+    for `days`, unblocked the day before it was completed (so never blocked a week ago, as health then reads)."""
+
+    service: str
+    number: int
+    category: BlockerCategory
+    reason: str
+    days: int
 
 
 @dataclass(frozen=True)
@@ -192,8 +205,25 @@ DEMO_SUBSCRIPTIONS = (("at-risk", "08:30", "weekdays"), ("overdue-tickets", "09:
 BLOCKED = (
     # Escalated to its owner at 2 days blocked and to its lead at 4 (Ryan is both): the channels hear at 6.
     BlockedSpec("delta", "SSO integration", "Waiting on the customer's identity provider credentials", days=5,
-                overdue_days=2, estimate_hours="40", escalated_at_days=(2, 4)),
+                overdue_days=2, estimate_hours="40", escalated_at_days=(2, 4), category=BlockerCategory.ACCESS),
 )
+
+# `/delivery patterns`' story: in the last four weeks Beta Corp's training waited on the customer twice and
+# Delta's integration on access (its SSO work still does); in the four before, a third party, an environment
+# and a scope change held others. Done deliverable `number` of a steady service was completed 1, 3, 5 and 7
+# weeks ago for 1 to 4 (Beta's 1, 2, 3 and 4 weeks ago; Gamma's 1 and 5).
+PAST_BLOCKS = (
+    PastBlockSpec("beta", 1, BlockerCategory.WAITING_ON_CUSTOMER, "Training room dates not confirmed by Beta Corp", 3),
+    PastBlockSpec("beta", 2, BlockerCategory.WAITING_ON_CUSTOMER, "Trainee list not sent by Beta Corp", 5),
+    PastBlockSpec("delta", 1, BlockerCategory.ACCESS, "Test tenant admin rights not granted", 4),
+    PastBlockSpec("atlas", 1, BlockerCategory.ENVIRONMENT, "Test PLC rig offline", 2),
+    PastBlockSpec("orion", 3, BlockerCategory.THIRD_PARTY, "Telematics vendor API keys pending", 4),
+    PastBlockSpec("northwind", 3, BlockerCategory.ENVIRONMENT, "Staging portal down after upgrade", 2),
+    PastBlockSpec("summit", 4, BlockerCategory.SCOPE_CHANGE, "Payment methods added to scope", 3),
+)
+# Days from start (its audited move to In progress) to completion of the demo's done deliverables, by their
+# service's phase, plus 0-2 by number: the cycle times `/delivery patterns` reports.
+CYCLE_DAYS = {Phase.DISCOVERY: 6, Phase.BUILD: 10, Phase.TRAINING: 4, Phase.OPTIMIZATION: 7}
 
 # What an hour costs and is billed at, by role, and for the people whose rates are their own
 # (decimal strings, the organisation's currency): Ryan bills more than a lead's rate.

@@ -65,7 +65,7 @@ from store.demo.synthetic_rows import (
     insert_rows,
     next_ids,
 )
-from store.enums import AppointmentKind, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
+from store.enums import AppointmentKind, BlockerCategory, DeliverableStatus, Role, ServiceStatus, Surface, TaskStatus
 from store.health.rules import HealthThresholds
 from store.models import service_members
 from store.rules.budget import BURN_WEEKS, remaining_hours
@@ -89,6 +89,9 @@ DELIVERABLE_NAMES = ("Requirements sign-off", "Solution design", "Data migration
 MILESTONES_THIS_WEEK = ("Go-Live Readiness", "Discovery Wrap-up", "Training Complete", "Design Sign-off")
 BLOCKED_REASONS = ("Waiting on the customer's identity provider credentials", "Vendor API access pending",
                    "Customer data extract not delivered", "Security review outstanding")
+# Each reason's blocker category (store.enums.BlockerCategory), in the same order.
+BLOCKED_CATEGORIES = (BlockerCategory.ACCESS, BlockerCategory.THIRD_PARTY, BlockerCategory.WAITING_ON_CUSTOMER,
+                      BlockerCategory.INTERNAL_DEPENDENCY)
 ACTION_NOTES = {"blocked": "Escalation meeting scheduled", "engagement": "Customer Org notified",
                 "timeline": "Resource reallocation in progress", "tickets": "Support lead reviewing backlog"}
 
@@ -336,6 +339,7 @@ class DeliverableRow(TypedDict):
     completed_at: NotRequired[datetime]
     accepted_at: NotRequired[datetime]
     blocked_reason: NotRequired[str]
+    blocked_category: NotRequired[str]
     blocked_since: NotRequired[datetime]
     milestone_id: NotRequired[int]
     accepted_by_id: NotRequired[int]
@@ -358,7 +362,9 @@ def _deliverable_dates(gen: Gen, kind: str) -> DeliverableRow:
     elif kind in ("stuck", "fresh_blocked"):
         hours = rng.randint(3 * 24 + 2, 9 * 24) if kind == "stuck" else rng.randint(4, 60)
         row["status"], row["due_on"] = DeliverableStatus.BLOCKED, t.today - rng.randint(0, 5) * DAY
-        row["blocked_reason"], row["blocked_since"] = rng.choice(BLOCKED_REASONS), t.now - hours * HOUR
+        reason = rng.randrange(len(BLOCKED_REASONS))
+        row["blocked_reason"], row["blocked_since"] = BLOCKED_REASONS[reason], t.now - hours * HOUR
+        row["blocked_category"] = BLOCKED_CATEGORIES[reason].value
     return row
 
 
@@ -386,7 +392,8 @@ def _deliverables(gen: Gen, svc: Svc, milestone: tuple[int, date] | None) -> lis
         if status == DeliverableStatus.BLOCKED:
             gen.add(CHANGES, object_type="deliverable", object_id=deliverable_id, field="status",
                     from_value=DeliverableStatus.IN_PROGRESS.value, to_value=status.value,
-                    reason=row["blocked_reason"], changed_by_id=svc.owner_id, surface=Surface.SLACK,
+                    reason=row["blocked_reason"], blocker_category=row["blocked_category"],
+                    changed_by_id=svc.owner_id, surface=Surface.SLACK,
                     changed_by_slack_user_id=svc.owner_slack_id, changed_at=row["blocked_since"])
         if not status.is_done and follow_ups:
             follow_ups -= 1

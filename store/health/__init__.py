@@ -10,6 +10,9 @@ answers use to ask for it.
   customer sessions in the engagement windows) and bringing it up to date. Migration 0010's triggers
   mark a service whenever something its health is assessed from changes, and readers assess the
   marked ones again. Nothing outside this package sees whether an answer was kept or assessed.
+- `session_counts` and `session_counts_at` (in `tallies`): each service's customer sessions in the
+  engagement windows as the rule counts them, from the tallies when they are current, or as a statement
+  over some services (`/delivery customers` and a customer's card sum them by customer).
 
 Callers import from here (and `store.health.rules` for the rules' types), never the modules inside.
 """
@@ -31,10 +34,11 @@ from store.health.portfolio import (
     worst_first,
 )
 from store.health.signals import of_active_services
+from store.health.tallies import session_counts, session_counts_at
 
 __all__ = [
     "KEPT_EVERY", "MAX_SHOWN_SERVICES", "HealthThen", "PortfolioHealth", "ServiceOrder", "ShownServices", "Standing",
     "assess_signalled", "by_customer_and_name", "counts_with_quiet", "done_by", "existed_then", "health_as_of",
     "health_of", "longest_in_state_first", "of_active_services", "portfolio_health", "refresh_kept",
-    "signalled_as_of", "views_of", "worst_first",
+    "session_counts", "session_counts_at", "signalled_as_of", "views_of", "worst_first",
 ]

@@ -155,6 +155,10 @@ class PortfolioHealth:
     _session: Session = field(repr=False, compare=False)
     _ctx: QueryContext = field(repr=False, compare=False)
 
+    def not_on_track(self) -> list[Standing]:
+        """The standing of every active service not On Track (every other active service is On Track)."""
+        return list(self._needing)
+
     def needing_attention(self, *, order: ServiceOrder = worst_first,
                           limit: int | None = MAX_SHOWN_SERVICES) -> ShownServices:
         """The first services (in `order`) not On Track, and how many there are."""

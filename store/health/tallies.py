@@ -27,12 +27,14 @@ from functools import cache
 
 from sqlalchemy import (
     BindParameter,
+    CompoundSelect,
     Float,
     Integer,
     Select,
     and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -196,3 +198,48 @@ def declining_from_tallies(session: Session, team_id: str, *, now: datetime,
     if not any(row[0] is None for row in found):
         return None
     return {int(sid): (int(r), int(p)) for sid, r, p in found if sid is not None}
+
+
+@cache
+def _all_counts() -> CompoundSelect:
+    """(service_id, recent, prior) of every service of the team with a tally or a session that crossed
+    an edge since the checkpoint, from the tallies and those sessions; and a row with no service while
+    the checkpoint is the one read (as in `_declining`). Built once: its parameters are bound at each
+    execution."""
+    team_id: BindParameter[str] = bindparam("team_id")
+    sign: BindParameter[int] = bindparam("sign", type_=Integer())
+    crossed = union_all(_crossed(0, 1, 0), _crossed(1, -1, 1), _crossed(2, 0, -1)).subquery()
+    tally = EngagementTally
+    rows = union_all(
+        select(tally.service_id, tally.recent, tally.prior).where(tally.team_id == team_id),
+        select(crossed.c.service_id, crossed.c.recent * sign, crossed.c.prior * sign),
+    ).subquery()
+    still = select(null(), literal_column("0", Integer()), literal_column("0", Integer())).where(
+        EngagementCheckpoint.team_id == team_id,
+        EngagementCheckpoint.as_of == bindparam("as_of", type_=UTCDateTime()),
+        EngagementCheckpoint.window_days == bindparam("window_days", type_=Integer()))
+    # As integers: PostgreSQL sums integers to numeric, which reaches Python as Decimal, slow to convert.
+    summed = (select(rows.c.service_id, cast(func.sum(rows.c.recent), Integer), cast(func.sum(rows.c.prior), Integer))
+              .group_by(rows.c.service_id))
+    return union_all(summed, still)
+
+
+def session_counts(session: Session, team_id: str, *, now: datetime,
+                   limits: HealthThresholds) -> dict[int, tuple[int, int]]:
+    """(recent, prior) customer sessions of every service of the team with one in either engagement window
+    ending at `now`, as the engagement rule counts them: from the tallies when a checkpoint is near (a
+    row per service and the sessions that crossed an edge since), else counted from the appointments."""
+    as_of = _checkpoint(session, team_id, now, limits)
+    if as_of is not None:
+        window = timedelta(days=limits.engagement_window_days)
+        low, high = sorted((as_of, now))
+        edges = {f"{end}{edge}": moment - edge * window
+                 for edge in range(3) for end, moment in (("low", low), ("high", high))}
+        found = session.execute(_all_counts(), {
+            "team_id": team_id, "sign": 1 if now >= as_of else -1, "as_of": as_of,
+            "window_days": limits.engagement_window_days, **edges,
+        }).all()
+        if any(row[0] is None for row in found):
+            return {sid: (r, p) for sid, r, p in found if sid is not None and (r or p)}
+    return {int(sid): (int(r or 0), int(p or 0))
+            for sid, r, p in session.execute(session_counts_at(team_id, now, limits))}

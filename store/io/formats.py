@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from store.enums import (
     AppointmentKind,
+    BlockerCategory,
     DeliverableStatus,
     Health,
     Phase,
@@ -158,6 +159,7 @@ SPECS: dict[str, KindSpec] = {s.kind: s for s in (
         Column("name", "name", required=True), Column("owner", "owner_id", "ref", ref="people"),
         Column("status", "status", "enum", enum=DeliverableStatus, default=lambda ctx: DeliverableStatus.NOT_STARTED),
         Column("due_on", "due_on", "date"), Column("blocked_reason", "blocked_reason"),
+        Column("blocked_category", "blocked_category", "enum", enum=BlockerCategory),
         Column("blocked_since", "blocked_since", "datetime"), Column("completed_at", "completed_at", "datetime"),
         Column("accepted_at", "accepted_at", "datetime"),
         Column("accepted_by", "accepted_by_id", "ref", ref="people"),
@@ -317,10 +319,14 @@ def parse_plain(column: Column, text: str, tz: ZoneInfo) -> Any:
 
 
 def parse_enum(enum: type[StrEnum], text: str) -> StrEnum:
-    """Accept the stored value ('in_progress') or its label ('In progress'), any case."""
-    wanted = text.strip().lower().replace(" ", "_").replace("-", "_")
+    """Accept the stored value ('in_progress', 'third-party') or its label ('In progress', 'Third party'), any
+    case, with spaces, hyphens and underscores alike."""
+    def same(words: str) -> str:
+        return words.strip().lower().replace(" ", "_").replace("-", "_")
+
+    wanted = same(text)
     for member in enum:
-        if member.value == wanted:
+        if same(member.value) == wanted or same(str(getattr(member, "label", member.value))) == wanted:
             return member
     allowed = ", ".join(m.value for m in enum)
     raise ValueError(f"unknown value '{text}' (allowed: {allowed})")
@@ -493,7 +499,7 @@ def format_value(column: Column, value: Any) -> str:
         return ""
     kind = column.kind
     if kind == "enum":
-        return value.value
+        return value.value if isinstance(value, StrEnum) else str(value)  # a category is stored as its text
     if kind == "date":
         return value.isoformat()
     if kind == "datetime":

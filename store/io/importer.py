@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.db import refresh_planner_statistics
-from store.enums import Surface
+from store.enums import DeliverableStatus, Surface
 from store.io.formats import (
     KINDS,
     SPECS,
@@ -340,7 +340,7 @@ def _update_row(session: Session, ctx: QueryContext, spec: KindSpec, row: Any, c
             continue
         old = getattr(row, column.attr)
         if old != new:
-            _audit(session, ctx, spec.kind, row, column.attr, old, new)
+            _audit(session, ctx, spec.kind, row, column.attr, old, new, values.get("blocked_category"))
             setattr(row, column.attr, new)
             changed = True
     if changed and hasattr(row, "version"):
@@ -348,7 +348,9 @@ def _update_row(session: Session, ctx: QueryContext, spec: KindSpec, row: Any, c
     return changed
 
 
-def _audit(session: Session, ctx: QueryContext, kind: str, row: Any, attr: str, old: Any, new: Any) -> None:
+def _audit(session: Session, ctx: QueryContext, kind: str, row: Any, attr: str, old: Any, new: Any,
+           category: str | None = None) -> None:
+    """An audited change; a deliverable's move to Blocked keeps its row's category (none: "other")."""
     audited = AUDITED.get(kind)
     if audited is None or audited[1] != attr:
         return
@@ -357,4 +359,5 @@ def _audit(session: Session, ctx: QueryContext, kind: str, row: Any, attr: str, 
         team_id=ctx.team_id, object_type=object_type, object_id=row.id, field=field_name,
         from_value=old.value if old is not None else None, to_value=new.value if new is not None else None,
         reason="imported", surface=Surface.IMPORT, changed_at=ctx.now,
+        blocker_category=str(category) if category and new == DeliverableStatus.BLOCKED else None,
     ))

@@ -24,6 +24,7 @@ from store.models.derived import (  # noqa: F401 (the models' one import path)
     HealthChange,
     HealthCheckpoint,
     KeptHealth,
+    KeptPatterns,
     ServiceHours,
     WeeklyHours,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, Numeric, String
+from sqlalchemy import Date, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.enums import Health
@@ -133,4 +133,18 @@ class HealthChange(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mark: Mapped[int] = mapped_column(Integer)
+
+
+class KeptPatterns(Base):
+    """`/delivery patterns` of the default length as counted at a refresh, for the period it counted (the
+    whole weeks before `first_day`'s week and the ones before them): past whole weeks change only by bulk
+    writes, which drop these rows, so answers read this instead of counting. store/queries/patterns.py."""
+
+    __tablename__ = "kept_patterns"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)  # the period's first day
+    report: Mapped[str] = mapped_column(Text)  # the PatternsReport as JSON
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 
 from store.models.base import Base, UTCDateTime, team_column
 
@@ -52,6 +52,8 @@ class DigestSubscription(Base):
     days: Mapped[str] = mapped_column(String(40))  # weekdays | daily | mon,wed,fri
     timezone: Mapped[str] = mapped_column(String(64))
     all_clear: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether the digest attaches its charts (weekly portfolio, patterns); text only when off.
+    charts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_by_slack_user_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -170,6 +170,9 @@ class Deliverable(Base):
         # tenth of the open ones, and only those blocked long enough for a step are visited.
         Index("ix_deliverables_blocked", "team_id", "blocked_since",
               sqlite_where=text(BLOCKED_SQL), postgresql_where=text(BLOCKED_SQL)),
+        # The completions of a period with what `/delivery patterns` counts of them (migration 0024).
+        Index("ix_deliverables_team_completed", "team_id", "completed_at", "status", "due_on", "service_id",
+              "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,6 +188,8 @@ class Deliverable(Base):
     )
     due_on: Mapped[date | None] = mapped_column(Date)
     blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # What kind of blocker (store.enums.BlockerCategory); none (rows from before categories) reads as "other".
+    blocked_category: Mapped[str | None] = mapped_column(String(32))
     blocked_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -292,6 +297,8 @@ class StatusChange(Base):
     from_value: Mapped[str | None] = mapped_column(String(64))
     to_value: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
+    # A block's category (store.enums.BlockerCategory), kept with the change for `/delivery patterns`.
+    blocker_category: Mapped[str | None] = mapped_column(String(32))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     changed_by_slack_user_id: Mapped[str | None] = mapped_column(String(32))
     surface: Mapped[Surface] = mapped_column(enum_column(Surface))

@@ -57,6 +57,7 @@ def follow_up_view(session: Session, ctx: QueryContext, *, deliverable_id: int, 
         service=service_refs(session, ctx, only=service.id)[service.id], owner=_person(session, deliverable.owner_id),
         lead=_person(session, service.owner_id), status=deliverable.status, version=deliverable.version,
         blocked_since=since, blocked_reason=deliverable.blocked_reason if current else None, current=current,
+        blocked_category=deliverable.blocked_category if current else None,
         steps=steps, snooze=snooze, next_step=due.step if due else None, next_at=due.at if due else None,
         days=ctx.escalation.days, returned=returned, step_id=step_id)
 

@@ -42,6 +42,7 @@ def service_history(session: Session, ctx: QueryContext, *, name: str) -> Servic
             object_type=change.object_type,
             object_name=deliverable_name or lookup.card.ref.label,
             field=change.field, from_value=change.from_value, to_value=change.to_value, reason=change.reason,
+            blocker_category=change.blocker_category,
             changed_by=PersonRef(name=who, slack_user_id=slack) if who else None,
             changed_by_slack_user_id=change.changed_by_slack_user_id, surface=change.surface,
             changed_at=change.changed_at,

@@ -18,6 +18,7 @@ def deliverable_line(deliverable: Deliverable, owner: PersonRef | None, today: d
     return DeliverableLine(
         deliverable_id=deliverable.id, name=deliverable.name, status=deliverable.status, owner=owner, due_on=due,
         blocked_reason=deliverable.blocked_reason, blocked_since=deliverable.blocked_since,
+        blocked_category=deliverable.blocked_category,
         late=not deliverable.status.is_done and due is not None and due < today,
         version=deliverable.version,
     )

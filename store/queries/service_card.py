@@ -21,6 +21,7 @@ from store.models import (
     service_members,
 )
 from store.queries.budget import service_budget
+from store.queries.customers import customer_card, customer_meant
 from store.queries.forecast import milestone_forecasts
 from store.queries.lines import deliverable_line, person_ref
 from store.queries.refs import match_service_name, service_refs
@@ -40,10 +41,16 @@ MAX_OPEN_TICKETS = 10
 MAX_APPOINTMENTS = 5
 
 
-def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None) -> ServiceLookup:
+def lookup_service(session: Session, ctx: QueryContext, *, name: str, viewer: str | None = None,
+                   customers: bool = False) -> ServiceLookup:
+    """The service a name means; with `customers` (`/delivery status`), a customer's card when the name
+    means a customer with several active services rather than one of them."""
     found = match_service_name(session, ctx, name)
     if found.service_id is not None:
         return ServiceLookup(query=name, card=service_card(session, ctx, service_id=found.service_id, viewer=viewer))
+    customer_id = customer_meant(session, ctx, name, found.choices) if customers else None
+    if customer_id is not None:
+        return ServiceLookup(query=name, customer=customer_card(session, ctx, customer_id=customer_id))
     return ServiceLookup(query=name, choices=found.choices, suggestions=found.suggestions)
 
 

@@ -11,6 +11,7 @@ Thirty-one statements whatever the portfolio size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -59,8 +60,8 @@ def _utilization(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) 
     return tuple(results)
 
 
-def _sla(session: Session, ctx: QueryContext, weeks: tuple[Week, Week]) -> tuple[WeekSla, ...]:
-    """SLA compliance of each whole week: one statement.
+def sla_by_week(session: Session, ctx: QueryContext, weeks: Sequence[Week]) -> tuple[WeekSla, ...]:
+    """SLA compliance of each whole week: one statement (the weekly digest's two, the trends' eight).
 
     Met: resolved in the week by its due time. Misses: resolved in the week after its due time, and
     due in the week but unresolved when the week ended (the open breaches of that week).
@@ -164,7 +165,7 @@ def weekly_portfolio(session: Session, ctx: QueryContext) -> WeeklyPortfolio:
     loads = load_counts(session, ctx)
     overloaded = overloaded_people(session, ctx)
     utilization = _utilization(session, ctx, weeks)
-    sla = _sla(session, ctx, weeks)
+    sla = sla_by_week(session, ctx, weeks)
     tally = deliverable_tally(session, ctx.team_id, today=ctx.today)
     on_schedule_then = _on_schedule_at(session, ctx, week_ago)
     person_rates = rates(session, ctx)

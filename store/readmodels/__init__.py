@@ -152,6 +152,8 @@ class DeliverableLine(ReadModel):
     due_on: date | None
     blocked_reason: str | None = None
     blocked_since: datetime | None = None
+    # A blocked one's category as stored (store.enums.BlockerCategory; none: from before categories, "other").
+    blocked_category: str | None = None
     late: bool = False
     version: int = 1
     # Who moved it to its done status, when it is done (from the audit trail).
@@ -205,6 +207,8 @@ class ServiceLookup(ReadModel):
 
     query: str
     card: ServiceCard | None = None
+    # A customer's card, when the name is a customer's with several active services (`/delivery status`).
+    customer: CustomerCard | None = None
     choices: list[ServiceRef] = []
     suggestions: list[str] = []
 
@@ -254,9 +258,12 @@ class BlockedDeliverableView(ReadModel):
     service: ServiceRef
 
 
-# MyWeek (capacity) and BudgetLine (budgets) live with their read models, which build on the ones above.
+# MyWeek (capacity), BudgetLine (budgets) and CustomerCard (customers) live with their read models, which
+# build on the ones above.
 from store.readmodels.budget import BudgetLine  # noqa: E402
 from store.readmodels.capacity import MyWeek  # noqa: E402
+from store.readmodels.customers import CustomerCard  # noqa: E402
 
 MyWork.model_rebuild()
 ServiceCard.model_rebuild()
+ServiceLookup.model_rebuild()

@@ -70,6 +70,7 @@ class FollowUpView(ReadModel):
     version: int
     blocked_since: datetime  # the episode shown
     blocked_reason: str | None
+    blocked_category: str | None = None  # store.enums.BlockerCategory as stored, while current
     current: bool  # still blocked in this episode (else it ended: unblocked, done, or blocked again since)
     steps: list[EscalationStepLine]
     snooze: SnoozeNote | None  # the episode's snooze, live or ended

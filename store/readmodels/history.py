@@ -15,6 +15,7 @@ class ChangeLine(ReadModel):
     from_value: str | None
     to_value: str | None
     reason: str | None
+    blocker_category: str | None = None  # a block's category (store.enums.BlockerCategory) as stored
     changed_by: PersonRef | None
     changed_by_slack_user_id: str | None
     surface: Surface

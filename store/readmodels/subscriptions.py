@@ -13,6 +13,7 @@ class SubscriptionView(ReadModel):
     days: str
     timezone: str
     all_clear: bool
+    charts: bool = True  # the digest attaches its charts, if it has any
 
     @property
     def key(self) -> str:
