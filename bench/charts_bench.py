@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from benchlib import machine_line, scratch_postgres, write_section
 from fake_slack_files import png_size
 
-from messages.charts.drafts import trends_charts
+from messages.charts.drafts import patterns_charts, trends_charts
 from store.clock import FixedClock
 from store.db import make_engine, make_sessionmaker
 from store.demo.synthetic import load_synthetic
+from store.queries.patterns import patterns_report
 from store.queries.trends import trends
 from store.schema import upgrade
 from store.workspace import Workspace
@@ -73,8 +74,9 @@ def bench(kind: str, services: int, repeat: int) -> dict:
                                   tz=ZoneInfo("UTC"))
             cold, data = timed(lambda: workspace.read(trends))
             warm = sorted(timed(lambda: workspace.read(trends))[0] for _ in range(repeat))
+            patterns = workspace.read(patterns_report)
             charts = {}
-            for draft in trends_charts(data, workspace.tz):
+            for draft in (*trends_charts(data, workspace.tz), *patterns_charts(patterns)):
                 draft.draw()  # the first draw of a process loads fonts: not what each chart costs
                 drawn = [timed(draft.draw) for _ in range(repeat)]
                 times, chart = [ms for ms, _ in drawn], drawn[-1][1]
@@ -96,9 +98,10 @@ def results_load(results: dict[str, dict]) -> str:
 
 
 def section(results: dict[str, dict], services: int, repeat: int) -> str:
-    lines = [BEGIN, "## Charts: rendering each chart of `/delivery trends`", "",
+    lines = [BEGIN, "## Charts: rendering each chart of `/delivery trends` and `/delivery patterns`", "",
              f"Synthetic portfolio of {services:,} services. The trends are read once, then each chart is drawn "
-             f"{repeat} times from that read model (matplotlib's Agg canvas on a figure of its own, PNG "
+             f"{repeat} times from that read model (`blockers` from the kept `/delivery patterns` report; "
+             "matplotlib's Agg canvas on a figure of its own, PNG "
              f"800x400 at 100 dpi; one draw first, which loads the fonts). Target: under {TARGET_MS} ms per chart. "
              "The query is timed apart: cold reads the past weeks too (the health mix at seven Mondays, five "
              "statements each, on schedule and SLA of eight weeks, last week's billable shares); warm reads only "

@@ -35,7 +35,7 @@ from messages.blocks.slip_warning import slip_warning_message
 from messages.blocks.tickets import tickets_message
 from messages.blocks.trends import trends_message
 from messages.charts import ChartDraft
-from messages.charts.drafts import portfolio_charts, trends_charts
+from messages.charts.drafts import patterns_charts, portfolio_charts, trends_charts
 from messages.digests import at_risk as at_risk_digest_renderer
 from messages.digests import overdue_tickets as overdue_tickets_renderer
 from messages.digests import patterns as patterns_digest_renderer
@@ -292,7 +292,8 @@ VIEWS: dict[ViewKind, View[Any]] = {
         query=lambda workspace, ref, _viewer: workspace.read(patterns_report, weeks=ref.wk or DIGEST_PATTERN_WEEKS),
         render=_always(lambda report, tz: patterns_message(report, tz)),
         again=lambda _ref, report: f"patterns {report.period.weeks}",
-        figures=PATTERN_FIGURES),
+        figures=PATTERN_FIGURES,
+        charts=lambda _workspace, report: patterns_charts(report)),
     ViewKind.CUSTOMERS: View(
         query=lambda workspace, _ref, _viewer: workspace.read(customer_relationships),
         render=_always(customers_message),
@@ -359,7 +360,8 @@ VIEWS: dict[ViewKind, View[Any]] = {
         query=lambda workspace, _ref, _viewer: workspace.read(patterns_report, weeks=DIGEST_PATTERN_WEEKS),
         render=_digest(patterns_digest_renderer.render),
         again=lambda _ref, _report: f"patterns {DIGEST_PATTERN_WEEKS}",
-        figures=PATTERN_FIGURES),
+        figures=PATTERN_FIGURES,
+        charts=lambda _workspace, report: patterns_charts(report)),
     ViewKind.DIGEST_PERSONAL: View(
         query=lambda workspace, ref, viewer: workspace.read(my_day, slack_user_id=_viewer(viewer, ref)),
         render=_digest(personal_renderer.render),

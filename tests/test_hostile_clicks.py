@@ -114,7 +114,7 @@ def test_a_modal_whose_metadata_is_unreadable_keeps_the_form_open_with_a_sentenc
     view = {**view, "private_metadata": metadata}
     before = all_changes(app)
     answer = timed_post(app, submission(view, user="U0RYAN", reason="Waiting on IdP", until=None)).json()
-    assert answer == {"response_action": "errors", "errors": {"block_reason": UnreadableInput("form").sentence}}
+    assert answer == {"response_action": "errors", "errors": {"block_category": UnreadableInput("form").sentence}}
     assert all_changes(app) == before
 
 

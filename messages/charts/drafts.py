@@ -11,12 +11,14 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from messages.charts import Chart, ChartDraft
+from store.readmodels.patterns import PatternsReport, Period
 from store.readmodels.trends import BillableSpread, Trends
 from store.rules.capacity import BILLABLE_TARGET_HIGH, BILLABLE_TARGET_LOW
 
 HEALTH_MIX = "health-mix"
 COMPLIANCE = "compliance"
 BILLABLE = "billable"
+BLOCKERS = "blockers"
 HEALTH_TITLE = "Health mix, last 8 weeks"
 COMPLIANCE_TITLE = "On schedule and SLA compliance against targets, last 8 whole weeks"
 
@@ -31,6 +33,26 @@ def band_words() -> str:
 
 def billable_title(spread: BillableSpread) -> str:
     return f"Billable share by person, week of {day_words(spread.first_day)}, against the {band_words()} band"
+
+
+def period_words(period: Period) -> str:
+    return f"{day_words(period.first_day)} – {day_words(period.last_day)}"
+
+
+def blockers_title(report: PatternsReport) -> str:
+    weeks = report.period.weeks
+    return f"Blocked days by blocker category, last {weeks} whole weeks against the {weeks} before"
+
+
+def _blockers(report: PatternsReport) -> Chart:
+    from messages.charts.patterns import blockers_chart
+
+    return blockers_chart(report)
+
+
+def patterns_charts(report: PatternsReport) -> tuple[ChartDraft, ...]:
+    """`/delivery patterns`'s chart (and its digest's), drawn when sent."""
+    return (ChartDraft(BLOCKERS, blockers_title(report), lambda: _blockers(report)),)
 
 
 def _health_mix(data: Callable[[], Trends], tz: ZoneInfo) -> Chart:
