@@ -90,35 +90,53 @@ def claim_deliveries(session: Session, ctx: QueryContext, *, claims: Sequence[Cl
 
 def finish_deliveries(session: Session, ctx: QueryContext, *, outcomes: Sequence[Outcome]) -> None:
     """Record how each claimed delivery ended, in one statement."""
-    if not outcomes:
-        return
-    table = mapped_table(DigestDelivery)
-    session.execute(
-        update(table).where(table.c.id == bindparam("delivery_id", type_=Integer()))
-        .values(status=bindparam("outcome", type_=String()), error=bindparam("failure", type_=String()),
-                ts=bindparam("posted_ts", type_=String()), finished_at=bindparam("at", type_=UTCDateTime())),
-        [{"delivery_id": o.delivery_id, "outcome": o.status.value, "failure": o.error, "posted_ts": o.ts,
-          "at": ctx.now} for o in outcomes])
+    finish_claims(session, ctx, DigestDelivery, "id", [(o.delivery_id, o.status, o.error) for o in outcomes],
+                  ts=[o.ts for o in outcomes])
 
 
 def expire_stale_claims(session: Session, ctx: QueryContext, *, claimed_before: datetime) -> int:
-    """Claims still pending that were made before `claimed_before` become uncertain: the process that
-    made them stopped between claiming and recording the outcome, so the post may or may not have
-    gone out, and it is never sent again. How many there were."""
-    result = session.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.team_id == ctx.team_id, DigestDelivery.status == DeliveryStatus.PENDING.value,
-               DigestDelivery.claimed_at < claimed_before)
-        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now,
-                error="claimed but never finished: the claiming process stopped")
-        .execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Claims still pending that were made before `claimed_before` become uncertain (`expire_stale`)."""
+    return expire_stale(session, ctx, DigestDelivery, claimed_before=claimed_before)
 
 
-# The ledgers whose failed and uncertain rows ops are told of once: the digests', the SLA warnings' and
-# the slip warnings'.
+# The ledgers of posts claimed before they are made (the digests', the SLA and slip warnings', the escalation
+# steps'): each claim ends sent, empty, failed or uncertain, and ops are told of the failed and uncertain once.
 Ledger = type[DigestDelivery] | type[TicketWarning] | type[SlipWarning] | type[EscalationStep]
 Columns = TypeVarTuple("Columns")
+
+
+def finish_claims(session: Session, ctx: QueryContext, ledger: Ledger, key: str,
+                  outcomes: Sequence[tuple[int, DeliveryStatus, str | None]], *, ts: Sequence[str | None] = ()) -> None:
+    """Record how each claim of `ledger` ended, in one statement: `outcomes` are (the claim's `key` column,
+    its status, its error), and `ts` the posts' timestamps when the ledger keeps them (the digests')."""
+    if not outcomes:
+        return
+    table = mapped_table(ledger)
+    values = {"status": bindparam("outcome", type_=String()), "error": bindparam("failure", type_=String()),
+              "finished_at": bindparam("at", type_=UTCDateTime())}
+    if ts:
+        values["ts"] = bindparam("posted_ts", type_=String())
+    rows = [{"claim": claim, "outcome": status.value, "failure": error, "at": ctx.now}
+            for claim, status, error in outcomes]
+    for row, posted in zip(rows, ts, strict=False):
+        row["posted_ts"] = posted
+    session.execute(update(table).where(table.c[key] == bindparam("claim", type_=Integer())).values(values), rows)
+
+
+UNFINISHED = "claimed but never finished: the claiming process stopped"
+
+
+def expire_stale(session: Session, ctx: QueryContext, ledger: Ledger, *, claimed_before: datetime) -> int:
+    """The ledger's claims still pending that were made before `claimed_before` become uncertain: the
+    process that made them stopped between claiming and recording the outcome, so the post may or may not
+    have gone out, and it is never made again. How many there were."""
+    result = session.execute(
+        update(ledger)
+        .where(ledger.team_id == ctx.team_id, ledger.status == DeliveryStatus.PENDING.value,
+               ledger.claimed_at < claimed_before)
+        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now, error=UNFINISHED)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def status_in(column: InstrumentedAttribute[str], statuses: Iterable[DeliveryStatus]) -> ColumnElement[bool]:

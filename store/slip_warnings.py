@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from store.db import mapped_table
 from store.enums import DeliveryStatus, ServiceStatus
-from store.ledger import release_told, take_untold
-from store.models import Customer, Milestone, Person, Service, SlipWarning, UTCDateTime
+from store.ledger import expire_stale, finish_claims, release_told, take_untold
+from store.models import Customer, Milestone, Person, Service, SlipWarning
 from store.queries.forecast import slip_state
 from store.queries.throughput import slipping
 from store.rules.forecast import SlipState, slip_shown, week_end
@@ -131,27 +131,13 @@ def claim_slip_work(session: Session, ctx: QueryContext, *, claimed_by: str,
 
 
 def finish_slip_warnings(session: Session, ctx: QueryContext, *, outcomes: Sequence[SlipOutcome]) -> None:
-    if not outcomes:
-        return
-    table = mapped_table(SlipWarning)
-    session.execute(
-        update(table).where(table.c.milestone_id == bindparam("milestone", type_=Integer()))
-        .values(status=bindparam("outcome", type_=String()), error=bindparam("failure", type_=String()),
-                finished_at=bindparam("at", type_=UTCDateTime())),
-        [{"milestone": o.milestone_id, "outcome": o.status.value, "failure": o.error, "at": ctx.now}
-         for o in outcomes])
+    """Record how each claim ended, in one statement."""
+    finish_claims(session, ctx, SlipWarning, "milestone_id", [(o.milestone_id, o.status, o.error) for o in outcomes])
 
 
 def expire_stale_slip_warnings(session: Session, ctx: QueryContext, *, claimed_before: datetime) -> int:
-    """Claims still pending from a process that stopped: uncertain, never posted again."""
-    result = session.execute(
-        update(SlipWarning)
-        .where(SlipWarning.team_id == ctx.team_id, SlipWarning.status == DeliveryStatus.PENDING.value,
-               SlipWarning.claimed_at < claimed_before)
-        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now,
-                error="claimed but never finished: the claiming process stopped")
-        .execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Claims still pending from a process that stopped: uncertain, never posted again (`expire_stale`)."""
+    return expire_stale(session, ctx, SlipWarning, claimed_before=claimed_before)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from store.clock import Clock
 from store.context import QueryContext
 from store.health import refresh_kept
 from store.health.rules import HealthThresholds
+from store.queries.customer_tickets import keep_customer_tickets
 from store.queries.patterns import keep_patterns
 from store.queries.portfolio import portfolio_status
+from store.queries.trends import keep_trends
 from store.readmodels import PortfolioStatus
 from store.rules.escalation import EscalationPolicy
 from store.rules.sla import SlaPolicy
@@ -60,10 +62,13 @@ class Workspace:
             return command(session, self.context(), *positional, **arguments)
 
     def refresh_kept(self, *, tallies: bool = True) -> bool:
-        """Bring the engagement tallies, kept health and the kept patterns report up to date as of now: after
-        bulk writes, and on the scheduler (which counts the tallies only when due, `tallies=False`)."""
+        """Bring the engagement and customer ticket tallies, kept health and the kept reports (patterns,
+        trends) up to date as of now: after bulk writes, and on the scheduler (which counts the tallies
+        only when due, `tallies=False`)."""
         refreshed = refresh_kept(self.sessions, self.context(), tallies=tallies)
         keep_patterns(self.sessions, self.context())
+        keep_trends(self.sessions, self.context())
+        keep_customer_tickets(self.sessions, self.context(), force=tallies)
         return refreshed
 
     def portfolio_status(self) -> PortfolioStatus:

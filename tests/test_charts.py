@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fake_slack_files import png_size
@@ -18,11 +20,13 @@ from messages.charts import HEIGHT_PX, WIDTH_PX
 from messages.charts.drafts import trends_charts
 from messages.charts.trends import billable_chart, compliance_chart, health_mix_chart
 from store.context import QueryContext
+from store.db import make_sessionmaker
 from store.demo.synthetic import load_synthetic
 from store.enums import Health
 from store.health import health_as_of
 from store.queries import trends as trends_module
-from store.queries.trends import MAX_CHARTED_PEOPLE, trends, whole_weeks
+from store.queries.kept_reports import forget_reports
+from store.queries.trends import MAX_CHARTED_PEOPLE, keep_trends, trends, whole_weeks
 from store.queries.utilization import people_week
 from store.queries.weekly import _on_schedule_at, sla_by_week
 from store.readmodels.capacity import Utilization
@@ -138,12 +142,30 @@ def test_a_chart_of_nothing_is_still_a_chart():
 
 
 def test_past_weeks_are_kept_and_the_present_is_read_each_time(demo, monkeypatch):
-    with count_statements(demo) as first:
+    sessions = make_sessionmaker(demo)
+    with sessions.begin() as session:
+        forget_reports(session, TEAM)  # as a bulk write does
+    with count_statements(demo) as counted:
+        fresh = read_trends(demo)  # nothing kept: the past weeks are counted
+    assert keep_trends(sessions, CTX)
+    four_minutes_on = QueryContext(team_id=TEAM, now=WEDNESDAY + timedelta(minutes=4), tz=UTC)
+    assert not keep_trends(sessions, four_minutes_on), "kept and young: not counted again"
+    with count_statements(demo) as kept:
+        assert read_trends(demo) == fresh
+    assert kept.count < counted.count / 4, (counted.count, kept.count)
+    monkeypatch.setattr(trends_module, "KEPT_FOR", timedelta(0))
+    with count_statements(demo) as again:
+        assert read_trends(demo) == fresh
+    assert again.count == counted.count, "past its time, the kept report is not read"
+
+
+def test_kept_past_weeks_are_of_one_period_and_one_time_zone(demo):
+    keep_trends(make_sessionmaker(demo), CTX)
+    with count_statements(demo) as kept:
         read_trends(demo)
-    with count_statements(demo) as second:
-        again = read_trends(demo)
-    assert second.count < first.count / 4, (first.count, second.count)
-    monkeypatch.setattr(trends_module, "KEPT_FOR_SECONDS", 0.0)
-    with count_statements(demo) as third:
-        assert read_trends(demo) == again
-    assert third.count == first.count, "past their time, the past weeks are read again"
+    next_week = QueryContext(team_id=TEAM, now=WEDNESDAY + timedelta(days=7), tz=UTC)
+    elsewhere = QueryContext(team_id=TEAM, now=WEDNESDAY, tz=ZoneInfo("Pacific/Auckland"))
+    for other in (next_week, elsewhere):
+        with count_statements(demo) as counted:
+            read_trends(demo, other)
+        assert counted.count > 4 * kept.count, "the kept weeks are not of this period or time zone: counted"

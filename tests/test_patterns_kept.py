@@ -14,11 +14,12 @@ from store.bulk import after_bulk_load
 from store.context import QueryContext
 from store.db import make_sessionmaker
 from store.health.rules import HealthThresholds
-from store.models import KeptPatterns, StatusChange
+from store.models import KeptReport, StatusChange
 from store.queries.patterns import (
     DEFAULT_WEEKS,
     KEPT_FOR,
     RECOUNT_AFTER,
+    REPORT,
     count_patterns,
     keep_patterns,
     patterns_report,
@@ -76,7 +77,7 @@ def test_other_lengths_are_counted_each_time(sessions):
     eight = read(sessions, WEDNESDAY, weeks=8)
     assert eight.period.weeks == 8 and eight == count(sessions, WEDNESDAY, weeks=8)
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(KeptPatterns)) == 1
+        assert session.scalar(select(func.count()).select_from(KeptReport).where(KeptReport.report == REPORT)) == 1
 
 
 def test_the_housekeeping_counts_again_only_when_the_kept_one_is_half_its_time_old_or_of_an_earlier_period(
@@ -88,7 +89,7 @@ def test_the_housekeeping_counts_again_only_when_the_kept_one_is_half_its_time_o
     assert read(sessions, WEDNESDAY + RECOUNT_AFTER) == count(sessions, WEDNESDAY + RECOUNT_AFTER)
     assert keep_patterns(sessions, ctx_at(WEDNESDAY + timedelta(days=7)))
     with sessions() as session:
-        row = session.get(KeptPatterns, (TEAM, DEFAULT_WEEKS))
+        row = session.get(KeptReport, (TEAM, REPORT, DEFAULT_WEEKS))
         assert row is not None and row.counted_at == WEDNESDAY + timedelta(days=7)
 
 
@@ -101,5 +102,5 @@ def test_a_bulk_write_drops_the_kept_report_and_counts_it_again(engine, sessions
     again = read(sessions, WEDNESDAY + timedelta(minutes=1))
     assert again != kept and again == count(sessions, WEDNESDAY + timedelta(minutes=1))
     with sessions() as session:
-        row = session.get(KeptPatterns, (TEAM, DEFAULT_WEEKS))
+        row = session.get(KeptReport, (TEAM, REPORT, DEFAULT_WEEKS))
         assert row is not None and row.counted_at == WEDNESDAY + timedelta(minutes=1)

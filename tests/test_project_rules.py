@@ -50,15 +50,17 @@ def test_ci_runs_the_test_command_that_readme_gives():
     assert command in ci
 
 
-# Triggers keep derived state (store/health): a migration that rebuilds a table (a SQLite batch
-# operation) drops its triggers, so they are checked by name at head.
+# Triggers keep derived state (store/health, the customers' ticket tallies): a migration that rebuilds a
+# table (a SQLite batch operation) drops its triggers, so they are checked by name at head.
 DERIVED_STATE_TRIGGERS = {
     "appointments": {"appointments_session_inserted", "appointments_session_deleted", "appointments_session_updated",
                      "appointments_health_inserted", "appointments_health_deleted", "appointments_health_updated"},
     "deliverables": {"deliverables_counted_inserted", "deliverables_counted_deleted", "deliverables_counted_updated",
                      "deliverables_health_inserted", "deliverables_health_deleted", "deliverables_health_updated"},
     **{table: {f"{table}_health_{event}" for event in ("inserted", "deleted", "updated")}
-       for table in ("services", "milestones", "tickets")},
+       for table in ("services", "milestones")},
+    "tickets": {f"tickets_{kind}_{event}" for kind in ("health", "tally")
+                for event in ("inserted", "deleted", "updated")},
 }
 
 

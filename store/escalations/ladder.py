@@ -16,16 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
-from store.db import mapped_table
 from store.digests import alert_channels
 from store.enums import AlertKind, DeliverableStatus, DeliveryStatus, Surface
 from store.health import of_active_services
-from store.models import Deliverable, DeliverableSnooze, EscalationStep, Person, Service, StatusChange, UTCDateTime
+from store.ledger import expire_stale, finish_claims
+from store.models import Deliverable, DeliverableSnooze, EscalationStep, Person, Service, StatusChange
 from store.readmodels.escalations import StepClaim, StepPlace
 from store.rules.escalation import LAST_STEP, Rung, rung_of, step_words
 from store.rules.sla import duration_words
@@ -235,27 +235,13 @@ def claim_due_steps(session: Session, ctx: QueryContext, *, claimed_by: str, lim
 
 
 def finish_steps(session: Session, ctx: QueryContext, *, outcomes: Sequence[StepOutcome]) -> None:
-    """Record how each claimed step ended, in one statement."""
-    if not outcomes:
-        return
-    table = mapped_table(EscalationStep)
-    session.execute(
-        update(table).where(table.c.id == bindparam("step_id", type_=Integer()))
-        .values(status=bindparam("outcome", type_=String()), error=bindparam("failure", type_=String()),
-                finished_at=bindparam("at", type_=UTCDateTime())),
-        [{"step_id": o.step_id, "outcome": o.status.value, "failure": o.error, "at": ctx.now} for o in outcomes])
+    """Record how each claim ended, in one statement."""
+    finish_claims(session, ctx, EscalationStep, "id", [(o.step_id, o.status, o.error) for o in outcomes])
 
 
 def expire_stale_steps(session: Session, ctx: QueryContext, *, claimed_before: datetime) -> int:
-    """Steps still pending from a process that stopped: uncertain, never posted again."""
-    result = session.execute(
-        update(EscalationStep)
-        .where(EscalationStep.team_id == ctx.team_id, EscalationStep.status == DeliveryStatus.PENDING.value,
-               EscalationStep.claimed_at < claimed_before)
-        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now,
-                error="claimed but never finished: the claiming process stopped")
-        .execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Claims still pending from a process that stopped: uncertain, never posted again (`expire_stale`)."""
+    return expire_stale(session, ctx, EscalationStep, claimed_before=claimed_before)
 
 
 def steps_of(session: Session, ctx: QueryContext) -> list[tuple[int, int, str]]:

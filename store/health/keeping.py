@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.health.assessing import assess_active_services
 from store.health.kept import expired_services, read_marks, replace_kept, rules_key, stamp
-from store.health.tallies import REFRESH_EVERY as TALLIES_EVERY
 from store.health.tallies import refresh_engagement_tallies, tallies_age
 from store.models import HealthCheckpoint
+from store.tally_checkpoints import REFRESH_EVERY as TALLIES_EVERY
 
 if TYPE_CHECKING:
     from store.context import QueryContext

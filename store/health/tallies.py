@@ -21,7 +21,6 @@ and its checkpoint. Refreshes run after the bulk writers (demo, import) and on t
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -43,22 +42,15 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     union_all,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.enums import AppointmentKind, ServiceStatus
 from store.health.rules import HealthThresholds
 from store.models import Appointment, EngagementCheckpoint, EngagementTally, Service, UTCDateTime
+from store.tally_checkpoints import HORIZON, count_holding_writers, crossing_parameters
 
-log = logging.getLogger("delivery.aggregates")
-
-# Tallies are read within this of their checkpoint (the sessions crossing an edge grow with it);
-# the scheduler refreshes them far more often than that.
-HORIZON = timedelta(hours=1)
-REFRESH_EVERY = timedelta(minutes=10)
 # A refresh waits this long at most for writers of appointments to commit (PostgreSQL).
 LOCK_WAIT = "5s"
 SESSION = AppointmentKind.CUSTOMER_SESSION
@@ -94,27 +86,15 @@ def refresh_engagement_tallies(sessions: sessionmaker[Session], team_id: str, *,
     """Count the team's tallies at `now` and make that the checkpoint, in one transaction. False
     (and nothing changed) when it could not: writers held the appointments too long, or the
     database was busy; answers are then counted from the appointments, as before."""
-    try:
-        with sessions.begin() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                # Writers of appointments take ROW EXCLUSIVE, which this mode excludes (as it does
-                # another refresh): every change is either counted here or clears the checkpoint
-                # after this commits. Readers are not held.
-                session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-                session.execute(text("LOCK TABLE appointments IN SHARE ROW EXCLUSIVE MODE"))
-            # On SQLite this first write takes the database's one write lock, with the same effect.
-            session.execute(delete(EngagementTally).where(EngagementTally.team_id == team_id))
-            counts = session_counts_at(team_id, now, limits).subquery()
-            session.execute(insert(EngagementTally).from_select(
-                ["team_id", "service_id", "recent", "prior"],
-                select(literal(team_id), *counts.c),
-            ))
-            session.merge(EngagementCheckpoint(team_id=team_id, as_of=now,
-                                               window_days=limits.engagement_window_days))
-    except DBAPIError as error:
-        log.warning("engagement tallies of %s not refreshed: %s", team_id, str(error.orig).strip())
-        return False
-    return True
+    def count(session: Session) -> None:
+        session.execute(delete(EngagementTally).where(EngagementTally.team_id == team_id))
+        counts = session_counts_at(team_id, now, limits).subquery()
+        session.execute(insert(EngagementTally).from_select(
+            ["team_id", "service_id", "recent", "prior"], select(literal(team_id), *counts.c)))
+        session.merge(EngagementCheckpoint(team_id=team_id, as_of=now, window_days=limits.engagement_window_days))
+
+    return count_holding_writers(sessions, table="appointments", lock_wait=LOCK_WAIT,
+                                 what=f"engagement tallies of {team_id}", count=count)
 
 
 def _as_of(session: Session, team_id: str, limits: HealthThresholds) -> datetime | None:
@@ -187,13 +167,10 @@ def declining_from_tallies(session: Session, team_id: str, *, now: datetime,
     as_of = _checkpoint(session, team_id, now, limits)
     if as_of is None:
         return None
-    window = timedelta(days=limits.engagement_window_days)
-    low, high = sorted((as_of, now))
-    edges = {f"{end}{edge}": moment - edge * window
-             for edge in range(3) for end, moment in (("low", low), ("high", high))}
+    crossings = crossing_parameters(as_of, now, timedelta(days=limits.engagement_window_days))
     found = session.execute(_declining(), {
-        "team_id": team_id, "sign": 1 if now >= as_of else -1, "ratio": limits.engagement_min_ratio,
-        "as_of": as_of, "window_days": limits.engagement_window_days, **edges,
+        "team_id": team_id, "ratio": limits.engagement_min_ratio, "as_of": as_of,
+        "window_days": limits.engagement_window_days, **crossings,
     }).all()
     if not any(row[0] is None for row in found):
         return None
@@ -231,13 +208,9 @@ def session_counts(session: Session, team_id: str, *, now: datetime,
     row per service and the sessions that crossed an edge since), else counted from the appointments."""
     as_of = _checkpoint(session, team_id, now, limits)
     if as_of is not None:
-        window = timedelta(days=limits.engagement_window_days)
-        low, high = sorted((as_of, now))
-        edges = {f"{end}{edge}": moment - edge * window
-                 for edge in range(3) for end, moment in (("low", low), ("high", high))}
+        crossings = crossing_parameters(as_of, now, timedelta(days=limits.engagement_window_days))
         found = session.execute(_all_counts(), {
-            "team_id": team_id, "sign": 1 if now >= as_of else -1, "as_of": as_of,
-            "window_days": limits.engagement_window_days, **edges,
+            "team_id": team_id, "as_of": as_of, "window_days": limits.engagement_window_days, **crossings,
         }).all()
         if any(row[0] is None for row in found):
             return {sid: (r, p) for sid, r, p in found if sid is not None and (r or p)}

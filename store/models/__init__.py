@@ -24,8 +24,10 @@ from store.models.derived import (  # noqa: F401 (the models' one import path)
     HealthChange,
     HealthCheckpoint,
     KeptHealth,
-    KeptPatterns,
+    KeptReport,
     ServiceHours,
+    TicketCheckpoint,
+    TicketTally,
     WeeklyHours,
 )
 from store.models.escalations import DeliverableSnooze, EscalationStep  # noqa: F401 (the models' one import path)

@@ -90,6 +90,33 @@ class EngagementTally(Base):
     recent: Mapped[int] = mapped_column(Integer)
     prior: Mapped[int] = mapped_column(Integer)
 
+class TicketCheckpoint(Base):
+    """Where a team's customer ticket tallies stand: the moment they were counted at and the window they
+    counted. `as_of` is None when a change to the tickets moved a count as of that moment (the tickets
+    table's triggers, migration 0025, clear it in the writing transaction): readers then count from the
+    tickets."""
+
+    __tablename__ = "ticket_checkpoints"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_days: Mapped[int] = mapped_column(Integer)
+
+
+class TicketTally(Base):
+    """One customer's tickets opened in the last window and the one before, and resolved late in the last,
+    counted at its team's checkpoint (store/queries/customer_tickets.py keeps them and reads them)."""
+
+    __tablename__ = "ticket_tallies"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer)
+    opened_before: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+
+
 class HealthCheckpoint(Base):
     """Whose kept health exists, and under which rules: the thresholds and time zone it was assessed
     with (`rules`), and the last refresh. Readers use kept health only under the same rules."""
@@ -135,16 +162,19 @@ class HealthChange(Base):
     mark: Mapped[int] = mapped_column(Integer)
 
 
-class KeptPatterns(Base):
-    """`/delivery patterns` of the default length as counted at a refresh, for the period it counted (the
-    whole weeks before `first_day`'s week and the ones before them): past whole weeks change only by bulk
-    writes, which drop these rows, so answers read this instead of counting. store/queries/patterns.py."""
+class KeptReport(Base):
+    """A report over whole weeks already past, as counted at a refresh, for the period and rules it was
+    counted with: `/delivery patterns` of the default length, the past weeks of `/delivery trends`. Past
+    weeks change only by bulk writes, which drop these rows, so answers read this instead of counting.
+    store/queries/kept_reports.py."""
 
-    __tablename__ = "kept_patterns"
+    __tablename__ = "kept_reports"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    report: Mapped[str] = mapped_column(String(32), primary_key=True)  # which report: "patterns", "trends"
     weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_day: Mapped[date] = mapped_column(Date)  # the period's first day
-    report: Mapped[str] = mapped_column(Text)  # the PatternsReport as JSON
+    rules: Mapped[str] = mapped_column(String(255))  # the time zone and thresholds it was counted with
+    body: Mapped[str] = mapped_column(Text)  # the report as JSON
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

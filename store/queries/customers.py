@@ -15,7 +15,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, func, literal_column, select, text, union_all
+from sqlalchemy import ColumnElement, Integer, cast, func, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
@@ -23,6 +23,7 @@ from store.enums import Health, ServiceStatus
 from store.health import health_of, portfolio_health, session_counts, session_counts_at
 from store.health.rules import HealthThresholds
 from store.models import OPEN_STATUSES_SQL, Customer, Deliverable, Service, Ticket
+from store.queries.customer_tickets import NO_TICKETS, customer_ticket_counts
 from store.queries.id_lists import id_in
 from store.queries.refs import refs_matching
 from store.readmodels import ServiceRef
@@ -100,52 +101,47 @@ class _Counts(NamedTuple):
 
 def _counts(session: Session, ctx: QueryContext, customer_ids: Collection[int] | None) -> dict[int, _Counts]:
     """Each customer's ticket volume in the last window and the one before, SLA misses in the last window,
-    and overdue deliverables, in one statement (a customer a row, whatever its tickets).
+    and overdue deliverables.
 
-    A miss, as SLA compliance counts one: resolved in the window after its due time, or due in the window
-    and still open. Overdue: a deliverable of an active service not done and due before today (late, as
-    on schedule counts it)."""
-    window = timedelta(days=RELATIONSHIP_THRESHOLDS.ticket_window_days)
-    start, before = ctx.now - window, ctx.now - 2 * window
-    mine = [Ticket.team_id == ctx.team_id, *_of_customers(Ticket.customer_id, customer_ids)]
+    A miss, as SLA compliance counts one: resolved in the window after its due time
+    (`customer_ticket_counts`), or due in the window and still open. Overdue: a deliverable of an active
+    service not done and due before today (late, as on schedule counts it)."""
+    start = ctx.now - timedelta(days=RELATIONSHIP_THRESHOLDS.ticket_window_days)
     zero = literal_column("0", Integer())
-
-    def counted(*conditions: ColumnElement[bool], slot: int) -> Select:
-        columns = [(func.count() if index == slot else zero).label(name) for index, name in enumerate(_SLOTS)]
-        return select(Ticket.customer_id.label("customer_id"), *columns).where(*mine, *conditions).group_by(
-            Ticket.customer_id)
-
-    # Each part a range of one covering index (tickets by team and opened; by team, resolved and due; the
-    # open deliverables'), grouped before they are put together.
-    opened = (select(Ticket.customer_id.label("customer_id"),
-                     func.sum(case((Ticket.opened_at > start, 1), else_=0)).label("opened"),
-                     func.sum(case((Ticket.opened_at <= start, 1), else_=0)).label("opened_before"),
-                     zero.label("misses"), zero.label("overdue"))
-              .where(*mine, Ticket.opened_at > before, Ticket.opened_at <= ctx.now).group_by(Ticket.customer_id))
-    late = counted(Ticket.resolved_at > start, Ticket.resolved_at <= ctx.now, Ticket.resolved_at > Ticket.due_at,
-                   slot=2)
-    still_open = counted(Ticket.resolved_at.is_(None), Ticket.due_at > start, Ticket.due_at < ctx.now, slot=2)
+    # Each part a range of one index (open tickets by due time; the open deliverables'), grouped before they
+    # are put together.
+    still_open = (select(Ticket.customer_id.label("customer_id"), func.count().label("misses"),
+                         zero.label("overdue"))
+                  .where(Ticket.team_id == ctx.team_id, *_of_customers(Ticket.customer_id, customer_ids),
+                         Ticket.resolved_at.is_(None), Ticket.due_at > start, Ticket.due_at < ctx.now)
+                  .group_by(Ticket.customer_id))
     # Counted per service first, in the order of the open deliverables' index (no sort), then by customer.
     late_work = (select(Deliverable.service_id, func.count().label("late"))
                  .where(Deliverable.team_id == ctx.team_id, text(f"deliverables.{OPEN_STATUSES_SQL}"),
                         Deliverable.due_on < ctx.today)
                  .group_by(Deliverable.service_id).subquery())
-    overdue = (select(Service.customer_id.label("customer_id"), zero.label("opened"), zero.label("opened_before"),
-                      zero.label("misses"), func.sum(late_work.c.late).label("overdue"))
+    overdue = (select(Service.customer_id.label("customer_id"), zero.label("misses"),
+                      func.sum(late_work.c.late).label("overdue"))
                .join(late_work, late_work.c.service_id == Service.id)
                .where(Service.status == ServiceStatus.ACTIVE, *_of_customers(Service.customer_id, customer_ids))
                .group_by(Service.customer_id))
-    parts = union_all(opened, late, still_open, overdue).subquery()
+    parts = union_all(still_open, overdue).subquery()
     rows = session.connection().execute(  # plain rows: thousands of customers, no ORM to load
         # As integers: PostgreSQL sums to numeric, which reaches Python as Decimal, slow to convert.
-        select(parts.c.customer_id, *(cast(func.sum(parts.c[name]), Integer) for name in _SLOTS))
+        select(parts.c.customer_id, cast(func.sum(parts.c.misses), Integer), cast(func.sum(parts.c.overdue), Integer))
         .group_by(parts.c.customer_id)
     ).all()
-    return {row[0]: _Counts._make(row[1:]) for row in rows}
+    others = {row[0]: (row[1], row[2]) for row in rows}
+    tickets = customer_ticket_counts(session, ctx, customer_ids)
+    found = {}
+    for customer_id in tickets.keys() | others.keys():
+        counted = tickets.get(customer_id, NO_TICKETS)
+        misses, overdue = others.get(customer_id, (0, 0))
+        found[customer_id] = _Counts(counted.opened, counted.opened_before, counted.late + misses, overdue)
+    return found
 
 
 _NO_COUNTS = _Counts(0, 0, 0, 0)
-_SLOTS = _Counts._fields
 
 
 class _Verdict(NamedTuple):

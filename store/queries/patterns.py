@@ -5,7 +5,7 @@ phase, and the owners and services that deliver on time with least blocking. The
 store/queries/pattern_facts.py (a fixed few statements), the rules are store/rules/patterns.py.
 
 Counting takes most of a second at 10,000 services, so the report of the default length is kept
-(`kept_patterns`, one row per team and length). It covers whole weeks already past, which clicks never
+(`store.queries.kept_reports`, one row per team and length). It covers whole weeks already past, which clicks never
 change (a click's status change, completion or reopening is dated now, in this week): only bulk writes
 (an import, the demo) rewrite the past, and they drop the kept rows (`store.bulk`). A kept row is read
 while its period is the current one and it is under `KEPT_FOR` old; the scheduler counts it again before
@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.enums import BlockerCategory, Phase
-from store.models import KeptPatterns, Person
+from store.models import Person
+from store.queries.kept_reports import keep_report, read_report
 from store.queries.pattern_facts import (
     CycleSums,
     Done,
@@ -73,7 +74,8 @@ DEFAULT_WEEKS = 4
 # A kept report is read for at most this long after it was counted (names and services shown in it may
 # have changed since); the scheduler counts it again before then.
 KEPT_FOR = timedelta(hours=1)
-RECOUNT_AFTER = KEPT_FOR / 2
+RECOUNT_AFTER = KEPT_FOR / 2  # as `keep_report` counts again
+REPORT = "patterns"  # its name among the kept reports
 MAX_TYPES = 5
 TICKETS_NOT_MEASURED = ("Ticket reopen rate: not measured. A resolved ticket cannot be reopened in the bot, and "
                         "its history records no reopening, so there is nothing to count.")
@@ -144,35 +146,20 @@ def _people(session: Session, ctx: QueryContext, ids: list[int]) -> dict[int, Pe
 def patterns_report(session: Session, ctx: QueryContext, *, weeks: int = DEFAULT_WEEKS) -> PatternsReport:
     """The report of the last `weeks` whole weeks: kept when it is the default length and was counted for
     this period less than `KEPT_FOR` ago, else counted now."""
-    kept = _kept(session, ctx, weeks, max_age=KEPT_FOR)
+    kept = read_report(session, ctx, REPORT, weeks, first_day=_first_day(ctx, weeks), model=PatternsReport,
+                       kept_for=KEPT_FOR)
     return kept if kept is not None else count_patterns(session, ctx, weeks=weeks)
 
 
-def _kept(session: Session, ctx: QueryContext, weeks: int, *, max_age: timedelta) -> PatternsReport | None:
-    row = session.get(KeptPatterns, (ctx.team_id, weeks))
-    if row is None or ctx.now - row.counted_at >= max_age:
-        return None
-    report = PatternsReport.model_validate_json(row.report)
-    return report if report.period.first_day == pattern_spans(ctx.week.first_day, weeks, ctx.tz)[0].first_day \
-        else None
+def _first_day(ctx: QueryContext, weeks: int) -> date:
+    return pattern_spans(ctx.week.first_day, weeks, ctx.tz)[0].first_day
 
 
 def keep_patterns(sessions: sessionmaker[Session], ctx: QueryContext, *, weeks: int = DEFAULT_WEEKS) -> bool:
     """Count the default report again when the kept one is missing, of an earlier period, or half its
     `KEPT_FOR` old (the scheduler's housekeeping, and after bulk writes); whether it counted."""
-    with sessions() as session:
-        if _kept(session, ctx, weeks, max_age=RECOUNT_AFTER) is not None:
-            return False
-        report = count_patterns(session, ctx, weeks=weeks)
-    with sessions.begin() as session:
-        session.merge(KeptPatterns(team_id=ctx.team_id, weeks=weeks, first_day=report.period.first_day,
-                                   report=report.model_dump_json(), counted_at=ctx.now))
-    return True
-
-
-def forget_patterns(session: Session, team_id: str) -> None:
-    """Drop the team's kept reports: a bulk write may have changed the past they counted."""
-    session.execute(delete(KeptPatterns).where(KeptPatterns.team_id == team_id))
+    return keep_report(sessions, ctx, REPORT, weeks, first_day=_first_day(ctx, weeks), model=PatternsReport,
+                       kept_for=KEPT_FOR, count=lambda session: count_patterns(session, ctx, weeks=weeks))
 
 
 def count_patterns(session: Session, ctx: QueryContext, *, weeks: int = DEFAULT_WEEKS) -> PatternsReport:

@@ -9,23 +9,20 @@
 - Billable share by person in the last whole week (`store.queries.utilization.people_week`) against the
   70-80% band: the team's sums, how many are below, within and above, and the people furthest outside.
 
-What belongs to weeks that have ended (everything but "now") is kept per database and team for
-KEPT_FOR_SECONDS, so an answer reads only the present: eight statements, where reading the past too
-takes forty-seven whatever the portfolio size. A past week's figures move only when the past is
-rewritten (an import, a service paused or deleted since), and then at most that long late. Definitions
+What belongs to weeks that have ended (everything but "now") is kept per team
+(`store.queries.kept_reports`), so an answer reads only the present: a few statements, where reading the
+past too takes forty-seven whatever the portfolio size. A past week's figures move only when the past is
+rewritten: a bulk write drops the kept row; a service paused or deleted since shows at most `KEPT_FOR`
+late. Definitions
 are in `store.metrics`.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
-from datetime import datetime
-from weakref import WeakKeyDictionary
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from store.clock import Week, local_today
 from store.context import QueryContext
@@ -33,9 +30,11 @@ from store.enums import DONE_STATUSES, ServiceStatus
 from store.health import HealthThen, counts_with_quiet, done_by, signalled_as_of
 from store.models import Deliverable, Person, Service
 from store.queries.id_lists import id_in
+from store.queries.kept_reports import keep_report, read_report
 from store.queries.tickets import SLA_TARGET, count_if
 from store.queries.utilization import people_week
 from store.queries.weekly import sla_by_week
+from store.readmodels import ReadModel
 from store.readmodels.trends import BillableSpread, CompliancePoint, HealthPoint, PersonBillable, Trends
 from store.rules.capacity import BillableBand
 
@@ -45,7 +44,11 @@ WEEKS = 8
 ON_SCHEDULE_TARGET = 0.90
 # A chart of people stays readable with this many bars; the rest are counted in its alt text.
 MAX_CHARTED_PEOPLE = 20
-KEPT_FOR_SECONDS = 600.0
+# The past weeks are read from the kept report for at most this long after they were counted: the health
+# mix counts the services active now, so pausing one moves the past points; the scheduler counts them
+# again at half this age.
+KEPT_FOR = timedelta(minutes=10)
+REPORT = "trends"  # its name among the kept reports
 
 
 def whole_weeks(ctx: QueryContext, weeks: int = WEEKS) -> list[Week]:
@@ -98,9 +101,8 @@ def _on_schedule_at_ends(session: Session, ctx: QueryContext, weeks: list[Week])
     return int(total or 0), [int(value or 0) for value in row]
 
 
-@dataclass(frozen=True)
-class _PastWeeks:
-    """What belongs to weeks that have ended: kept for a while (see the module's docstring)."""
+class _PastWeeks(ReadModel):
+    """What belongs to weeks that have ended: kept (see the module's docstring)."""
 
     health: list[HealthPoint]
     compliance: list[CompliancePoint]
@@ -143,32 +145,24 @@ def _read_past(session: Session, ctx: QueryContext, weeks: list[Week]) -> _PastW
                       compliance=_compliance(session, ctx, weeks), billable=_billable(session, ctx, weeks[-1]))
 
 
-# Per database (weakly: a disposed engine takes its entries with it), then team, weeks and rules: when
-# each was read, and what.
-_kept: WeakKeyDictionary[Engine, dict[tuple, tuple[float, _PastWeeks]]] = WeakKeyDictionary()
-_kept_lock = threading.Lock()
+def _kept_past(session: Session, ctx: QueryContext, weeks: list[Week], *, kept_for: timedelta) -> _PastWeeks | None:
+    return read_report(session, ctx, REPORT, len(weeks), first_day=weeks[0].first_day, model=_PastWeeks,
+                       kept_for=kept_for)
 
 
-def _past(session: Session, ctx: QueryContext, weeks: list[Week]) -> _PastWeeks:
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    key = (ctx.team_id, weeks[0].first_day, len(weeks), str(ctx.tz), ctx.limits)
-    with _kept_lock:
-        kept = _kept.setdefault(engine, {}).get(key)
-    if kept is not None and time.monotonic() - kept[0] < KEPT_FOR_SECONDS:
-        return kept[1]
-    past = _read_past(session, ctx, weeks)
-    with _kept_lock:
-        held = _kept.setdefault(engine, {})
-        for old in [k for k, (read_at, _) in held.items() if time.monotonic() - read_at >= KEPT_FOR_SECONDS]:
-            del held[old]
-        held[key] = (time.monotonic(), past)
-    return past
+def keep_trends(sessions: sessionmaker[Session], ctx: QueryContext, *, weeks: int = WEEKS) -> bool:
+    """Count the past weeks again when the kept ones are missing, of an earlier period, or half their
+    `KEPT_FOR` old (the scheduler's housekeeping, and after bulk writes); whether it counted."""
+    whole = whole_weeks(ctx, weeks)
+    return keep_report(sessions, ctx, REPORT, weeks, first_day=whole[0].first_day, model=_PastWeeks,
+                       kept_for=KEPT_FOR, count=lambda session: _read_past(session, ctx, whole))
 
 
 def trends(session: Session, ctx: QueryContext, weeks: int = WEEKS) -> Trends:
     whole = whole_weeks(ctx, weeks)
-    past = _past(session, ctx, whole)
+    past = _kept_past(session, ctx, whole, kept_for=KEPT_FOR)
+    if past is None:
+        past = _read_past(session, ctx, whole)
     now = _points([ctx.now], _health_at(session, ctx, [ctx.now]), 0)
     return Trends(as_of=ctx.now, health=[*past.health, *now], compliance=past.compliance,
                   on_schedule_target=ON_SCHEDULE_TARGET, sla_target=SLA_TARGET, billable=past.billable)

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, bindparam, delete, select, update
+from sqlalchemy import Integer, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.context import QueryContext
 from store.db import mapped_table
 from store.enums import DeliveryStatus
+from store.ledger import expire_stale, finish_claims
 from store.models import SlaMark, Ticket, TicketSnooze, TicketWarning, UTCDateTime
 from store.rules.sla import Mark
 from store.sla.schedule import ensure_schedule
@@ -114,28 +115,13 @@ def _claim(session: Session, ctx: QueryContext, wanted: list[tuple[int, int, dat
 
 
 def finish_warnings(session: Session, ctx: QueryContext, *, outcomes: Sequence[WarningOutcome]) -> None:
-    """Record how each claimed warning ended, in one statement."""
-    if not outcomes:
-        return
-    table = mapped_table(TicketWarning)
-    session.execute(
-        update(table).where(table.c.id == bindparam("warning", type_=Integer()))
-        .values(status=bindparam("outcome", type_=String()), error=bindparam("failure", type_=String()),
-                finished_at=bindparam("at", type_=UTCDateTime())),
-        [{"warning": o.warning_id, "outcome": o.status.value, "failure": o.error, "at": ctx.now} for o in outcomes])
+    """Record how each claim ended, in one statement."""
+    finish_claims(session, ctx, TicketWarning, "id", [(o.warning_id, o.status, o.error) for o in outcomes])
 
 
 def expire_stale_warnings(session: Session, ctx: QueryContext, *, claimed_before: datetime) -> int:
-    """Warnings claimed before `claimed_before` and still pending become uncertain: the process that
-    claimed them stopped, so they may or may not have been posted, and are never posted again."""
-    result = session.execute(
-        update(TicketWarning)
-        .where(TicketWarning.team_id == ctx.team_id, TicketWarning.status == DeliveryStatus.PENDING.value,
-               TicketWarning.claimed_at < claimed_before)
-        .values(status=DeliveryStatus.UNCERTAIN.value, finished_at=ctx.now,
-                error="claimed but never finished: the claiming process stopped")
-        .execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Claims still pending from a process that stopped: uncertain, never posted again (`expire_stale`)."""
+    return expire_stale(session, ctx, TicketWarning, claimed_before=claimed_before)
 
 
 def warnings_of(session: Session, ctx: QueryContext) -> list[tuple[int, int, str]]:
