@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -76,3 +76,30 @@ def run_together(work: Callable[[int], T], count: int, timeout: float = 60) -> l
     for thread in threads:
         thread.join(timeout=timeout)
     return [TimeoutError("still running") if r is None else r for r in results]
+
+
+def assert_refresh_waits_for_writer(engine, monkeypatch, module, *, change: Callable[[Session], object],
+                                    refresh: Callable[[datetime], bool], checkpoint: Callable[[], datetime | None]
+                                    ) -> None:
+    """PostgreSQL: a refresh of kept tallies (`module`'s, counted as of WEDNESDAY) never runs while a writer
+    of what they count has not committed (`change`, left open): it gives up after its lock wait and changes
+    nothing, or waits for the commit and then counts the change."""
+    monkeypatch.setattr(module, "LOCK_WAIT", "300ms")
+    writer = Session(engine)
+    writer.begin()
+    change(writer)
+    try:
+        # The writer has not committed: a refresh now could not see its change, so it must not happen.
+        assert refresh(WEDNESDAY + timedelta(minutes=1)) is False
+        assert checkpoint() == WEDNESDAY, "a refresh that could not run changes nothing"
+        done = threading.Event()
+        monkeypatch.setattr(module, "LOCK_WAIT", "10s")
+        waiting = threading.Thread(target=lambda: (refresh(WEDNESDAY), done.set()))
+        waiting.start()
+        assert not done.wait(0.5), "the refresh must wait for the writer"
+        writer.commit()
+        waiting.join(10)
+        assert done.is_set()
+    finally:
+        writer.close()
+    assert checkpoint() == WEDNESDAY

@@ -4,14 +4,13 @@ resolving a ticket now (what clicks do) keeps them."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, timedelta
 from random import Random
 
 import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
-from support import TEAM, WEDNESDAY, load_demo_at
+from support import TEAM, WEDNESDAY, assert_refresh_waits_for_writer, load_demo_at
 
 from store.context import QueryContext
 from store.db import make_engine, make_sessionmaker
@@ -235,25 +234,11 @@ def test_a_refresh_waits_for_writers_of_tickets_and_never_misses_their_change(po
     upgrade(engine)
     load_demo_at(engine, WEDNESDAY)
     assert keep(engine, WEDNESDAY)
-    monkeypatch.setattr(customer_tickets, "LOCK_WAIT", "300ms")
     target = a_ticket(engine, *OPENED_EARLIER)
-    writer = Session(engine)
-    writer.begin()
-    writer.execute(update(Ticket).where(Ticket.id == target).values(opened_at=WEDNESDAY - timedelta(minutes=5)))
-    try:
-        # The writer has not committed: a refresh now could not see its change, so it must not happen.
-        assert keep(engine, WEDNESDAY + timedelta(minutes=1)) is False
-        assert checkpoint(engine) == WEDNESDAY, "a refresh that could not run changes nothing"
-        done = threading.Event()
-        monkeypatch.setattr(customer_tickets, "LOCK_WAIT", "10s")
-        waiting = threading.Thread(target=lambda: (keep(engine, WEDNESDAY), done.set()))
-        waiting.start()
-        assert not done.wait(0.5), "the refresh must wait for the writer"
-        writer.commit()
-        waiting.join(10)
-        assert done.is_set()
-    finally:
-        writer.close()
-    assert checkpoint(engine) == WEDNESDAY
+    assert_refresh_waits_for_writer(
+        engine, monkeypatch, customer_tickets,
+        change=lambda writer: writer.execute(update(Ticket).where(Ticket.id == target)
+                                             .values(opened_at=WEDNESDAY - timedelta(minutes=5))),
+        refresh=lambda at: keep(engine, at), checkpoint=lambda: checkpoint(engine))
     assert from_tallies(engine, WEDNESDAY) == counted_directly(engine, WEDNESDAY)
     engine.dispose()

@@ -3,14 +3,13 @@ counting the customer sessions gives, and any change to a session sets them asid
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from random import Random
 
 import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
-from support import TEAM, WEDNESDAY, load_demo_at
+from support import TEAM, WEDNESDAY, assert_refresh_waits_for_writer, load_demo_at
 
 from store.db import make_engine, make_sessionmaker
 from store.enums import AppointmentKind, ServiceStatus
@@ -193,27 +192,12 @@ def test_a_refresh_waits_for_writers_of_appointments_and_never_misses_their_chan
     engine = make_engine(postgres_database_url)
     upgrade(engine)
     load_demo_at(engine, WEDNESDAY)
-    monkeypatch.setattr(engagement, "LOCK_WAIT", "300ms")
     target = first_session_id(engine)
-    writer = Session(engine)
-    writer.begin()
-    writer.execute(update(Appointment).where(Appointment.id == target)
-                   .values(starts_at=WEDNESDAY - timedelta(minutes=5)))
-    try:
-        # The writer has not committed: a refresh now could not see its change, so it must not happen.
-        assert refresh(engine, WEDNESDAY + timedelta(minutes=1)) is False
-        assert checkpoint(engine) == WEDNESDAY, "a refresh that could not run changes nothing"
-        done = threading.Event()
-        monkeypatch.setattr(engagement, "LOCK_WAIT", "10s")
-        waiting = threading.Thread(target=lambda: (refresh(engine, WEDNESDAY), done.set()))
-        waiting.start()
-        assert not done.wait(0.5), "the refresh must wait for the writer"
-        writer.commit()
-        waiting.join(10)
-        assert done.is_set()
-    finally:
-        writer.close()
-    assert checkpoint(engine) == WEDNESDAY
+    assert_refresh_waits_for_writer(
+        engine, monkeypatch, engagement,
+        change=lambda writer: writer.execute(update(Appointment).where(Appointment.id == target)
+                                             .values(starts_at=WEDNESDAY - timedelta(minutes=5))),
+        refresh=lambda at: refresh(engine, at), checkpoint=lambda: checkpoint(engine))
     with Session(engine) as session:
         expected = counted_directly(session, TEAM, WEDNESDAY, EVERY_COUNT)
         assert from_tallies(engine, WEDNESDAY, limits=EVERY_COUNT) == expected
