@@ -4,6 +4,7 @@ margins only to the service's lead and ops, in answers only they see, and never 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from slack_signing import interactive_body, slash_command_body
@@ -25,7 +26,8 @@ def test_ops_see_the_portfolio_s_money_and_a_member_hears_who_can(app_url):
     ops = ask(app_url, "budget", "U0DANA")
     assert "Portfolio margin" in ops and "Forecast over budget" in ops and "Delta Corp" in ops
     member = ask(app_url, "budget", "U0BILL")
-    assert "Forecast over budget" in member and "forecast 40% over" in member, "hours and percentages stay"
+    # The demo is loaded now: Delta's hours logged, so its forecast, move with the day of the week (40%, 41%).
+    assert "Forecast over budget" in member and re.search(r"forecast \d+% over", member), "hours and percentages stay"
     assert "margin" not in member.replace("Rates, costs and margins", "")
     assert "Rates, costs and margins are shown only to the service's lead and ops" in member
 
